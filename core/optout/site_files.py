@@ -1,0 +1,215 @@
+"""Files for the artist's own website that reserve the works against AI training (FACTS.md section 5).
+
+Every file's content is a pure function of the profile, the policy URL and the dated crawler list, so the same
+inputs always give the same bytes (the date comes from the crawler list, never from the clock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from urllib.parse import urlsplit
+
+from core import PROJECT_URL, __version__
+from core.errors import TrainTraceError, UsageError
+from core.optout.crawlers import CrawlerList
+from core.profile import Profile
+
+ROBOTS_TAG_VALUE = "noai, noimageai"
+# Spawning's ai.txt names media by glob; these are the image and video types artists publish.
+AI_TXT_MEDIA_GLOBS = (
+    "*.jpg", "*.jpeg", "*.png", "*.gif", "*.webp", "*.avif", "*.heic", "*.heif", "*.tif", "*.tiff", "*.bmp",
+    "*.svg", "*.psd", "*.mp4", "*.mov", "*.webm",
+)  # fmt: skip
+_PUBLIC_FILE_MODE = 0o644
+_UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    """One written file: its path relative to the output folder (POSIX form) and the SHA-256 of its bytes."""
+
+    relative_path: str
+    sha256: str
+
+
+def generate_site_files(
+    out_dir: Path, profile: Profile, *, tdm_policy_url: str | None, crawlers: CrawlerList
+) -> list[GeneratedFile]:
+    """Write the site files into `out_dir` (created if needed) and return what was written, in a fixed order."""
+    policy = _checked_policy_url(tdm_policy_url)
+    headers = _reservation_headers(policy)
+    renderers: list[tuple[str, Callable[[], str]]] = [
+        ("robots.txt", lambda: render_robots_txt(profile, crawlers)),
+        ("ai.txt", lambda: render_ai_txt(profile, crawlers)),
+        (".well-known/tdmrep.json", lambda: render_tdmrep_json(policy)),
+        ("server-config/nginx-headers.conf", lambda: render_nginx_snippet(headers)),
+        ("server-config/apache.htaccess", lambda: render_apache_snippet(headers)),
+        ("server-config/caddy-headers.caddy", lambda: render_caddy_snippet(headers)),
+        ("server-config/_headers", lambda: render_pages_headers(headers)),
+        ("html/meta-tags.html", render_meta_tags),
+        ("README.md", lambda: render_readme(profile, crawlers, policy)),
+    ]
+    written = []
+    for relative_path, render in renderers:
+        data = render().encode("utf-8")
+        _write_public_file(out_dir / relative_path, data)
+        written.append(GeneratedFile(relative_path, hashlib.sha256(data).hexdigest()))
+    return written
+
+
+def render_robots_txt(profile: Profile, crawlers: CrawlerList) -> str:
+    """RFC 9309 robots.txt: one group per AI crawler token, each disallowing the whole site."""
+    lines = [
+        *_comment_header(profile, crawlers),
+        "# Each group below asks one AI crawler to stay away from the whole site.",
+        "# Search engines and other crawlers not named here are not affected.",
+        "",
+    ]
+    for token in crawlers.tokens:
+        lines += [f"User-agent: {token}", "Disallow: /", ""]
+    return "\n".join(lines)
+
+
+def render_ai_txt(profile: Profile, crawlers: CrawlerList) -> str:
+    """Spawning's ai.txt: media globs and the whole site disallowed for every AI user agent."""
+    lines = [*_comment_header(profile, crawlers), "", "User-Agent: *"]
+    lines += [f"Disallow: {glob}" for glob in AI_TXT_MEDIA_GLOBS]
+    lines += ["Disallow: /", ""]
+    return "\n".join(lines)
+
+
+def render_tdmrep_json(policy_url: str | None) -> str:
+    """W3C TDMRep ``/.well-known/tdmrep.json``: rights reserved for the whole site."""
+    rule: dict[str, str | int] = {"location": "/", "tdm-reservation": 1}
+    if policy_url:
+        rule["tdm-policy"] = policy_url
+    return json.dumps([rule], indent=2) + "\n"
+
+
+def render_nginx_snippet(headers: list[tuple[str, str]]) -> str:
+    """``add_header ... always`` lines, meant for a ``server`` block so images and pages both carry them."""
+    lines = [
+        "# TrainTrace: AI-training reservation headers for every response (images and pages).",
+        "# Include inside your server { } block. nginx drops inherited add_header lines in any location",
+        "# block that has add_header lines of its own: include this file there too.",
+    ]
+    lines += [f'add_header {name} "{value}" always;' for name, value in headers]
+    return "\n".join(lines) + "\n"
+
+
+def render_apache_snippet(headers: list[tuple[str, str]]) -> str:
+    """mod_headers directives for ``.htaccess``; ``always`` also covers error and redirect responses."""
+    lines = [
+        "# TrainTrace: AI-training reservation headers for every response (images and pages).",
+        "<IfModule mod_headers.c>",
+    ]
+    lines += [f'    Header always set {name} "{value}"' for name, value in headers]
+    lines.append("</IfModule>")
+    return "\n".join(lines) + "\n"
+
+
+def render_caddy_snippet(headers: list[tuple[str, str]]) -> str:
+    """A Caddyfile ``header`` directive block to paste inside the site block."""
+    lines = ["# TrainTrace: AI-training reservation headers for every response (images and pages).", "header {"]
+    lines += [f'    {name} "{value}"' for name, value in headers]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def render_pages_headers(headers: list[tuple[str, str]]) -> str:
+    """Netlify / Cloudflare Pages ``_headers``: one rule for every path of the site."""
+    lines = ["# TrainTrace: AI-training reservation headers for every response (images and pages).", "/*"]
+    lines += [f"  {name}: {value}" for name, value in headers]
+    return "\n".join(lines) + "\n"
+
+
+def render_meta_tags() -> str:
+    """The ``<head>`` tags DeviantArt's noai convention and TDMRep define for HTML pages."""
+    return (
+        "<!-- TrainTrace: paste inside <head> on every page -->\n"
+        f'<meta name="robots" content="{ROBOTS_TAG_VALUE}">\n'
+        '<meta name="tdm-reservation" content="1">\n'
+    )
+
+
+def render_readme(profile: Profile, crawlers: CrawlerList, policy_url: str | None) -> str:
+    """The plain-language guide to where each file goes, filled from the shipped template."""
+    template = resources.files("resources.optout").joinpath("README_template.md").read_text(encoding="utf-8")
+    policy_note = (
+        f"\nIt points to your licensing terms at {policy_url}; the headers in step 4 carry the same address."
+        if policy_url
+        else ""
+    )
+    return Template(template).substitute(
+        version=__version__,
+        artist=_plain(profile.name) or "you",
+        list_date=crawlers.list_date.isoformat(),
+        token_count=len(crawlers.tokens),
+        site_address=_site_address(profile),
+        policy_note=policy_note,
+    )
+
+
+def _reservation_headers(policy_url: str | None) -> list[tuple[str, str]]:
+    headers = [("X-Robots-Tag", ROBOTS_TAG_VALUE), ("tdm-reservation", "1")]
+    if policy_url:
+        headers.append(("tdm-policy", policy_url))
+    return headers
+
+
+def _comment_header(profile: Profile, crawlers: CrawlerList) -> list[str]:
+    owner = _plain(profile.name)
+    return [
+        f"# Generated by TrainTrace {__version__} ({PROJECT_URL})" + (f" for {owner}" if owner else ""),
+        f"# AI crawler list dated {crawlers.list_date.isoformat()}: {_plain(crawlers.source_line())}",
+        "# Text and data mining of this site, including for AI training, is reserved",
+        "# (EU Directive 2019/790, Article 4(3)).",
+    ]
+
+
+def _checked_policy_url(url: str | None) -> str | None:
+    """The policy URL lands inside server configs and headers: only a plain http(s) URL is accepted."""
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or re.search(r'[\s"\'\\<>`;{}]', url):
+        raise UsageError(f"The TDM policy must be a plain http:// or https:// address, not {url!r}.")
+    return url
+
+
+def _site_address(profile: Profile) -> str:
+    if profile.domains:
+        return f"https://{_plain(profile.domains[0])}"
+    return "https://your-site.example"
+
+
+def _plain(text: str) -> str:
+    """Profile text placed in comments: control characters (a newline would start a directive) removed."""
+    return _UNSAFE_TEXT.sub(" ", text).strip()
+
+
+def _write_public_file(path: Path, data: bytes) -> None:
+    """Write atomically, readable by everyone (0644): these files are meant to be published."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(temp_name, _PUBLIC_FILE_MODE)
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise TrainTraceError(f"Cannot write {path}: {exc.strerror or exc}") from exc
