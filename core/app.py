@@ -1,0 +1,67 @@
+"""The facade: the one entry point the CLI and the GUI call.
+
+Plain methods that take a `Progress` (default: a silent one) and return immutable dataclasses. The object is
+built by a composition root (`core.cli.main`, `gui.app`) from its dependencies; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.catalogue.db import open_database
+from core.catalogue.works import Work, WorkRepository
+from core.errors import UsageError
+from core.paths import AppPaths
+from core.progress import Progress
+from core.scanning.scanner import Scanner, ScanSummary
+from core.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TrainTrace:
+    def __init__(self, paths: AppPaths, settings: Settings, connection: sqlite3.Connection, clock: Clock) -> None:
+        self.paths = paths
+        self.settings = settings
+        self._db = connection
+        self._clock = clock
+        self._works = WorkRepository(connection)
+
+    @classmethod
+    def open(cls, paths: AppPaths, clock: Clock = utc_now) -> TrainTrace:
+        """Create the data folders if needed, load the settings and open (migrating) the catalogue."""
+        paths.ensure()
+        settings = Settings.load(paths.settings_file)
+        return cls(paths, settings, open_database(paths.catalogue_file), clock)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TrainTrace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def scan(self, roots: Sequence[Path], progress: Progress | None = None) -> ScanSummary:
+        """Fingerprint every image under `roots` into the catalogue; unchanged files are not read again."""
+        if not roots:
+            raise UsageError("nothing to scan: give at least one folder or image file")
+        missing = [str(root) for root in roots if not Path(root).exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        scanner = Scanner(self._works, self.settings.scan, self._timestamp)
+        return scanner.scan([Path(root) for root in roots], progress or Progress())
+
+    def works(self) -> list[Work]:
+        return self._works.all()
+
+    def _timestamp(self) -> str:
+        return self._clock().astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,86 @@
+"""Numbered, forward-only schema migrations.
+
+The schema version lives in SQLite's `user_version`. Each migration runs in its own transaction together
+with the version bump, so a crash mid-upgrade leaves the previous version intact. User data (works,
+decisions) is never dropped: add a new numbered step, never edit a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from core.errors import CatalogueError
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+        CREATE TABLE work (
+            id          INTEGER PRIMARY KEY,
+            path        TEXT NOT NULL UNIQUE,
+            size        INTEGER NOT NULL,
+            mtime_ns    INTEGER NOT NULL,
+            sha256      TEXT,
+            phash       INTEGER,
+            dhash       INTEGER,
+            whash       INTEGER,
+            colorhash   INTEGER,
+            width       INTEGER,
+            height      INTEGER,
+            format      TEXT,
+            status      TEXT NOT NULL CHECK (status IN ('ok', 'unreadable')),
+            reason      TEXT,
+            reason_code TEXT,
+            first_seen  TEXT NOT NULL,
+            scanned_at  TEXT NOT NULL
+        );
+        CREATE INDEX work_sha256 ON work (sha256);
+    """,
+}
+
+LATEST_VERSION = max(MIGRATIONS)
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(connection: sqlite3.Connection, migrations: dict[int, str] | None = None) -> int:
+    """Bring the database to the latest version; return the version it had before."""
+    steps = MIGRATIONS if migrations is None else migrations
+    latest = max(steps)
+    before = schema_version(connection)
+    if before > latest:
+        raise CatalogueError(
+            f"the catalogue was written by a newer TrainTrace (schema {before}, this version knows {latest}); "
+            "update TrainTrace"
+        )
+    for version in range(before + 1, latest + 1):
+        _apply(connection, version, steps[version])
+    return before
+
+
+def _apply(connection: sqlite3.Connection, version: int, script: str) -> None:
+    """Run one step and its version bump in one transaction (the connection is in autocommit mode)."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in _statements(script):
+            connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {version:d}")
+        connection.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise CatalogueError(f"catalogue migration {version} failed: {exc}") from exc
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (executescript would commit outside our transaction)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,168 @@
+"""Reading and writing works (the artist's image files) in the catalogue."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from core.catalogue.db import transaction
+from core.hashing import ImageFingerprint
+
+_SIGN = 1 << 63
+_WRAP = 1 << 64
+
+
+def to_sql_int(value: int | None) -> int | None:
+    """SQLite integers are signed 64-bit: store an unsigned 64-bit hash in two's complement."""
+    if value is None:
+        return None
+    return value - _WRAP if value >= _SIGN else value
+
+
+def from_sql_int(value: int | None) -> int | None:
+    if value is None:
+        return None
+    return value + _WRAP if value < 0 else value
+
+
+@dataclass(frozen=True)
+class Work:
+    """One file of the artist's, as the catalogue knows it. Hashes are unsigned ints; None when unreadable."""
+
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    phash: int | None
+    dhash: int | None
+    whash: int | None
+    colorhash: int | None
+    width: int | None
+    height: int | None
+    format: str | None
+    status: str
+    reason: str | None
+    reason_code: str | None
+    first_seen: str
+    scanned_at: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the scanner needs to decide whether a file must be read again."""
+
+    work_id: int
+    size: int
+    mtime_ns: int
+    status: str
+    reason_code: str | None
+
+
+_COLUMNS = (
+    "id, path, size, mtime_ns, sha256, phash, dhash, whash, colorhash, width, height, format, status, reason,"
+    " reason_code, first_seen, scanned_at"
+)
+_HASH_FIELDS = ("phash", "dhash", "whash", "colorhash")
+
+
+def _work(row: tuple[Any, ...]) -> Work:
+    values = list(row)
+    for index in (5, 6, 7, 8):  # phash, dhash, whash, colorhash
+        values[index] = from_sql_int(values[index])
+    return Work(*values)
+
+
+class WorkRepository:
+    """All SQL about works lives here. Each write is its own committed transaction (crash-safe)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def file_states(self) -> dict[str, FileState]:
+        rows = self._db.execute("SELECT path, id, size, mtime_ns, status, reason_code FROM work")
+        return {
+            path: FileState(work_id, size, mtime, status, code) for path, work_id, size, mtime, status, code in rows
+        }
+
+    def ok_paths_by_sha256(self) -> dict[str, list[tuple[int, str]]]:
+        found: dict[str, list[tuple[int, str]]] = {}
+        for work_id, path, sha in self._db.execute("SELECT id, path, sha256 FROM work WHERE status = 'ok'"):
+            found.setdefault(sha, []).append((work_id, path))
+        return found
+
+    def get(self, work_id: int) -> Work | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM work WHERE id = ?", (work_id,)).fetchone()
+        return _work(row) if row else None
+
+    def by_paths(self, paths: Iterable[str]) -> dict[str, Work]:
+        wanted = list(paths)
+        found: dict[str, Work] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(f"SELECT {_COLUMNS} FROM work WHERE path IN ({marks})", chunk):
+                work = _work(row)
+                found[work.path] = work
+        return found
+
+    def all(self) -> list[Work]:
+        return [_work(row) for row in self._db.execute(f"SELECT {_COLUMNS} FROM work ORDER BY path")]
+
+    def save_fingerprint(self, path: str, size: int, mtime_ns: int, fp: ImageFingerprint, now: str) -> int:
+        """Insert or update the work at `path` with a fresh fingerprint; returns its id."""
+        values = (
+            size, mtime_ns, fp.sha256, *(to_sql_int(getattr(fp, name)) for name in _HASH_FIELDS),
+            fp.width, fp.height, fp.format, "ok", None, None, now,
+        )  # fmt: skip
+        return self._upsert(path, values, now)
+
+    def save_unreadable(
+        self, path: str, size: int, mtime_ns: int, sha256: str | None, reason: str, code: str, now: str
+    ) -> int:
+        values = (size, mtime_ns, sha256, None, None, None, None, None, None, None, "unreadable", reason, code, now)
+        return self._upsert(path, values, now)
+
+    def copy_content(self, source_id: int, path: str, size: int, mtime_ns: int, now: str) -> int:
+        """Record a file whose bytes equal an already fingerprinted work's (a copy): no decoding needed."""
+        source = self.get(source_id)
+        if source is None or source.sha256 is None:
+            raise KeyError(source_id)
+        values = (
+            size, mtime_ns, source.sha256, *(to_sql_int(getattr(source, name)) for name in _HASH_FIELDS),
+            source.width, source.height, source.format, "ok", None, None, now,
+        )  # fmt: skip
+        return self._upsert(path, values, now)
+
+    def move(self, work_id: int, new_path: str, size: int, mtime_ns: int, now: str) -> None:
+        """A file was renamed or moved: keep its id (and everything attached to it), change where it is."""
+        with transaction(self._db):
+            self._db.execute("DELETE FROM work WHERE path = ? AND id != ?", (new_path, work_id))
+            self._db.execute(
+                "UPDATE work SET path = ?, size = ?, mtime_ns = ?, scanned_at = ? WHERE id = ?",
+                (new_path, size, mtime_ns, now, work_id),
+            )
+
+    def _upsert(self, path: str, values: tuple[object, ...], now: str) -> int:
+        row = self._db.execute(
+            """
+            INSERT INTO work (path, size, mtime_ns, sha256, phash, dhash, whash, colorhash, width, height, format,
+                              status, reason, reason_code, scanned_at, first_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (path) DO UPDATE SET
+                size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
+                phash = excluded.phash, dhash = excluded.dhash, whash = excluded.whash,
+                colorhash = excluded.colorhash, width = excluded.width, height = excluded.height,
+                format = excluded.format, status = excluded.status, reason = excluded.reason,
+                reason_code = excluded.reason_code, scanned_at = excluded.scanned_at
+            RETURNING id
+            """,
+            (path, *values, now),
+        ).fetchone()
+        return int(row[0])

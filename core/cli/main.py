@@ -1,0 +1,125 @@
+"""The `traintrace` command: the composition root for headless use.
+
+Exit codes: 0 done (a scan with unreadable files is still done), 1 fatal error, 2 usage error,
+130 interrupted (Ctrl-C; finished work is kept). Errors are one line, never a traceback; unexpected ones
+also write the traceback to `<data dir>/logs/crash.log` for a bug report.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from core import __version__
+from core.app import TrainTrace
+from core.cli.progress_bar import TerminalProgress
+from core.cli.summary import print_scan_summary
+from core.errors import Cancelled, TrainTraceError, UsageError
+from core.export import scan_document, write_json, write_works_csv
+from core.paths import AppPaths
+from core.resources import sample_portfolio_dir
+
+
+@dataclass(frozen=True)
+class CliContext:
+    paths: AppPaths
+    console: Console
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="traintrace")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the catalogue, settings and caches here (default: $TRAINTRACE_HOME or the user data folder).",
+)
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """TrainTrace: find your works in public AI-training datasets, without uploading them."""
+    ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console(stderr=False))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the works as CSV.")
+@click.pass_obj
+def scan(obj: CliContext, paths: tuple[Path, ...], json_file: Path | None, csv_file: Path | None) -> None:
+    """Fingerprint every image in PATHS (folders are scanned recursively)."""
+    _scan_and_report(obj.paths, obj.console, list(paths), json_file, csv_file)
+
+
+@cli.command()
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON.")
+@click.pass_obj
+def demo(obj: CliContext, json_file: Path | None) -> None:
+    """Scan the bundled sample portfolio (in a separate demo catalogue) and print a summary."""
+    portfolio = sample_portfolio_dir()
+    obj.console.print(f"Demo: scanning the sample portfolio of the imaginary artist in {portfolio}")
+    _scan_and_report(obj.paths.for_demo(), obj.console, [portfolio], json_file, None)
+
+
+def _scan_and_report(
+    paths: AppPaths, console: Console, roots: list[Path], json_file: Path | None, csv_file: Path | None
+) -> None:
+    with TrainTrace.open(paths) as app:
+        with TerminalProgress(console).running() as progress:
+            summary = app.scan(roots, progress)
+        print_scan_summary(console, summary)
+        if json_file:
+            write_json(json_file, scan_document(summary))
+            console.print(f"Wrote {json_file}")
+        if csv_file:
+            write_works_csv(csv_file, summary)
+            console.print(f"Wrote {csv_file}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()
+    try:
+        cli.main(args=argv, prog_name="traintrace", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return 2
+    except UsageError as exc:
+        click.echo(f"traintrace: {exc}", err=True)
+        return 2
+    except (Cancelled, KeyboardInterrupt, click.Abort):
+        click.echo("traintrace: interrupted; everything finished so far is saved, run again to continue", err=True)
+        return 130
+    except TrainTraceError as exc:
+        click.echo(f"traintrace: error: {exc}", err=True)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, details in a log
+        log = _write_crash_log()
+        click.echo(f"traintrace: internal error: {type(exc).__name__}: {exc} (details in {log})", err=True)
+        return 1
+    return 0
+
+
+def _write_crash_log() -> Path:
+    log = AppPaths.resolve().data_dir / "logs" / "crash.log"
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as handle:
+            traceback.print_exc(file=handle)
+    except OSError:
+        traceback.print_exc()
+    return log
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

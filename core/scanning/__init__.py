@@ -1,0 +1,1 @@
+"""Finding the artist's image files and fingerprinting them into the catalogue."""

@@ -1,0 +1,72 @@
+"""Typed, versioned user settings stored as TOML. Secrets never live here (they go to the keyring).
+
+Unknown keys are ignored (a newer version may have written them); a wrong type is a `SettingsError`
+naming the key, so a hand-edited file fails loudly instead of silently using a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+
+from core.errors import SettingsError
+
+SETTINGS_VERSION = 1
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Limits that keep a hostile or broken file from taking the machine down."""
+
+    max_image_pixels: int = 250_000_000  # decompression-bomb guard; a 100 MP scan is legitimate
+    max_file_bytes: int = 2 * 1024**3
+    max_side: int = 100_000  # absurd header dimensions are refused before decoding
+    workers: int = 0  # 0: one per CPU core
+
+
+@dataclass(frozen=True)
+class Settings:
+    version: int = SETTINGS_VERSION
+    scan: ScanSettings = dataclasses.field(default_factory=ScanSettings)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        if not path.exists():
+            return cls()
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+        return cls(scan=_section(ScanSettings, raw.get("scan", {}), "scan"))
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves half a settings file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".tmp")
+        temp.write_text(tomli_w.dumps(dataclasses.asdict(self)), encoding="utf-8")
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+
+
+def _section(kind: type[T], values: Any, name: str) -> T:
+    if not isinstance(values, dict):
+        raise SettingsError(f"settings: [{name}] must be a table")
+    defaults = kind()
+    kwargs: dict[str, Any] = {}
+    for field in fields(kind):  # type: ignore[arg-type]
+        if field.name not in values:
+            continue
+        value = values[field.name]
+        expected = type(getattr(defaults, field.name))
+        if type(value) is not expected:
+            raise SettingsError(f"settings: {name}.{field.name} must be {expected.__name__}, got {value!r}")
+        kwargs[field.name] = value
+    return kind(**kwargs)
