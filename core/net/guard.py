@@ -1,0 +1,141 @@
+"""Fetch one dataset image, on the user's explicit request, without letting a URL reach inside the network.
+
+Dataset URLs are untrusted data. Before any connection the host is resolved and every address it resolves
+to must be public; the connection then checks the address it really reached (so a DNS answer that changes
+between the check and the connect, "DNS rebinding", is caught too); redirects are followed by hand, each
+hop checked the same way, at most `MAX_REDIRECTS`. Only http(s), only `image/*` (not SVG), at most
+`max_bytes`. The bytes are returned for local hashing; nothing here displays them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from core.net.errors import BlockedAddress, HttpStatusError, NetworkError, NotAnImage
+from core.net.http import CancelSignal, HttpClient
+from core.net.ratelimit import RateLimit
+
+MAX_REDIRECTS = 5
+FETCH_RATE = RateLimit(requests=2, per_seconds=1.0, burst=2)
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_REFUSED_TYPES = frozenset({"image/svg+xml"})  # a document that can carry scripts, and no pixels to hash
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class FetchedImage:
+    data: bytes
+    content_type: str
+    final_url: str
+
+
+def fetch_image(
+    url: str,
+    client: HttpClient,
+    *,
+    max_bytes: int,
+    allow_loopback: bool = False,
+    cancel: CancelSignal = None,
+    timeout: float | None = None,
+) -> FetchedImage:
+    """Download the image at `url` under the rules above; raise a `NetworkError` subclass saying why not.
+
+    `allow_loopback` exists for tests against a local server; the app never sets it.
+    """
+
+    def peer_check(address: str) -> None:
+        check_address(address, allow_loopback=allow_loopback)
+
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        host, port = _checked_target(current)
+        for address in _resolve(host, port):
+            check_address(address, allow_loopback=allow_loopback)
+        response = client.request(
+            "GET",
+            current,
+            headers={"Accept": "image/*"},
+            rate=FETCH_RATE,
+            cancel=cancel,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            use_cache=False,
+            allow_redirects=False,
+            peer_check=peer_check,
+            raise_for_status=False,
+        )
+        if response.status in _REDIRECT_STATUSES:
+            location = response.header("location")
+            if not location:
+                raise NetworkError(f"HTTP {response.status} redirect without a Location")
+            current = urljoin(current, location)
+            continue
+        if response.status >= 400:
+            raise HttpStatusError(response.status, current, response.header("x-error-code"))
+        content_type = response.header("content-type").split(";")[0].strip().lower()
+        if not content_type.startswith("image/") or content_type in _REFUSED_TYPES:
+            raise NotAnImage(f"the server sent {content_type or 'no content type'}, not an image")
+        return FetchedImage(data=response.body, content_type=content_type, final_url=current)
+    raise NetworkError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def _checked_target(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BlockedAddress(f"only http and https URLs can be fetched, not {parts.scheme or 'this'!r}")
+    if parts.username is not None or parts.password is not None:
+        raise BlockedAddress("URLs with embedded credentials are not fetched")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise BlockedAddress(f"invalid port in URL: {error}") from error
+    if not parts.hostname:
+        raise BlockedAddress("the URL has no host")
+    return parts.hostname, port
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise BlockedAddress(f"the host {host!r} could not be resolved") from error
+    return [str(info[4][0]) for info in infos]
+
+
+def check_address(address: str, *, allow_loopback: bool = False) -> None:
+    """Raise `BlockedAddress` unless `address` is a public unicast address (or loopback, when allowed)."""
+    try:
+        ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError as error:
+        raise BlockedAddress(f"not an IP address: {address!r}") from error
+    for candidate in _embedded_addresses(ip):
+        if allow_loopback and candidate.is_loopback:
+            continue
+        if not _is_public(candidate):
+            raise BlockedAddress(f"refusing to connect to a non-public address ({candidate})")
+
+
+def _embedded_addresses(ip: IPAddress) -> list[IPAddress]:
+    """The address itself plus any IPv4 address tunnelled in an IPv6 one (mapped, 6to4, Teredo)."""
+    found: list[IPAddress] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            found.append(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            found.append(ip.sixtofour)
+        if ip.teredo is not None:
+            found.extend(ip.teredo)
+    return found
+
+
+def _is_public(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return _is_public(ip.ipv4_mapped)
+    blocked = (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
+    )
+    return ip.is_global and not blocked
