@@ -1,0 +1,1 @@
+"""Matching a portfolio and an artist profile against dataset rows."""

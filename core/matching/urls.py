@@ -1,0 +1,337 @@
+"""URL matching against the artist profile: exact hosts, registrable domains and upload URL prefixes.
+
+A URL is reduced to its host the way a browser would (WHATWG-style): the authority ends at the first ``/``,
+``?``, ``#`` or ``\\``; userinfo (everything up to the last ``@``) and the port are dropped; the host is
+percent-decoded, lowercased, stripped of trailing dots and converted to its ASCII (punycode) form with UTS #46
+(non-transitional, as browsers do). So ``https://okonkwo-lindqvist.art@evil.net/`` has host ``evil.net`` and
+``https://evil.net\\@okonkwo-lindqvist.art/`` has host ``evil.net`` too. The stored host keeps its ``www.``;
+comparisons decide what ``www.`` means.
+
+The registrable domain is public-suffix aware (tldextract's bundled snapshot, ICANN section only, never the
+network), with the Public Suffix List's default rule for unknown TLDs (``name.art.evil`` -> ``art.evil``).
+
+Path comparison for URL prefixes is case-sensitive (RFC 3986 section 6.2.2.1): only the scheme (http and https
+are equivalent), the host and a leading ``www.`` are compared loosely.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import quote, unquote
+
+import idna
+import pyarrow as pa
+import pyarrow.compute as pc
+import tldextract
+
+from core.errors import UsageError
+from core.profile import Profile
+
+# Scheme and authority. Special schemes accept any number of slashes or backslashes (WHATWG); any other scheme
+# needs "://"; "//host" is a protocol-relative URL. Written to mean the same in Python `re` and in RE2 (Arrow).
+_AUTHORITY_PATTERN = (
+    r"^[\x00-\x20]*(?:(?i:https?|ftp|wss?):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://|//)(?P<authority>[^/?#\\]*)"
+)
+_AUTHORITY_RE = re.compile(_AUTHORITY_PATTERN)
+_HTTP_SCHEME_RE = re.compile(r"^[\x00-\x20]*(?i:https?):[/\\]*")
+_PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PATH_SAFE = "/:@!$&'()*+,;=%-._~"
+_SQL_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Code points a browser refuses in a (percent-decoded) domain: "evil.net%2F.name.art" is no host at all.
+_FORBIDDEN_IN_HOST_RE = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
+DEFAULT_HOST_CACHE_SIZE = 1 << 20
+
+
+def authority_of(url: str) -> str | None:
+    """The raw authority (``user@host:port``) of an absolute URL, or None when the URL has none."""
+    found = _AUTHORITY_RE.match(url)
+    return found.group("authority") if found else None
+
+
+def normalise_host(authority: str) -> str | None:
+    """The canonical host of a raw authority: no userinfo, no port, lowercase ASCII, no trailing dot."""
+    host = authority.replace("\t", "").replace("\n", "").replace("\r", "").rpartition("@")[2]
+    if host.startswith("["):
+        closing = host.find("]")
+        return host[: closing + 1].lower() if closing > 0 else None
+    host = unquote(host.partition(":")[0], errors="replace").rstrip(".")
+    if not host or _FORBIDDEN_IN_HOST_RE.search(host):
+        return None
+    if host.isascii():
+        return host.lower()
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except idna.IDNAError:
+        pass
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host.casefold()
+
+
+def host_of(url: str) -> str | None:
+    """The canonical host of a URL, or None when it has no usable host."""
+    authority = authority_of(url)
+    return normalise_host(authority) if authority is not None else None
+
+
+def _strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") and host.count(".") >= 2 else host
+
+
+def normalise_path(path: str) -> str:
+    """Path in comparable form: ``\\`` as ``/``, unreserved escapes decoded, other escapes upper-case, dot segments
+    resolved, non-ASCII percent-encoded as UTF-8 (so ``/ø`` equals ``/%C3%B8``)."""
+
+    def decode_unreserved(escape: re.Match[str]) -> str:
+        char = chr(int(escape.group(1), 16))
+        return char if char in _UNRESERVED else "%" + escape.group(1).upper()
+
+    path = _PERCENT_RE.sub(decode_unreserved, path.replace("\\", "/"))
+    path = quote(path, safe=_PATH_SAFE)
+    if "/." in path:
+        path = _remove_dot_segments(path)
+    return path or "/"
+
+
+def _remove_dot_segments(path: str) -> str:
+    kept: list[str] = []
+    segments = path.split("/")
+    for position, segment in enumerate(segments):
+        is_last = position == len(segments) - 1
+        if segment == "..":
+            if len(kept) > 1:
+                kept.pop()
+            if is_last:
+                kept.append("")
+        elif segment == ".":
+            if is_last:
+                kept.append("")
+        else:
+            kept.append(segment)
+    return "/".join(kept)
+
+
+def split_after_authority(url: str, authority_end: int) -> tuple[str, str]:
+    """(path, query) of the part of a URL that follows its authority; the fragment is dropped."""
+    rest = url[authority_end:].partition("#")[0]
+    path, _, query = rest.partition("?")
+    return path, query
+
+
+def work_file_name_from_url(url: str) -> str | None:
+    """The percent-decoded last path segment of a URL (``.../My%20Work.png?x=1`` -> ``My Work.png``), or None."""
+    found = _AUTHORITY_RE.match(url)
+    if not found:
+        return None
+    path, _ = split_after_authority(url, found.end())
+    name = unquote(path.replace("\\", "/").rpartition("/")[2], errors="replace")
+    return name or None
+
+
+@dataclass(frozen=True, slots=True)
+class HostDomain:
+    """A URL's canonical host and its registrable domain ("" for IP addresses and bare public suffixes)."""
+
+    host: str
+    registrable_domain: str
+
+
+class DomainExtractor:
+    """Hosts and registrable domains of URLs, cached per raw authority (hosts repeat massively in datasets)."""
+
+    def __init__(self, cache_size: int = DEFAULT_HOST_CACHE_SIZE) -> None:
+        self._psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+        self.analyse_authority = functools.lru_cache(maxsize=cache_size)(self._analyse_authority)
+
+    def registrable_domain(self, host: str) -> str:
+        """The registrable domain of a canonical host ("" when it has none)."""
+        if host.startswith("["):
+            return ""
+        parts = self._psl.extract_str(host)
+        if parts.suffix:
+            return str(parts.top_domain_under_public_suffix)
+        if parts.ipv4 or "." not in host:
+            return ""
+        return ".".join(host.rsplit(".", 2)[-2:])  # the PSL's default "*" rule for an unlisted TLD
+
+    def public_suffix_rules(self) -> frozenset[str]:
+        """Every ICANN suffix rule of the bundled snapshot (with ``*.`` and ``!`` markers)."""
+        return frozenset(self._psl.tlds)
+
+    def _analyse_authority(self, authority: str) -> HostDomain | None:
+        host = normalise_host(authority)
+        return HostDomain(host, self.registrable_domain(host)) if host else None
+
+    def of_url(self, url: str | None) -> HostDomain | None:
+        """Host and registrable domain of one URL, or None when it has no host."""
+        if url is None:
+            return None
+        authority = authority_of(url)
+        return self.analyse_authority(authority) if authority is not None else None
+
+    def of_urls(self, urls: Iterable[str | None]) -> tuple[list[str | None], list[str | None]]:
+        """Hosts and registrable domains of many URLs, as two parallel lists (None where no host)."""
+        hosts: list[str | None] = []
+        domains: list[str | None] = []
+        for url in urls:
+            parts = self.of_url(url)
+            hosts.append(parts.host if parts else None)
+            domains.append(parts.registrable_domain if parts else None)
+        return hosts, domains
+
+    def of_arrow(self, urls: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+        """Hosts and registrable domains of an Arrow string column, as two string arrays (null where no host).
+
+        The authority is cut out by Arrow's RE2 kernel and dictionary-encoded, so Python only sees each distinct
+        authority of the batch once (and the LRU cache spans batches).
+        """
+        if isinstance(urls, pa.ChunkedArray):
+            urls = urls.combine_chunks()
+        if not pa.types.is_string(urls.type):
+            urls = urls.cast(pa.string())
+        authorities = pc.struct_field(pc.extract_regex(urls, _AUTHORITY_PATTERN), "authority")
+        encoded = pc.dictionary_encode(authorities)
+        analysed = [self.analyse_authority(authority) for authority in encoded.dictionary.to_pylist()]
+        hosts = pa.array([parts.host if parts else None for parts in analysed], pa.string())
+        domains = pa.array([parts.registrable_domain if parts else None for parts in analysed], pa.string())
+        return pc.take(hosts, encoded.indices), pc.take(domains, encoded.indices)
+
+
+def normalise_profile_domain(domain: str, extractor: DomainExtractor) -> str:
+    """A profile domain in canonical form (``https://WWW.Name.Art./`` -> ``name.art``); UsageError if unusable."""
+    text = domain.strip()
+    host = host_of(text if "//" in text else "//" + text)
+    if not host or host.startswith("["):
+        raise UsageError(f"{domain!r} is not a domain name")
+    host = _strip_www(host)
+    if not extractor.registrable_domain(host):
+        raise UsageError(f"{domain!r} is a public suffix shared by many sites, not the artist's own domain")
+    return host
+
+
+@dataclass(frozen=True, slots=True)
+class UrlPrefix:
+    """A profile upload location in comparable form: www-less host, normalised path without trailing ``/``."""
+
+    original: str
+    host: str
+    path: str
+    query: str
+
+    @classmethod
+    def parse(cls, prefix: str) -> UrlPrefix:
+        text = prefix.strip()
+        text = text if _AUTHORITY_RE.match(text) else "https://" + text
+        found = _HTTP_SCHEME_RE.match(text) and _AUTHORITY_RE.match(text)
+        host = normalise_host(found.group("authority")) if found else None
+        if not found or not host:
+            raise UsageError(f"{prefix!r} is not an http(s) URL prefix")
+        path, query = split_after_authority(text, found.end())
+        return cls(prefix, _strip_www(host), normalise_path(path).rstrip("/"), query)
+
+    def covers(self, path: str, query: str) -> bool:
+        """Whether a normalised URL path (and raw query) lies under this prefix, on a segment boundary."""
+        if self.query:
+            return path.rstrip("/") == self.path and (query == self.query or query.startswith(self.query + "&"))
+        return path == self.path or path.startswith(self.path + "/")
+
+
+@dataclass(frozen=True, slots=True)
+class UrlMatchReason:
+    """Why a URL belongs to the artist: its host is (under) `rule`, or the URL starts with the prefix `rule`."""
+
+    kind: Literal["domain", "url_prefix"]
+    rule: str
+    host: str
+
+
+class UrlMatcher:
+    """Exact, look-alike-proof matching of URLs against a profile's domains and upload URL prefixes."""
+
+    def __init__(self, profile: Profile, extractor: DomainExtractor | None = None) -> None:
+        self._extractor = extractor or DomainExtractor()
+        self.domains = tuple(dict.fromkeys(normalise_profile_domain(d, self._extractor) for d in profile.domains))
+        self.prefixes = tuple(UrlPrefix.parse(prefix) for prefix in profile.url_prefixes)
+        self._prefix_hosts = frozenset(prefix.host for prefix in self.prefixes)
+        self._unbounded_domains = self._domains_with_suffix_rules_below()
+        self.candidate_domains = frozenset(self._candidate_registrable_domains())
+
+    def _domains_with_suffix_rules_below(self) -> tuple[str, ...]:
+        """Profile domains under which the PSL defines suffixes (``*.kawasaki.jp``): a subdomain's registrable
+        domain then differs from the profile domain's, so candidates must be found by host instead."""
+        rules = [rule.lstrip("!") for rule in self._extractor.public_suffix_rules()]
+        return tuple(d for d in self.domains if any(rule.endswith("." + d) for rule in rules))
+
+    def _candidate_registrable_domains(self) -> Iterable[str]:
+        for domain in self.domains:
+            yield self._extractor.registrable_domain(domain)
+        for host in self._prefix_hosts:
+            yield self._extractor.registrable_domain(host)
+            yield self._extractor.registrable_domain("www." + host)
+
+    def match_host(self, host: str) -> str | None:
+        """The profile domain that a canonical host equals or lies under (label boundary), or None."""
+        for domain in self.domains:
+            if host == domain or host.endswith("." + domain):
+                return domain
+        return None
+
+    def match(self, url: str | None) -> UrlMatchReason | None:
+        """Why `url` is the artist's, or None. Domains are tried first, then URL prefixes."""
+        if url is None:
+            return None
+        found = _AUTHORITY_RE.match(url)
+        parts = self._extractor.analyse_authority(found.group("authority")) if found else None
+        if found is None or parts is None:
+            return None
+        domain = self.match_host(parts.host)
+        if domain is not None:
+            return UrlMatchReason("domain", domain, parts.host)
+        bare_host = _strip_www(parts.host)
+        if bare_host not in self._prefix_hosts or not _HTTP_SCHEME_RE.match(url):
+            return None
+        path, query = split_after_authority(url, found.end())
+        path = normalise_path(path)
+        for prefix in self.prefixes:
+            if prefix.host == bare_host and prefix.covers(path, query):
+                return UrlMatchReason("url_prefix", prefix.original, parts.host)
+        return None
+
+    def match_many(self, urls: Sequence[str | None]) -> list[UrlMatchReason | None]:
+        """`match` over a sequence of URLs."""
+        return [self.match(url) for url in urls]
+
+    def candidate_mask(self, hosts: pa.Array, registrable_domains: pa.Array) -> pa.BooleanArray:
+        """Rows (of stored host / registrable-domain columns) that may match; verify each with `match`.
+
+        Never misses a match: every matching row's registrable domain is a candidate domain, except under
+        domains with suffix rules below them, which are selected by host.
+        """
+        mask = pc.is_in(registrable_domains, value_set=pa.array(sorted(self.candidate_domains), pa.string()))
+        for domain in self._unbounded_domains:
+            mask = pc.or_(mask, pc.or_(pc.equal(hosts, domain), pc.ends_with(hosts, "." + domain)))
+        return pc.fill_null(mask, False)
+
+    def sql_candidate_filter(
+        self, host_column: str = "host", domain_column: str = "registrable_domain"
+    ) -> tuple[str, tuple[str, ...]]:
+        """An SQL condition (with ``?`` parameters) selecting the same candidate rows as `candidate_mask`.
+
+        Uses an index on the registrable-domain column; the result must still be verified with `match`.
+        """
+        for column in (host_column, domain_column):
+            if not _SQL_IDENTIFIER_RE.match(column):
+                raise ValueError(f"not a plain SQL column name: {column!r}")
+        domains = tuple(sorted(self.candidate_domains))
+        clauses = [f"{domain_column} IN ({', '.join('?' * len(domains))})"] if domains else []
+        params: list[str] = list(domains)
+        for domain in self._unbounded_domains:
+            clauses.append(f"{host_column} = ? OR {host_column} LIKE ? ESCAPE '\\'")
+            params += [domain, "%." + domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]
+        return ("(" + " OR ".join(clauses) + ")" if clauses else "0"), tuple(params)
