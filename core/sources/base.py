@@ -1,0 +1,377 @@
+"""What every remote source shares: the query it gets, the requests it plans, the result it returns.
+
+A source first *plans* its calls from a `SourceQuery` (pure, no network); `describe_outgoing` shows that
+plan (the GUI's "what will be sent" list, `--dry-run`) and `search` executes exactly that plan, so the two
+cannot drift apart. Only follow-up pages of a planned call are added at run time, and the plan says how
+many there can be. A source never raises past `search`/`check` except `Cancelled`: faults become
+`status="unavailable"` with a plain reason, or a `problems` entry when only some calls failed.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlencode, urlsplit
+
+from core.errors import Cancelled
+from core.net.errors import NetworkError
+from core.net.http import HttpClient, HttpResponse
+from core.net.ratelimit import RateLimit
+from core.profile import Profile
+from core.progress import Progress
+
+Coverage = Literal["partial", "full"]
+Status = Literal["ok", "unavailable"]
+HitKind = Literal["sha256", "phash", "url", "text", "clip"]
+SettingKey = Literal["url", "index", "table", "token", "url_column", "text_column"]
+
+_PHASH = re.compile(r"[0-9a-f]{16}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,63}")
+
+
+@dataclass(frozen=True)
+class HubDataset:
+    """A dataset on the Hugging Face Hub and which of its columns hold what (names vary between mirrors)."""
+
+    repo: str
+    config: str = "default"
+    split: str = "train"
+    phash_column: str | None = None
+    sha256_column: str | None = None
+    url_column: str | None = None
+    text_column: str | None = None
+    id_column: str | None = None
+    gated: bool = False
+
+    def __post_init__(self) -> None:
+        for column in (self.phash_column, self.sha256_column, self.url_column, self.text_column, self.id_column):
+            if column is not None and not _COLUMN.fullmatch(column):
+                raise ValueError(f"invalid column name {column!r} for {self.repo}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.repo} ({self.config}/{self.split})"
+
+
+@dataclass(frozen=True)
+class SourceQuery:
+    """Everything a source may use. Hashes are hex strings: a source never sees a path or a pixel.
+
+    `phashes`: 16 lowercase hex chars (ImageHash `str(phash)`); `sha256s`: 64 lowercase hex chars;
+    `candidate_urls`: dataset URLs of candidate/confirmed matches (for opt-out status); `titles`: work titles
+    the user typed; `hub_datasets`: Hub datasets to query with the HF viewer.
+    """
+
+    phashes: tuple[str, ...] = ()
+    sha256s: tuple[str, ...] = ()
+    profile: Profile = field(default_factory=Profile)
+    candidate_urls: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    hub_datasets: tuple[HubDataset, ...] = ()
+
+    def __post_init__(self) -> None:
+        for value in self.phashes:
+            if not _PHASH.fullmatch(value):
+                raise ValueError(f"not a 16-hex-digit pHash: {value[:20]!r}")
+        for value in self.sha256s:
+            if not _SHA256.fullmatch(value):
+                raise ValueError(f"not a 64-hex-digit SHA-256: {value[:20]!r}")
+        for url in self.candidate_urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError(f"not an http(s) URL: {url[:60]!r}")
+
+    @property
+    def text_terms(self) -> tuple[str, ...]:
+        """The profile's name, aliases and handles, de-duplicated, in that order."""
+        terms = (self.profile.name, *self.profile.aliases, *self.profile.handles)
+        return _unique(term.strip() for term in terms)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return _unique(domain.strip().lower() for domain in self.profile.domains)
+
+    @property
+    def url_prefixes(self) -> tuple[str, ...]:
+        return _unique(prefix.strip() for prefix in self.profile.url_prefixes)
+
+
+def _unique(values: Any) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+    return tuple(seen)
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """A setting a source needs; `secret` ones live in the keyring (core.secrets), never in settings."""
+
+    key: SettingKey
+    label: str
+    required: bool = False
+    default: str = ""
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """The user's settings for one source, plus its token (read from core.secrets by the caller)."""
+
+    url: str = ""
+    index: str = ""
+    table: str = ""
+    url_column: str = ""
+    text_column: str = ""
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class OutgoingRequest:
+    """One request as the user sees it before it is sent. Credentials are named, never shown."""
+
+    source_id: str
+    method: str
+    host: str
+    url: str
+    body_summary: str
+    purpose: str
+    credential: str = ""
+    max_pages: int = 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A dataset row found by a source. Untrusted data: `url` and `caption` are plain text, never markup."""
+
+    source_id: str
+    dataset: str
+    row_id: str
+    url: str
+    caption: str
+    kind: HitKind
+    matched: str
+    coverage: Coverage
+    distance: int | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class OptOutStatus:
+    url: str
+    opted_out: bool
+    opted_in: bool
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source_id: str
+    status: Status
+    coverage: Coverage
+    hits: tuple[Hit, ...] = ()
+    opt_outs: tuple[OptOutStatus, ...] = ()
+    error: str = ""
+    problems: tuple[str, ...] = ()
+    requests_sent: int = 0
+    indices: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, str]:
+        """The entry of the scan JSON's `sources` list."""
+        return {"id": self.source_id, "status": self.status, "coverage": self.coverage, "error": self.error}
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One request a source will send; `term`/`kind`/`dataset` tell the parser what it was looking for."""
+
+    method: Literal["GET", "POST"]
+    url: str
+    purpose: str
+    params: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    body_summary: str = "(none)"
+    credential: str = ""
+    max_pages: int = 1
+    kind: str = ""
+    term: str = ""
+    dataset: str = ""
+    batch: tuple[str, ...] = ()
+    hub_dataset: HubDataset | None = None
+
+    @property
+    def full_url(self) -> str:
+        return f"{self.url}?{urlencode(self.params)}" if self.params else self.url
+
+    def describe(self, source_id: str) -> OutgoingRequest:
+        return OutgoingRequest(
+            source_id=source_id,
+            method=self.method,
+            host=urlsplit(self.url).hostname or "",
+            url=self.full_url,
+            body_summary=self.body_summary,
+            purpose=self.purpose,
+            credential=self.credential,
+            max_pages=self.max_pages,
+        )
+
+
+@dataclass
+class CallOutcome:
+    """What one planned call (with its pages) produced."""
+
+    hits: list[Hit] = field(default_factory=list)
+    opt_outs: list[OptOutStatus] = field(default_factory=list)
+    partial: bool = False
+    requests: int = 1
+    notes: list[str] = field(default_factory=list)
+    indices: tuple[str, ...] = ()
+
+
+class Source(ABC):
+    """A remote source plug-in. Subclasses declare the class attributes and implement the hooks."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    homepage: ClassVar[str]
+    coverage: ClassVar[Coverage]
+    rate: ClassVar[RateLimit]
+    settings: ClassVar[tuple[SettingSpec, ...]]
+    sends: ClassVar[str]
+    """A sentence for the user: which of their data this source sends."""
+
+    def __init__(self, config: SourceConfig | None = None) -> None:
+        self.config = config or SourceConfig()
+
+    def setting(self, key: SettingKey) -> str:
+        """The configured value of `key`, or its declared default."""
+        value = self.config.token if key == "token" else getattr(self.config, key)
+        if value:
+            return str(value)
+        return next((spec.default for spec in self.settings if spec.key == key), "")
+
+    def missing_settings(self) -> list[str]:
+        return [spec.key for spec in self.settings if spec.required and not self.setting(spec.key)]
+
+    # --- what will be sent --------------------------------------------------------------------------
+    def describe_outgoing(self, query: SourceQuery) -> list[OutgoingRequest]:
+        """Exactly the requests `search(query)` would send (none when the source is not configured)."""
+        if self.missing_settings():
+            return []
+        return [call.describe(self.id) for call in self.plan(query)]
+
+    def describe_check(self) -> list[OutgoingRequest]:
+        if self.missing_settings():
+            return []
+        return [call.describe(self.id) for call in self.plan_check()]
+
+    @abstractmethod
+    def plan(self, query: SourceQuery) -> list[PlannedCall]:
+        """The calls for `query`; pure (no network)."""
+
+    @abstractmethod
+    def plan_check(self) -> list[PlannedCall]:
+        """A cheap call that shows whether the source is reachable and configured."""
+
+    def preflight_problems(self, query: SourceQuery) -> list[str]:
+        """Parts of the query the source will skip, and why (e.g. a gated dataset without a token)."""
+        return []
+
+    @abstractmethod
+    def run_call(self, call: PlannedCall, client: HttpClient, progress: Progress, refresh: bool) -> CallOutcome:
+        """Send `call` (and its follow-up pages) and parse the answers."""
+
+    # --- running ------------------------------------------------------------------------------------
+    def search(
+        self, query: SourceQuery, client: HttpClient, progress: Progress | None = None, *, refresh: bool = False
+    ) -> SourceResult:
+        """Run the plan for `query`. Never raises except `Cancelled`."""
+        missing = self.missing_settings()
+        if missing:
+            return self._unavailable(f"not configured: set {', '.join(missing)}")
+        try:
+            calls = self.plan(query)
+        except ValueError as error:
+            return self._unavailable(f"cannot build the query: {error}")
+        return self._execute(calls, self.preflight_problems(query), client, progress or Progress(), refresh)
+
+    def check(self, client: HttpClient, progress: Progress | None = None) -> SourceResult:
+        """Reachability and configuration test (`traintrace sources test`); never cached."""
+        missing = self.missing_settings()
+        if missing:
+            return self._unavailable(f"not configured: set {', '.join(missing)}")
+        return self._execute(self.plan_check(), [], client, progress or Progress(), True)
+
+    def _execute(
+        self, calls: Sequence[PlannedCall], problems: list[str], client: HttpClient, progress: Progress, refresh: bool
+    ) -> SourceResult:
+        outcome = CallOutcome(requests=0)
+        failures = 0
+        progress.start(len(calls), self.name)
+        for call in calls:
+            progress.check_cancelled()
+            try:
+                done = self.run_call(call, client, progress, refresh)
+            except Cancelled:
+                raise
+            except NetworkError as error:
+                failures += 1
+                problems.append(f"{call.purpose}: {error}")
+            except Exception as error:  # the source boundary: a bug here must not stop the scan
+                failures += 1
+                problems.append(f"{call.purpose}: unexpected error ({error.__class__.__name__}: {error})")
+            else:
+                outcome.hits += done.hits
+                outcome.opt_outs += done.opt_outs
+                outcome.partial |= done.partial
+                outcome.requests += done.requests
+                problems += done.notes
+                outcome.indices += done.indices
+            progress.advance()
+        return self._result(calls, failures, outcome, problems)
+
+    def _result(
+        self, calls: Sequence[PlannedCall], failures: int, outcome: CallOutcome, problems: list[str]
+    ) -> SourceResult:
+        if calls and failures == len(calls):
+            return self._unavailable(problems[0] if len(problems) == 1 else "; ".join(problems[:3]), problems)
+        partial = self.coverage == "partial" or outcome.partial or failures > 0
+        return SourceResult(
+            source_id=self.id,
+            status="ok",
+            coverage="partial" if partial else "full",
+            hits=tuple(outcome.hits),
+            opt_outs=tuple(outcome.opt_outs),
+            problems=tuple(problems),
+            requests_sent=outcome.requests,
+            indices=outcome.indices,
+        )
+
+    def _unavailable(self, reason: str, problems: Sequence[str] = ()) -> SourceResult:
+        return SourceResult(
+            source_id=self.id, status="unavailable", coverage=self.coverage, error=reason, problems=tuple(problems)
+        )
+
+    def send(self, call: PlannedCall, client: HttpClient, progress: Progress, refresh: bool, **extra: Any) -> Any:
+        """Send one page of `call` (extra params merged) and return the parsed JSON."""
+        return self.send_raw(call, client, progress, refresh, **extra).json()
+
+    def send_raw(
+        self, call: PlannedCall, client: HttpClient, progress: Progress, refresh: bool, **extra: Any
+    ) -> HttpResponse:
+        params = dict(call.params)
+        params.update({key: str(value) for key, value in extra.items()})
+        return client.request(
+            call.method,
+            call.url,
+            params=params,
+            headers=dict(call.headers),
+            data=call.body,
+            rate=self.rate,
+            cancel=progress,
+            refresh=refresh,
+        )
