@@ -125,6 +125,12 @@ class HttpClient:
             session.mount(prefix, GuardedAdapter(max_retries=retry))
         return session
 
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self._watchdog.close()
         self._session.close()

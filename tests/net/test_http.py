@@ -1,0 +1,218 @@
+"""The HTTP client against real local servers: retries, limits, deadline, cache, cancel, User-Agent."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug import Request, Response
+
+from core import PROJECT_URL, __version__
+from core.errors import Cancelled
+from core.net import (
+    ConnectFailed,
+    DeadlineExceeded,
+    HttpClient,
+    HttpConfig,
+    HttpStatusError,
+    MalformedResponse,
+    RateLimit,
+    ResponseTooLarge,
+)
+from tests.net.servers import MisbehavingServer, RecordingServer, free_port
+
+FAST = HttpConfig(
+    timeout=1.5,
+    connect_timeout=1.0,
+    read_timeout=1.0,
+    max_bytes=50_000,
+    retries=2,
+    backoff_factor=0.01,
+    retry_after_cap=1.0,
+)
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[HttpClient]:
+    with HttpClient(FAST, cache_dir=tmp_path / "cache") as http:
+        yield http
+
+
+def test_sends_the_user_agent_and_returns_the_body(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/hello").respond_with_json({"ok": True})
+    response = client.request("GET", server.url_for("/hello"))
+    assert response.status == 200
+    assert response.json() == {"ok": True}
+    assert server.recorded[0].headers["User-Agent"] == f"TrainTrace/{__version__} (+{PROJECT_URL})"
+
+
+def test_429_with_retry_after_is_honoured_then_succeeds(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_ordered_request("/busy").respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
+    server.expect_ordered_request("/busy").respond_with_json({"ok": 1})
+    started = time.monotonic()
+    assert client.request("GET", server.url_for("/busy")).json() == {"ok": 1}
+    assert time.monotonic() - started >= 0.9  # waited as asked
+    assert len(server.recorded) == 2
+
+
+def test_retry_after_beyond_the_cap_waits_only_the_cap(server: RecordingServer, tmp_path: Path) -> None:
+    config = HttpConfig(timeout=5.0, retries=1, retry_after_cap=0.5, backoff_factor=0.01)
+    server.expect_ordered_request("/busy").respond_with_data("", status=429, headers={"Retry-After": "3600"})
+    server.expect_ordered_request("/busy").respond_with_json([1])
+    started = time.monotonic()
+    with HttpClient(config) as http:
+        assert http.request("GET", server.url_for("/busy")).json() == [1]
+    assert time.monotonic() - started < 2.5
+
+
+def test_503s_are_retried_then_reported(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/down").respond_with_data("", status=503)
+    with pytest.raises(HttpStatusError) as caught:
+        client.request("GET", server.url_for("/down"))
+    assert caught.value.status == 503
+    assert len(server.recorded) == FAST.retries + 1
+
+
+def test_503_then_200_recovers(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_ordered_request("/flaky").respond_with_data("", status=503)
+    server.expect_ordered_request("/flaky").respond_with_data("", status=502)
+    server.expect_ordered_request("/flaky").respond_with_json({"fine": True})
+    assert client.request("GET", server.url_for("/flaky")).json() == {"fine": True}
+
+
+def test_404_with_error_code_is_not_retried(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/missing").respond_with_json(
+        {"error": "Not found."}, status=404, headers={"X-Error-Code": "ResponseNotFound"}
+    )
+    with pytest.raises(HttpStatusError) as caught:
+        client.request("GET", server.url_for("/missing"))
+    assert caught.value.error_code == "ResponseNotFound"
+    assert "ResponseNotFound" in str(caught.value) and "Not found." in str(caught.value)
+    assert len(server.recorded) == 1
+
+
+def test_post_is_retried_only_when_idempotent(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/q", method="POST").respond_with_data("", status=503)
+    with pytest.raises(HttpStatusError):
+        client.request("POST", server.url_for("/q"), data="a\nb", idempotent=True)
+    assert len(server.recorded) == FAST.retries + 1
+    server.clear()
+    server.expect_request("/q", method="POST").respond_with_data("", status=503)
+    with pytest.raises(HttpStatusError):
+        client.request("POST", server.url_for("/q"), data="a\nb", idempotent=False)
+    assert len(server.recorded) == 1
+
+
+def test_malformed_json_is_a_clear_error(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/bad").respond_with_data('{"rows": [', content_type="application/json")
+    with pytest.raises(MalformedResponse):
+        client.request("GET", server.url_for("/bad")).json()
+
+
+def test_declared_huge_body_is_refused_unread(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/huge").respond_with_data(b"[" + b"0," * 100_000 + b"0]")
+    with pytest.raises(ResponseTooLarge):
+        client.request("GET", server.url_for("/huge"))
+
+
+def test_undeclared_huge_body_is_cut_at_the_cap(server: RecordingServer, client: HttpClient) -> None:
+    def endless(_request: Request) -> Response:
+        return Response((b"x" * 4096 for _ in range(10_000)), content_type="application/json")
+
+    server.expect_request("/stream").respond_with_handler(endless)
+    with pytest.raises(ResponseTooLarge):
+        client.request("GET", server.url_for("/stream"))
+
+
+def test_server_sleeping_past_the_timeout(server: RecordingServer, client: HttpClient) -> None:
+    release = threading.Event()
+
+    def sleepy(_request: Request) -> Response:
+        release.wait(10)
+        return Response("{}")
+
+    server.expect_request("/sleepy").respond_with_handler(sleepy)
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeadlineExceeded):
+            client.request("GET", server.url_for("/sleepy"))
+    finally:
+        release.set()
+    assert time.monotonic() - started < FAST.timeout + 0.5
+
+
+@pytest.mark.parametrize("mode", ["trickle-body", "trickle-headers", "silent"])
+def test_trickling_or_silent_server_never_holds_us_past_the_timeout(client: HttpClient, mode: str) -> None:
+    with MisbehavingServer(mode, interval=0.05) as misbehaving:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded):
+            client.request("GET", misbehaving.url)
+        assert time.monotonic() - started < FAST.timeout + 0.5
+
+
+def test_cancel_aborts_a_call_in_flight(client: HttpClient) -> None:
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    with MisbehavingServer("trickle-body", interval=0.05) as misbehaving:
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            client.request("GET", misbehaving.url, cancel=cancel, timeout=1.5)
+        assert time.monotonic() - started < 0.8
+
+
+def test_connection_refused(client: HttpClient) -> None:
+    with pytest.raises(ConnectFailed, match="refused"):
+        client.request("GET", f"http://127.0.0.1:{free_port()}/")
+
+
+def test_dns_failure(client: HttpClient) -> None:
+    with pytest.raises(ConnectFailed, match="DNS"):
+        client.request("GET", "http://no-such-host.invalid/")
+
+
+def test_cache_serves_repeats_and_refresh_bypasses_it(
+    server: RecordingServer, client: HttpClient, tmp_path: Path
+) -> None:
+    server.expect_request("/rows").respond_with_json({"rows": [1]})
+    url = server.url_for("/rows")
+    first = client.request("GET", url, headers={"Authorization": "Bearer sekrit-token-123"})
+    second = client.request("GET", url, headers={"Authorization": "Bearer sekrit-token-123"})
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert second.json() == {"rows": [1]}
+    assert len(server.recorded) == 1
+    refreshed = client.request("GET", url, refresh=True)
+    assert not refreshed.from_cache and len(server.recorded) == 2
+    cache_file = tmp_path / "cache" / "http-cache.sqlite"
+    assert cache_file.stat().st_mode & 0o777 == 0o600
+    assert b"sekrit-token-123" not in cache_file.read_bytes()
+
+
+def test_errors_are_not_cached(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/nope").respond_with_data("", status=404)
+    for _ in range(2):
+        with pytest.raises(HttpStatusError):
+            client.request("GET", server.url_for("/nope"))
+    assert len(server.recorded) == 2
+
+
+def test_per_host_rate_limit_spaces_requests(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/r").respond_with_json([])
+    rate = RateLimit(requests=4, per_seconds=1.0, burst=1)
+    started = time.monotonic()
+    for _ in range(3):
+        client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
+    assert time.monotonic() - started >= 0.45  # 2 waits of 0.25 s
+
+
+def test_a_rate_wait_longer_than_the_deadline_is_refused(server: RecordingServer, client: HttpClient) -> None:
+    server.expect_request("/r").respond_with_json([])
+    rate = RateLimit(requests=1, per_seconds=60.0, burst=1)
+    client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
+    assert time.monotonic() - started < 0.2
+    assert len(server.recorded) == 1
