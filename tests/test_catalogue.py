@@ -1,0 +1,64 @@
+"""Catalogue storage: private file, numbered forward-only migrations, hashes round-trip as unsigned."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.catalogue.db import open_database
+from core.catalogue.migrations import LATEST_VERSION, MIGRATIONS, migrate, schema_version
+from core.catalogue.works import from_sql_int, to_sql_int
+from core.errors import CatalogueError
+
+
+def test_a_new_catalogue_is_private_and_at_the_latest_version(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    db = open_database(path)
+    assert schema_version(db) == LATEST_VERSION
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrations_are_numbered_from_one_without_gaps() -> None:
+    assert sorted(MIGRATIONS) == list(range(1, LATEST_VERSION + 1))
+
+
+def test_each_step_keeps_existing_user_data(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
+    migrate(db, {1: MIGRATIONS[1]})
+    db.execute(
+        "INSERT INTO work (path, size, mtime_ns, status, first_seen, scanned_at) VALUES ('a.png', 1, 2, 'ok', 't', 't')"
+    )
+    next_step = {**MIGRATIONS, LATEST_VERSION + 1: "ALTER TABLE work ADD COLUMN title TEXT;"}
+    assert migrate(db, next_step) == 1
+    assert db.execute("SELECT path, title FROM work").fetchall() == [("a.png", None)]
+    assert schema_version(db) == LATEST_VERSION + 1
+
+
+def test_a_failing_step_leaves_the_previous_version_intact(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
+    migrate(db)
+    broken = {**MIGRATIONS, LATEST_VERSION + 1: "CREATE TABLE extra (x INTEGER);\nTHIS IS NOT SQL;"}
+    with pytest.raises(CatalogueError, match=f"migration {LATEST_VERSION + 1}"):
+        migrate(db, broken)
+    assert schema_version(db) == LATEST_VERSION
+    assert db.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchone() is None
+
+
+def test_a_newer_catalogue_is_refused(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "c.sqlite3", isolation_level=None)
+    db.execute(f"PRAGMA user_version = {LATEST_VERSION + 5}")
+    with pytest.raises(CatalogueError, match="newer TrainTrace"):
+        migrate(db)
+
+
+@given(st.integers(min_value=0, max_value=2**64 - 1))
+def test_unsigned_hashes_round_trip_through_sqlite_integers(value: int) -> None:
+    stored = to_sql_int(value)
+    assert stored is not None and -(2**63) <= stored < 2**63
+    assert from_sql_int(stored) == value
