@@ -14,6 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from core import APP_NAME
+from core.errors import TrainTraceError
 
 HOME_ENV = "TRAINTRACE_HOME"
 
@@ -57,4 +58,7 @@ class AppPaths:
     def ensure(self) -> None:
         """Create the directories, private to the user (0700)."""
         for directory in (self.data_dir, self.config_dir, self.cache_dir):
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise TrainTraceError(f"cannot create the folder {directory}: {exc.strerror or exc}") from exc
