@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.catalogue.db import open_database
+from core.catalogue.matches import Match, MatchRepository
+from core.catalogue.profiles import ProfileRepository
 from core.catalogue.works import Work, WorkRepository
 from core.errors import UsageError
 from core.paths import AppPaths
+from core.profile import Profile
 from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
 from core.settings import Settings
@@ -33,6 +36,8 @@ class TrainTrace:
         self._db = connection
         self._clock = clock
         self._works = WorkRepository(connection)
+        self._matches = MatchRepository(connection)
+        self._profiles = ProfileRepository(connection)
 
     @classmethod
     def open(cls, paths: AppPaths, clock: Clock = utc_now) -> TrainTrace:
@@ -62,6 +67,28 @@ class TrainTrace:
 
     def works(self) -> list[Work]:
         return self._works.all()
+
+    def work(self, work_id: int) -> Work | None:
+        return self._works.get(work_id)
+
+    # --- the artist ---------------------------------------------------------------------------------
+    def profile(self) -> Profile:
+        return self._profiles.load()
+
+    def set_profile(self, profile: Profile) -> Profile:
+        self._profiles.save(profile)
+        return profile
+
+    # --- review -------------------------------------------------------------------------------------
+    def matches(self, status: str | None = None) -> list[Match]:
+        return self._matches.find(status)
+
+    def get_match(self, match_id: int) -> Match | None:
+        return self._matches.get(match_id)
+
+    def decide(self, match_ids: Sequence[int], status: str, note: str = "") -> list[Match]:
+        """Record the user's verdict (confirmed / rejected / back to candidate) with time and note."""
+        return self._matches.decide(match_ids, status, note, self._timestamp())
 
     def _timestamp(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")

@@ -34,6 +34,34 @@ MIGRATIONS: dict[int, str] = {
         );
         CREATE INDEX work_sha256 ON work (sha256);
     """,
+    2: """
+        CREATE TABLE profile (
+            id   INTEGER PRIMARY KEY CHECK (id = 1),
+            data TEXT NOT NULL
+        );
+        CREATE TABLE match (
+            id             INTEGER PRIMARY KEY,
+            work_id        INTEGER REFERENCES work (id) ON DELETE SET NULL,
+            dataset        TEXT NOT NULL,
+            row_id         TEXT NOT NULL,
+            kind           TEXT NOT NULL CHECK (kind IN ('sha256', 'phash', 'url', 'text', 'clip')),
+            distance       INTEGER,
+            score          REAL NOT NULL,
+            url            TEXT,
+            caption        TEXT,
+            published_hash TEXT,
+            evidence       TEXT NOT NULL,
+            coverage       TEXT NOT NULL CHECK (coverage IN ('full', 'partial')),
+            source         TEXT NOT NULL,
+            found_at       TEXT NOT NULL,
+            status         TEXT NOT NULL DEFAULT 'candidate' CHECK (status IN ('candidate', 'confirmed', 'rejected')),
+            note           TEXT NOT NULL DEFAULT '',
+            decided_at     TEXT
+        );
+        CREATE UNIQUE INDEX match_identity ON match (dataset, row_id, kind, IFNULL(work_id, 0));
+        CREATE INDEX match_work ON match (work_id);
+        CREATE INDEX match_status ON match (status);
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

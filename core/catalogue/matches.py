@@ -1,0 +1,150 @@
+"""Matches (a work, or the artist's profile, found in a dataset row) and the user's decisions on them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from core.catalogue.db import transaction
+from core.errors import UsageError
+
+KINDS = ("sha256", "phash", "url", "text", "clip")
+STATUSES = ("candidate", "confirmed", "rejected")
+
+
+@dataclass(frozen=True)
+class FoundMatch:
+    """A match as a matcher or a remote source reports it, before it is stored.
+
+    `work_id` is None for URL and text matches that concern the artist rather than one file. `evidence`
+    says in plain words how it was found (e.g. "pHash of the work with its border trimmed, distance 3").
+    `published_hash` is the dataset's own hash value (pHash hex or SHA-256) when the row has one.
+    """
+
+    work_id: int | None
+    dataset: str
+    row_id: str
+    kind: str
+    distance: int | None
+    score: float
+    url: str | None
+    caption: str | None
+    published_hash: str | None
+    evidence: str
+    coverage: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A stored match with its review state. `work_path` is the catalogue's absolute path of the work."""
+
+    id: int
+    work_id: int | None
+    work_path: str | None
+    work_sha256: str | None
+    dataset: str
+    row_id: str
+    kind: str
+    distance: int | None
+    score: float
+    url: str | None
+    caption: str | None
+    published_hash: str | None
+    evidence: str
+    coverage: str
+    source: str
+    found_at: str
+    status: str
+    note: str
+    decided_at: str | None
+
+
+_SELECT = """
+    SELECT m.id, m.work_id, w.path, w.sha256, m.dataset, m.row_id, m.kind, m.distance, m.score, m.url, m.caption,
+           m.published_hash, m.evidence, m.coverage, m.source, m.found_at, m.status, m.note, m.decided_at
+    FROM match m LEFT JOIN work w ON w.id = m.work_id
+"""
+
+
+class MatchRepository:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def record(self, found: Iterable[FoundMatch], now: str) -> int:
+        """Store matches; a match already stored keeps its id and the user's decision. Returns the count."""
+        count = 0
+        with transaction(self._db):
+            for match in found:
+                self._db.execute(
+                    """
+                    INSERT INTO match (work_id, dataset, row_id, kind, distance, score, url, caption, published_hash,
+                                       evidence, coverage, source, found_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (dataset, row_id, kind, IFNULL(work_id, 0)) DO UPDATE SET
+                        distance = excluded.distance, score = excluded.score, url = excluded.url,
+                        caption = excluded.caption, published_hash = excluded.published_hash,
+                        evidence = excluded.evidence, coverage = excluded.coverage, source = excluded.source
+                    """,
+                    (
+                        match.work_id, match.dataset, match.row_id, match.kind, match.distance, match.score,
+                        match.url, match.caption, match.published_hash, match.evidence, match.coverage,
+                        match.source, now,
+                    ),
+                )  # fmt: skip
+                count += 1
+        return count
+
+    def forget_candidates(self, dataset: str, kinds: Iterable[str], keep_ids: set[int]) -> int:
+        """Drop undecided matches of `dataset` a fresh full run no longer finds; decisions are never dropped."""
+        kinds = list(kinds)
+        marks = ",".join("?" * len(kinds))
+        rows = self._db.execute(
+            f"SELECT id FROM match WHERE dataset = ? AND status = 'candidate' AND kind IN ({marks})", (dataset, *kinds)
+        ).fetchall()
+        stale = [row[0] for row in rows if row[0] not in keep_ids]
+        with transaction(self._db):
+            self._db.executemany("DELETE FROM match WHERE id = ?", [(match_id,) for match_id in stale])
+        return len(stale)
+
+    def ids_for(self, found: Iterable[FoundMatch]) -> set[int]:
+        ids: set[int] = set()
+        for match in found:
+            row = self._db.execute(
+                "SELECT id FROM match WHERE dataset = ? AND row_id = ? AND kind = ? AND IFNULL(work_id, 0) = ?",
+                (match.dataset, match.row_id, match.kind, match.work_id or 0),
+            ).fetchone()
+            if row:
+                ids.add(int(row[0]))
+        return ids
+
+    def find(self, status: str | None = None) -> list[Match]:
+        if status is not None and status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        where, params = ("WHERE m.status = ?", (status,)) if status else ("", ())
+        order = "ORDER BY m.kind != 'sha256', m.distance IS NULL, m.distance, m.score DESC, m.id"
+        return [Match(*row) for row in self._db.execute(f"{_SELECT} {where} {order}", params)]
+
+    def get(self, match_id: int) -> Match | None:
+        row = self._db.execute(f"{_SELECT} WHERE m.id = ?", (match_id,)).fetchone()
+        return Match(*row) if row else None
+
+    def decide(self, match_ids: Iterable[int], status: str, note: str, now: str) -> list[Match]:
+        if status not in STATUSES:
+            raise UsageError(f"unknown status {status!r}")
+        ids = list(match_ids)
+        missing = [match_id for match_id in ids if self.get(match_id) is None]
+        if missing:
+            raise UsageError(f"no match with id {', '.join(map(str, missing))}")
+        with transaction(self._db):
+            self._db.executemany(
+                "UPDATE match SET status = ?, note = ?, decided_at = ? WHERE id = ?",
+                [(status, note, now, match_id) for match_id in ids],
+            )
+        return [match for match_id in ids if (match := self.get(match_id)) is not None]
+
+
+def match_as_dict(match: Match) -> dict[str, Any]:
+    return {field: getattr(match, field) for field in Match.__dataclass_fields__}

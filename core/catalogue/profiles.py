@@ -1,0 +1,34 @@
+"""The artist profile, stored as one JSON row in the catalogue."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+
+from core.profile import Profile
+
+
+class ProfileRepository:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def load(self) -> Profile:
+        row = self._db.execute("SELECT data FROM profile WHERE id = 1").fetchone()
+        if row is None:
+            return Profile()
+        data = json.loads(row[0])
+        return Profile(
+            name=str(data.get("name", "")),
+            aliases=tuple(data.get("aliases", ())),
+            domains=tuple(data.get("domains", ())),
+            handles=tuple(data.get("handles", ())),
+            url_prefixes=tuple(data.get("url_prefixes", ())),
+            email=str(data.get("email", "")),
+        )
+
+    def save(self, profile: Profile) -> None:
+        data = json.dumps(dataclasses.asdict(profile), ensure_ascii=False)
+        self._db.execute(
+            "INSERT INTO profile (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data", (data,)
+        )
