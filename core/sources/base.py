@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode, urlsplit
 
 from core.errors import Cancelled
-from core.net.errors import NetworkError
+from core.net.errors import ConnectFailed, DeadlineExceeded, HttpStatusError, NetworkError
 from core.net.http import HttpClient, HttpResponse
 from core.net.ratelimit import RateLimit
 from core.profile import Profile
@@ -81,7 +81,7 @@ class SourceQuery:
             if not _SHA256.fullmatch(value):
                 raise ValueError(f"not a 64-hex-digit SHA-256: {value[:20]!r}")
         for url in self.candidate_urls:
-            if urlsplit(url).scheme not in ("http", "https"):
+            if urlsplit(url).scheme not in ("http", "https") or any(ch.isspace() for ch in url):
                 raise ValueError(f"not an http(s) URL: {url[:60]!r}")
 
     @property
@@ -97,6 +97,12 @@ class SourceQuery:
     @property
     def url_prefixes(self) -> tuple[str, ...]:
         return _unique(prefix.strip() for prefix in self.profile.url_prefixes)
+
+
+def _server_is_down(error: NetworkError) -> bool:
+    if isinstance(error, HttpStatusError):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, ConnectFailed | DeadlineExceeded)
 
 
 def _unique(values: Any) -> tuple[str, ...]:
@@ -309,37 +315,37 @@ class Source(ABC):
     def _execute(
         self, calls: Sequence[PlannedCall], problems: list[str], client: HttpClient, progress: Progress, refresh: bool
     ) -> SourceResult:
+        """Run the calls in order. A server that is down (no connection, out of time, 5xx after retries) ends
+        the run at once, so a dead source costs one timeout, not one per planned call."""
         outcome = CallOutcome(requests=0)
-        failures = 0
+        succeeded = 0
         progress.start(len(calls), self.name)
-        for call in calls:
+        for position, call in enumerate(calls):
             progress.check_cancelled()
             try:
                 done = self.run_call(call, client, progress, refresh)
             except Cancelled:
                 raise
             except NetworkError as error:
-                failures += 1
                 problems.append(f"{call.purpose}: {error}")
+                if _server_is_down(error):
+                    if position + 1 < len(calls):
+                        problems.append(f"{len(calls) - position - 1} remaining request(s) not sent")
+                    break
             except Exception as error:  # the source boundary: a bug here must not stop the scan
-                failures += 1
                 problems.append(f"{call.purpose}: unexpected error ({error.__class__.__name__}: {error})")
             else:
+                succeeded += 1
                 outcome.hits += done.hits
                 outcome.opt_outs += done.opt_outs
                 outcome.partial |= done.partial
                 outcome.requests += done.requests
-                problems += done.notes
                 outcome.indices += done.indices
+                problems += done.notes
             progress.advance()
-        return self._result(calls, failures, outcome, problems)
-
-    def _result(
-        self, calls: Sequence[PlannedCall], failures: int, outcome: CallOutcome, problems: list[str]
-    ) -> SourceResult:
-        if calls and failures == len(calls):
-            return self._unavailable(problems[0] if len(problems) == 1 else "; ".join(problems[:3]), problems)
-        partial = self.coverage == "partial" or outcome.partial or failures > 0
+        if calls and succeeded == 0:
+            return self._unavailable(problems[0], problems)
+        partial = self.coverage == "partial" or outcome.partial or succeeded < len(calls)
         return SourceResult(
             source_id=self.id,
             status="ok",
