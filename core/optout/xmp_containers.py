@@ -82,13 +82,16 @@ def tiff_with_xmp(data: bytes, make_packet: PacketMaker) -> bytes:
     """Point the header at a rewritten first IFD that carries tag 700; image data is never moved or changed.
 
     The packet and the new IFD are appended; the old first IFD stays in the file, unreferenced, and every
-    offset it held still points at the same bytes.
+    offset it held still points at the same bytes. An old packet is blanked so that tools which scan files
+    for ``<?xpacket`` do not find a stale second one.
     """
     order, ifd_offset = _tiff_header(data)
     entries, next_ifd = _tiff_ifd(data, order, ifd_offset)
     old_xmp = next((entry for entry in entries if entry[0] == _TIFF_XMP_TAG), None)
     packet = make_packet(_tiff_entry_bytes(data, order, old_xmp) if old_xmp else None)
     out = bytearray(data)
+    if old_xmp:
+        _blank_old_packet(out, order, old_xmp)
     out += b"\x00" * (len(out) % 2)
     packet_offset = len(out)
     out += packet + b"\x00" * (len(packet) % 2)
@@ -263,3 +266,14 @@ def _tiff_entry_bytes(data: bytes, order: str, entry: tuple[int, int, int, bytes
         return value[:count]
     start = struct.unpack(order + "I", value)[0]
     return data[start : start + count] if start + count <= len(data) else None
+
+
+def _blank_old_packet(out: bytearray, order: str, entry: tuple[int, int, int, bytes]) -> None:
+    """Overwrite a replaced out-of-line packet with spaces, only if those bytes really hold XMP text."""
+    _, _, count, value = entry
+    if count <= 4:
+        return
+    start = struct.unpack(order + "I", value)[0]
+    old = bytes(out[start : start + count])
+    if len(old) == count and (b"<?xpacket" in old or b"xmpmeta" in old):
+        out[start : start + count] = b" " * count

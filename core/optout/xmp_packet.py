@@ -7,8 +7,11 @@ that cannot be parsed is replaced, and the caller is told.
 
 from __future__ import annotations
 
+import io
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
 
 from core.errors import UsageError
 
@@ -44,12 +47,14 @@ _NAMESPACES = {
 _RDF = "{" + _NAMESPACES["rdf"] + "}"
 _DC = "{" + _NAMESPACES["dc"] + "}"
 _RIGHTS = "{" + _NAMESPACES["xmpRights"] + "}"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_XML_LANG = "{" + _XML_NS + "}lang"
 _DATA_MINING = "{" + PLUS_NS + "}DataMining"
 _OURS = frozenset({_DATA_MINING, _DC + "creator", _DC + "rights", _RIGHTS + "Marked"})
 _PACKET_HEAD = '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
 _PACKET_TAIL = '\n<?xpacket end="w"?>'
 MAX_EXISTING_PACKET = 4_000_000
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -74,11 +79,9 @@ class BuiltPacket:
 
 def build_packet(fields: XmpFields, existing: bytes | None) -> BuiltPacket:
     """A complete ``<?xpacket?>``-wrapped UTF-8 packet: `existing` merged with `fields`."""
-    _register_prefixes()
-    root = _parse(existing) if existing else None
-    replaced = existing is not None and root is None
-    if root is None:
-        root = ET.Element("{adobe:ns:meta/}xmpmeta")
+    parsed = _parse(existing) if existing else None
+    replaced = existing is not None and parsed is None
+    root, prefixes = parsed if parsed else (ET.Element("{adobe:ns:meta/}xmpmeta"), {})
     rdf = root if root.tag == _RDF + "RDF" else root.find(_RDF + "RDF")
     if rdf is None:
         rdf = ET.SubElement(root, _RDF + "RDF")
@@ -89,20 +92,58 @@ def build_packet(fields: XmpFields, existing: bytes | None) -> BuiltPacket:
         wrapper = ET.Element("{adobe:ns:meta/}xmpmeta")
         wrapper.append(root)
         root = wrapper
-    body = ET.tostring(root, encoding="unicode")
+    body = _serialise(root, {**prefixes, **{uri: prefix for prefix, uri in _NAMESPACES.items()}})
     return BuiltPacket((_PACKET_HEAD + body + _PACKET_TAIL).encode("utf-8"), replaced)
 
 
-def _parse(existing: bytes) -> ET.Element | None:
+def _parse(existing: bytes) -> tuple[ET.Element, dict[str, str]] | None:
+    """The packet's root element and the prefixes it declared (namespace URI to prefix), or None."""
     if len(existing) > MAX_EXISTING_PACKET:
         return None
+    prefixes: dict[str, str] = {}
+    root: ET.Element | None = None
     try:
-        root = ET.fromstring(existing.strip(b"\x00 \t\r\n"))
+        for event, item in ET.iterparse(io.BytesIO(existing.strip(b"\x00 \t\r\n")), events=("start-ns", "start")):
+            if event == "start-ns":
+                prefix, uri = item
+                prefixes.setdefault(uri, prefix)
+            elif root is None:
+                root = item
     except ET.ParseError:
         return None
-    if root.tag not in ("{adobe:ns:meta/}xmpmeta", _RDF + "RDF"):
+    if root is None or root.tag not in ("{adobe:ns:meta/}xmpmeta", _RDF + "RDF"):
         return None
-    return root
+    return root, prefixes
+
+
+def _serialise(root: ET.Element, prefixes: dict[str, str]) -> str:
+    """XML text of `root` with the customary XMP prefixes (ElementTree would rename unknown ones ns0, ns1...)."""
+    declared: dict[str, str] = {}
+
+    def name(qualified: str) -> str:
+        if not qualified.startswith("{"):
+            return qualified
+        uri, local = qualified[1:].split("}", 1)
+        if uri == _XML_NS:
+            return "xml:" + local
+        if uri not in declared:
+            wanted = prefixes.get(uri, "")
+            taken = set(declared.values())
+            if not wanted or wanted in taken:
+                wanted = next(f"ns{n}" for n in range(len(taken) + 1) if f"ns{n}" not in taken)
+            declared[uri] = wanted
+        return f"{declared[uri]}:{local}"
+
+    def render(element: ET.Element) -> str:
+        tag = name(element.tag)
+        attributes = "".join(f" {name(key)}={quoteattr(value)}" for key, value in element.attrib.items())
+        inner = escape(element.text or "") + "".join(render(child) + escape(child.tail or "") for child in element)
+        return f"<{tag}{attributes}>{inner}</{tag}>"
+
+    body = render(root)
+    declarations = "".join(f" xmlns:{prefix}={quoteattr(uri)}" for uri, prefix in declared.items())
+    head, rest = body.split(">", 1)
+    return f"{head}{declarations}>{rest}"
 
 
 def _remove_ours(description: ET.Element) -> None:
@@ -118,15 +159,14 @@ def _our_description(fields: XmpFields) -> ET.Element:
     ET.SubElement(description, _DATA_MINING).text = PLUS_VOCAB + fields.data_mining
     if fields.creator:
         sequence = ET.SubElement(ET.SubElement(description, _DC + "creator"), _RDF + "Seq")
-        ET.SubElement(sequence, _RDF + "li").text = fields.creator
+        ET.SubElement(sequence, _RDF + "li").text = _xml_safe(fields.creator)
     if fields.rights:
         alternatives = ET.SubElement(ET.SubElement(description, _DC + "rights"), _RDF + "Alt")
-        ET.SubElement(alternatives, _RDF + "li", {_XML_LANG: "x-default"}).text = fields.rights
+        ET.SubElement(alternatives, _RDF + "li", {_XML_LANG: "x-default"}).text = _xml_safe(fields.rights)
         ET.SubElement(description, _RIGHTS + "Marked").text = "True"
     return description
 
 
-def _register_prefixes() -> None:
-    """Serialise the usual XMP prefixes by their customary names (other namespaces get ns0, ns1...)."""
-    for prefix, uri in _NAMESPACES.items():
-        ET.register_namespace(prefix, uri)
+def _xml_safe(text: str) -> str:
+    """Control characters are not allowed in XML 1.0; they are dropped from names and notices."""
+    return _XML_FORBIDDEN.sub("", text)
