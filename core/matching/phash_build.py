@@ -1,0 +1,158 @@
+"""Streamed, resumable build of the pHash index (layout in `phash_layout`).
+
+`add` spills each chunk as a run (16 bytes a row on disk, nothing kept in memory). `finish` builds each table
+in key-range slabs: one pass histograms the top 16 bits of the rotated hashes, then each slab of about
+`SLAB_ROWS` rows is read from the runs, sorted and appended to the table file. Peak memory is one slab plus
+a directory, far below the final index for big indexes; the runs are deleted at the end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import UsageError
+from core.matching.phash_layout import (
+    FORMAT_VERSION,
+    KIND,
+    ORDINALS_FILE,
+    REST_BYTES,
+    REST_PADDING,
+    TableLayout,
+    directory_dtype,
+    ordinal_dtype,
+    rotate_left,
+    table_layouts,
+)
+from core.matching.runs import RunStore, slab_bounds, write_manifest
+from core.progress import Progress
+
+SLAB_ROWS = 1 << 24
+_HISTOGRAM_BITS = 16
+
+
+class PhashIndexBuilder:
+    """Collects (pHash, ordinal) chunks into `directory`; `finish()` turns them into a `PhashIndex`.
+
+    Opening a directory with an unfinished build resumes it: `completed_chunks` tells which chunk ids (for
+    instance shard names) were already added, so the importer skips them.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._runs = RunStore.open(self.directory, KIND, np.uint64, 1)
+
+    @property
+    def completed_chunks(self) -> frozenset[str]:
+        return frozenset(self._runs.chunks)
+
+    @property
+    def rows(self) -> int:
+        return self._runs.rows
+
+    def add(self, hashes: npt.ArrayLike, ordinals: npt.ArrayLike, chunk_id: str | None = None) -> None:
+        """Add one chunk: `hashes[i]` (uint64) is the pHash of dataset row `ordinals[i]` (int64 >= 0)."""
+        hash_array = np.ascontiguousarray(hashes, dtype=np.uint64).reshape(-1)
+        ordinal_array = np.ascontiguousarray(ordinals, dtype=np.int64).reshape(-1)
+        if hash_array.shape != ordinal_array.shape:
+            raise UsageError(f"{len(hash_array)} hashes but {len(ordinal_array)} ordinals")
+        if len(ordinal_array) and int(ordinal_array.min()) < 0:
+            raise UsageError("row ordinals must be >= 0")
+        if chunk_id is not None and chunk_id in self._runs.chunks:
+            raise UsageError(f"chunk {chunk_id!r} was already added")
+        self._runs.add(KIND, hash_array, ordinal_array, chunk_id)
+
+    def finish(self, progress: Progress | None = None) -> None:
+        """Build the tables from the runs, write the final manifest and delete the runs."""
+        progress = progress or Progress()
+        layouts = table_layouts(self._runs.rows)
+        progress.start(len(layouts), "building the pHash index")
+        table_rows = []
+        for index, layout in enumerate(layouts):
+            progress.check_cancelled()
+            table_rows.append(self._build_table(index, layout))
+            progress.advance(1)
+        ordinals = ordinal_dtype(self._runs.max_ordinal)
+        write_manifest(self.directory, _final_manifest(self._runs, layouts, table_rows, ordinals))
+        self._runs.remove()
+
+    def _build_table(self, index: int, layout: TableLayout) -> int:
+        """Write table `index` slab by slab; returns its row count."""
+        keep_ordinals = index == 0
+        counts = np.zeros(1 << layout.key_bits, dtype=np.int64)
+        written = 0
+        with (
+            open(self.directory / layout.rest_file(index), "wb") as rest_out,
+            open(self.directory / ORDINALS_FILE, "wb") if keep_ordinals else _NoFile() as ordinals_out,
+        ):
+            for first_bin, end_bin in slab_bounds(self._histogram(layout), SLAB_ROWS):
+                values, ordinals = self._sorted_slab(layout, first_bin, end_bin, keep_ordinals)
+                counts += np.bincount((values >> np.uint64(layout.rest_bits)).view(np.intp), minlength=len(counts))
+                rest = (values & layout.rest_mask).astype("<u8")
+                rest_out.write(rest.view(np.uint8).reshape(-1, 8)[:, :REST_BYTES].tobytes())
+                if ordinals is not None:
+                    ordinals_out.write(ordinals.astype(ordinal_dtype(self._runs.max_ordinal)).tobytes())
+                written += len(values)
+            rest_out.write(bytes(REST_PADDING))
+        starts = np.zeros(len(counts) + 1, dtype=directory_dtype(written))
+        np.cumsum(counts, out=starts[1:])
+        starts.tofile(self.directory / layout.directory_file(index))
+        return written
+
+    def _histogram(self, layout: TableLayout) -> npt.NDArray[np.int64]:
+        histogram = np.zeros(1 << _HISTOGRAM_BITS, dtype=np.int64)
+        for hashes, _ in self._runs.pieces(with_ordinals=False):
+            top = rotate_left(hashes, layout.rotation) >> np.uint64(64 - _HISTOGRAM_BITS)
+            histogram += np.bincount(top.view(np.intp), minlength=len(histogram))
+        return histogram
+
+    def _sorted_slab(
+        self, layout: TableLayout, first_bin: int, end_bin: int, keep_ordinals: bool
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64] | None]:
+        """The rotated hashes whose top 16 bits fall in [first_bin, end_bin), sorted (table 0: with ordinals,
+        other tables: distinct values only)."""
+        values_parts = []
+        ordinal_parts = []
+        for hashes, ordinals in self._runs.pieces(with_ordinals=keep_ordinals):
+            rotated = rotate_left(hashes, layout.rotation)
+            top = rotated >> np.uint64(64 - _HISTOGRAM_BITS)
+            inside = (top >= np.uint64(first_bin)) & (top < np.uint64(end_bin))
+            values_parts.append(rotated[inside])
+            if ordinals is not None:
+                ordinal_parts.append(ordinals[inside])
+        values = np.concatenate(values_parts) if values_parts else np.zeros(0, np.uint64)
+        if not keep_ordinals:
+            return np.unique(values), None
+        ordinals_all = np.concatenate(ordinal_parts) if ordinal_parts else np.zeros(0, np.int64)
+        order = np.argsort(values)
+        return values[order], ordinals_all[order]
+
+
+class _NoFile:
+    """Stands in for a file that this table does not write."""
+
+    def __enter__(self) -> Any:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _final_manifest(
+    runs: RunStore, layouts: tuple[TableLayout, ...], table_rows: list[int], ordinals: np.dtype[Any]
+) -> dict[str, Any]:
+    return {
+        "kind": KIND,
+        "state": "finished",
+        "version": FORMAT_VERSION,
+        "rows": runs.rows,
+        "chunks": runs.chunks,
+        "ordinal_dtype": ordinals.str,
+        "tables": [
+            {"rotation": layout.rotation, "key_bits": layout.key_bits, "rows": rows}
+            for layout, rows in zip(layouts, table_rows, strict=True)
+        ],
+    }

@@ -1,0 +1,160 @@
+"""Spill files for streamed, resumable index builds, and the manifest that records them.
+
+A builder receives the dataset in chunks (one per Parquet batch or shard). Each chunk is written as a run
+(`runs/NNNNNN.keys.npy` + `runs/NNNNNN.ord.npy`) and then recorded in `manifest.json`, which is replaced
+atomically; a crash between the two leaves an unrecorded run that the next open deletes. A chunk given an id
+(the shard's name) is skipped when it is already recorded, so an interrupted import resumes shard by shard.
+
+`finish` reads the runs back in bounded pieces with plain reads (not memory maps, whose pages would count as
+resident) and in key-range slabs, so the sort never holds more than one slab.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import TrainTraceError
+
+MANIFEST = "manifest.json"
+RUNS_DIR = "runs"
+# Rows read from a run file at a time.
+READ_ROWS = 1 << 22
+
+
+class IndexFormatError(TrainTraceError):
+    """An index directory is missing, unfinished, or written by an incompatible version."""
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    try:
+        manifest: dict[str, Any] = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexFormatError(f"no readable index in {directory}: {error}") from error
+    return manifest
+
+
+def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    """Replace the manifest atomically (write a temporary file, fsync, rename)."""
+    temporary = directory / (MANIFEST + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / MANIFEST)
+
+
+@dataclass
+class RunStore:
+    """The runs of one build: fixed-width key rows (uint64 or bytes) with an int64 ordinal each."""
+
+    directory: Path
+    key_dtype: np.dtype[Any]
+    key_width: int  # values per row (1 for a uint64 hash, 32 for a SHA-256 as uint8)
+    runs: list[str]
+    chunks: list[str]
+    rows: int
+    max_ordinal: int
+
+    @classmethod
+    def open(cls, directory: Path, kind: str, key_dtype: npt.DTypeLike, key_width: int) -> RunStore:
+        """Open the build in `directory`, creating it, or resuming it (dropping runs never recorded)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / RUNS_DIR).mkdir(exist_ok=True)
+        if (directory / MANIFEST).exists():
+            manifest = read_manifest(directory)
+            if manifest.get("kind") != kind or manifest.get("state") != "building":
+                raise IndexFormatError(f"{directory} holds a {manifest.get('state')} {manifest.get('kind')} index")
+        else:
+            manifest = {"kind": kind, "state": "building", "runs": [], "chunks": [], "rows": 0, "max_ordinal": -1}
+            write_manifest(directory, manifest)
+        recorded = set(manifest["runs"])
+        for path in (directory / RUNS_DIR).iterdir():
+            if path.name.split(".")[0] not in recorded:
+                path.unlink()
+        return cls(
+            directory,
+            np.dtype(key_dtype),
+            key_width,
+            list(manifest["runs"]),
+            list(manifest["chunks"]),
+            int(manifest["rows"]),
+            int(manifest["max_ordinal"]),
+        )
+
+    def manifest(self, kind: str) -> dict[str, Any]:
+        return {
+            "kind": kind,
+            "state": "building",
+            "runs": self.runs,
+            "chunks": self.chunks,
+            "rows": self.rows,
+            "max_ordinal": self.max_ordinal,
+        }
+
+    def add(self, kind: str, keys: npt.NDArray[Any], ordinals: npt.NDArray[np.int64], chunk_id: str | None) -> None:
+        """Write one run and record it (with `chunk_id`, if given) in the manifest."""
+        if len(keys):
+            name = f"{len(self.runs):06d}"
+            for suffix, array in ((".keys.npy", keys), (".ord.npy", ordinals)):
+                with open(self.directory / RUNS_DIR / (name + suffix), "wb") as handle:
+                    np.save(handle, array)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            self.runs.append(name)
+            self.rows += len(keys)
+            self.max_ordinal = max(self.max_ordinal, int(ordinals.max()))
+        if chunk_id is not None:
+            self.chunks.append(chunk_id)
+        write_manifest(self.directory, self.manifest(kind))
+
+    def pieces(self, with_ordinals: bool) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[np.int64] | None]]:
+        """Every run's keys (and ordinals) in pieces of at most READ_ROWS rows, read without memory maps."""
+        for name in self.runs:
+            keys_file = self.directory / RUNS_DIR / (name + ".keys.npy")
+            ord_file = self.directory / RUNS_DIR / (name + ".ord.npy")
+            with open(keys_file, "rb") as keys_handle, open(ord_file, "rb") as ord_handle:
+                shape = _skip_npy_header(keys_handle)
+                _skip_npy_header(ord_handle)
+                for begin in range(0, shape[0], READ_ROWS):
+                    count = min(READ_ROWS, shape[0] - begin)
+                    keys = np.fromfile(keys_handle, dtype=self.key_dtype, count=count * self.key_width)
+                    ordinals = np.fromfile(ord_handle, dtype=np.int64, count=count) if with_ordinals else None
+                    if not with_ordinals:
+                        ord_handle.seek(count * 8, os.SEEK_CUR)
+                    yield keys.reshape((count, self.key_width)) if self.key_width > 1 else keys, ordinals
+
+    def remove(self) -> None:
+        for name in self.runs:
+            for suffix in (".keys.npy", ".ord.npy"):
+                (self.directory / RUNS_DIR / (name + suffix)).unlink(missing_ok=True)
+        (self.directory / RUNS_DIR).rmdir()
+
+
+def _skip_npy_header(handle: Any) -> tuple[int, ...]:
+    version = np.lib.format.read_magic(handle)
+    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, _, _ = reader(handle)
+    return tuple(shape)
+
+
+def slab_bounds(histogram: npt.NDArray[np.int64], target_rows: int) -> list[tuple[int, int]]:
+    """Split the bins of `histogram` into contiguous ranges of about `target_rows` rows each."""
+    cumulative = np.cumsum(histogram)
+    bounds = []
+    begin = 0
+    total = int(cumulative[-1]) if len(cumulative) else 0
+    while begin < len(histogram) and total:
+        already = int(cumulative[begin - 1]) if begin else 0
+        end = int(np.searchsorted(cumulative, already + target_rows, side="right"))
+        end = max(end, begin + 1)
+        bounds.append((begin, min(end, len(histogram))))
+        begin = end
+    return bounds
