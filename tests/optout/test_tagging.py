@@ -235,3 +235,37 @@ def test_unsupported_and_broken_files_are_reported(tmp_path: Path) -> None:
     assert statuses == [TagStatus.UNSUPPORTED, TagStatus.UNSUPPORTED] + [TagStatus.FAILED] * 3
     assert all(result.message and result.output is None for result in results)
     assert not list((tmp_path / "out").iterdir())
+
+
+def test_progressive_jpeg_without_app_segments(tmp_path: Path) -> None:
+    source = tmp_path / "p.jpg"
+    _picture("RGB").save(source, "JPEG", quality=80, progressive=True)
+    stripped = source.read_bytes()
+    assert stripped[2:4] == b"\xff\xe0"  # JFIF; drop it so the XMP segment goes right after SOI
+    source.write_bytes(stripped[:2] + stripped[4 + int.from_bytes(stripped[4:6], "big") :])
+    [result] = _tag([source], tmp_path / "out")
+    assert result.output is not None
+    copy = result.output.read_bytes()
+    assert copy[2:4] == b"\xff\xe1" and _jpeg_parts(copy)[1] == _jpeg_parts(source.read_bytes())[1]
+    assert _read_back(result.output)["DataMining"] == PROHIBITED
+    assert _pixels(result.output) == _pixels(source)
+
+
+def test_multipage_tiff_keeps_every_page(tmp_path: Path) -> None:
+    source = tmp_path / "pages.tif"
+    first, second = _picture("RGB"), _picture("RGB").rotate(90, expand=True)
+    first.save(source, "TIFF", compression="tiff_lzw", save_all=True, append_images=[second])
+    [result] = _tag([source], tmp_path / "out")
+    assert result.output is not None
+    with Image.open(source) as original, Image.open(result.output) as copy:
+        assert original.n_frames == copy.n_frames == 2
+        for page in range(2):
+            original.seek(page)
+            copy.seek(page)
+            assert (copy.size, copy.tobytes()) == (original.size, original.tobytes())
+
+
+def test_jpeg_xmp_that_does_not_fit_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    source = _make(tmp_path, "a.jpg")
+    [result] = tag_copies([source], tmp_path / "out", Profile(name="A" * 70_000))
+    assert result.status is TagStatus.FAILED and "too large" in result.message
