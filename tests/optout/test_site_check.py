@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,29 @@ def test_absent_image_and_closed_port_become_could_not_fetch(
     report = check_site(closed, http_session, image_urls=IMAGES, crawlers=crawler_list, timeout=2)
     assert {result.status for result in report.results} == {Status.UNREACHABLE}
     assert all(result.explanation.startswith("Could not fetch: ") for result in report.results)
+
+
+def test_caddy_snippet_serves_the_headers(
+    tmp_path: Path, caddy: Callable[[Path, Path], str], http_session: requests.Session, crawler_list: CrawlerList
+) -> None:
+    root, nginx_snippet = _site(tmp_path, crawler_list)
+    base = caddy(root, nginx_snippet.parent / "caddy-headers.caddy")
+    report = check_site(base, http_session, image_urls=IMAGES, crawlers=crawler_list, timeout=5)
+    assert report.all_present, [
+        (r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT
+    ]
+
+
+def test_apache_htaccess_serves_the_headers(
+    tmp_path: Path, apache: Callable[[Path], str], http_session: requests.Session, crawler_list: CrawlerList
+) -> None:
+    root, nginx_snippet = _site(tmp_path, crawler_list)
+    (root / ".htaccess").write_bytes((nginx_snippet.parent / "apache.htaccess").read_bytes())
+    base = apache(root)
+    report = check_site(base, http_session, image_urls=IMAGES, crawlers=crawler_list, timeout=5)
+    assert report.all_present, [
+        (r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT
+    ]
+    datadiligence = pytest.importorskip("datadiligence")
+    response = http_session.get(base + IMAGES[0], timeout=5)
+    assert datadiligence.HttpEvaluator().is_allowed(response=response) is False
