@@ -1,0 +1,174 @@
+"""The desktop app's composition root: builds the facade, the worker pools and the window, and runs Qt.
+
+`main()` is the `traintrace-gui` entry point; `run()` is what `traintrace gui` calls with the CLI's paths.
+`--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, scans
+the bundled sample portfolio and exits 0 only if works came back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from core import APP_ID, APP_NAME, __version__
+from core.app import TrainTrace
+from core.errors import TrainTraceError
+from core.paths import AppPaths
+from core.resources import sample_portfolio_dir
+from gui.controller import Controller
+from gui.dialogs.error_dialog import ErrorDialog, install_excepthook
+from gui.dialogs.first_run import FirstRunChoice, FirstRunDialog
+from gui.main_window import MainWindow
+from gui.state import UiState
+from gui.thumbnails import ThumbnailCache
+from gui.workers import Workers
+
+THUMBNAIL_SIZE = 48
+PREVIEW_SIZE = 360
+SELF_TEST_TIMEOUT_MS = 120_000
+DEMO_SUFFIX = " — sample portfolio (demo catalogue)"
+
+
+@dataclass
+class Gui:
+    """Everything the composition root built, closed in the right order by `close()`."""
+
+    facade: TrainTrace
+    workers: Workers
+    controller: Controller
+    window: MainWindow
+
+    def close(self) -> None:
+        self.controller.cancel()
+        self.workers.shutdown()
+        self.facade.close()
+
+
+def build(facade: TrainTrace, state: UiState, title_suffix: str = "") -> Gui:
+    """Wire the window around an open facade (tests call this with a catalogue in a temp folder)."""
+    workers = Workers()
+    controller = Controller(facade, workers)
+    ratio = QGuiApplication.instance().devicePixelRatio  # type: ignore[union-attr]
+    thumbnails = ThumbnailCache(workers, THUMBNAIL_SIZE, ratio)
+    previews = ThumbnailCache(workers, PREVIEW_SIZE, ratio, capacity=40)
+    window = MainWindow(controller, state, thumbnails, previews, title_suffix)
+    return Gui(facade, workers, controller, window)
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(files("gui").joinpath("traintrace.svg")))
+
+
+def create_application(argv: Sequence[str]) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(list(argv))
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def _first_run(paths: AppPaths, state: UiState) -> tuple[AppPaths, FirstRunChoice | None]:
+    """On the very first start with an empty catalogue, offer the sample portfolio (in the demo catalogue)."""
+    if state.first_run_done:
+        return paths, None
+    with TrainTrace.open(paths) as facade:
+        if facade.works():
+            state.mark_first_run_done()
+            return paths, None
+    dialog = FirstRunDialog()
+    dialog.exec()
+    state.mark_first_run_done()
+    state.sync()
+    if dialog.choice is FirstRunChoice.SAMPLE:
+        return paths.for_demo(), dialog.choice
+    return paths, dialog.choice
+
+
+def run(paths: AppPaths, roots: Sequence[Path] = (), demo: bool = False, self_test: bool = False) -> int:
+    """Start the app on `paths` (scanning `roots` at once if given); returns the process exit code."""
+    app = create_application(sys.argv[:1])
+    state = UiState.in_folder(paths.config_dir)
+    choice: FirstRunChoice | None = None
+    try:
+        if demo or self_test:
+            paths, roots = paths.for_demo(), [sample_portfolio_dir()]
+        elif not roots:
+            paths, choice = _first_run(paths, state)
+            roots = [sample_portfolio_dir()] if choice is FirstRunChoice.SAMPLE else []
+        facade = TrainTrace.open(paths)
+    except TrainTraceError as exc:
+        ErrorDialog("Opening your catalogue", exc, traceback.format_exc()).exec()
+        return 1
+    gui = build(facade, state, DEMO_SUFFIX if paths.data_dir.name == "demo" else "")
+    restore_hook = install_excepthook(gui.window.show_error)
+    try:
+        gui.window.show()
+        gui.controller.refresh()
+        if roots:
+            gui.window.scan([Path(root) for root in roots])
+        elif choice is FirstRunChoice.OWN_FOLDER:
+            QTimer.singleShot(0, gui.window.drop_zone.choose_folder)
+        if self_test:
+            _arm_self_test(gui, app)
+        return app.exec()
+    finally:
+        restore_hook()
+        gui.close()
+
+
+def _arm_self_test(gui: Gui, app: QApplication) -> None:
+    """Exit 0 once the sample scan finished with works in the table; 1 on failure, cancel or timeout."""
+
+    def finished(summary: object) -> None:
+        rows = gui.window.model.rowCount()
+        print(f"self-test: scan finished, {rows} rows in the results table")
+        app.exit(0 if rows > 0 else 1)
+
+    def failed(doing: str, error: object) -> None:
+        print(f"self-test: {doing} failed: {error}", file=sys.stderr)
+        app.exit(1)
+
+    gui.controller.scan_finished.connect(finished)
+    gui.controller.failed.connect(failed)
+    gui.controller.cancelled.connect(lambda _what: app.exit(1))
+    QTimer.singleShot(SELF_TEST_TIMEOUT_MS, lambda: (print("self-test: timed out", file=sys.stderr), app.exit(1)))
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="traintrace-gui", description=f"{APP_NAME} desktop app")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--data-dir", type=Path, help="keep the catalogue and settings in this folder")
+    parser.add_argument("--demo", action="store_true", help="open the demo catalogue with the sample portfolio")
+    parser.add_argument("--self-test", action="store_true", help="scan the sample offscreen and exit (0 = ok)")
+    parser.add_argument("paths", nargs="*", type=Path, help="folders or images to scan at start")
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # the scan's spawned workers re-enter here in a frozen bundle
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    data_dir = args.data_dir
+    if args.self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        data_dir = data_dir or Path(tempfile.mkdtemp(prefix="traintrace-selftest-"))
+    return run(AppPaths.resolve(data_dir), args.paths, demo=args.demo, self_test=args.self_test)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

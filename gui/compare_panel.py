@@ -1,0 +1,250 @@
+"""The work, large, beside the dataset row it was found in, and the buttons to decide.
+
+Everything that comes from a dataset (row id, URL, caption, published hash) is untrusted: it is shown in
+read-only plain-text widgets (QLineEdit / QPlainTextEdit, never rich text), can be copied, and a URL opens in the
+browser only when the user presses the button and only for http(s). Dataset images are never loaded here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.catalogue.matches import Match
+from core.catalogue.works import Work
+from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
+from gui.models import KIND_LABELS, ReviewRow
+from gui.thumbnails import ThumbnailCache
+
+FETCH_UNAVAILABLE = (
+    "Fetching the dataset's image needs the guarded fetcher, which is not wired into the app yet. "
+    "Dataset images are only ever fetched when you ask for one."
+)
+
+
+def web_url(text: str) -> QUrl | None:
+    """The URL if it is an absolute http(s) URL; anything else (file:, javascript:, garbage) is refused."""
+    url = QUrl(text.strip(), QUrl.ParsingMode.StrictMode)
+    if url.isValid() and url.scheme().lower() in ("http", "https") and url.host():
+        return url
+    return None
+
+
+def local_hash_for(match: Match, work: Work | None) -> str:
+    if match.kind == "sha256":
+        return match.work_sha256 or ""
+    if work is not None and work.phash is not None:
+        return f"{work.phash:016x}"
+    return ""
+
+
+class _CopyField(QWidget):
+    """A read-only plain-text line with a Copy button."""
+
+    def __init__(self, name: str, parent: QWidget | None = None, monospace: bool = False) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit(self)
+        self.edit.setReadOnly(True)
+        self.edit.setAccessibleName(name)
+        if monospace:
+            self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.copy = QPushButton("Copy", self)
+        self.copy.setAccessibleName(f"Copy {name.lower()}")
+        self.copy.setToolTip(f"Copy the {name.lower()} to the clipboard")
+        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.edit.text()))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.copy)
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+        self.edit.setCursorPosition(0)
+        self.copy.setEnabled(bool(text))
+
+
+class ComparePanel(QWidget):
+    decision_requested = Signal(int, str)  # match id, new status
+    url_opened = Signal(str)
+
+    def __init__(self, previews: ThumbnailCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._previews = previews
+        self._row: ReviewRow | None = None
+        self._match: Match | None = None
+        self._build()
+        previews.ready.connect(self._preview_ready)
+        self.show_row(None, None, None)
+
+    def _build(self) -> None:
+        self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
+        font = QFont(self.title.font())
+        font.setBold(True)
+        self.title.setFont(font)
+        self.image = QLabel(self)
+        self.image.setMinimumSize(self._previews.logical_size // 2, self._previews.logical_size // 2)
+        self.image.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.image.setAccessibleName("Your work")
+        self.dataset = self._plain_label("Dataset")
+        self.found_by = self._plain_label("How it was found")
+        self.measure = self._plain_label("Distance")
+        self.review = self._plain_label("Review status")
+        self.row_id = _CopyField("Row id", self, monospace=True)
+        self.url = _CopyField("URL", self)
+        self.caption = QPlainTextEdit(self)
+        self.caption.setReadOnly(True)
+        self.caption.setAccessibleName("Caption")
+        self.caption.setMaximumHeight(90)
+        self.copy_caption = QPushButton("Copy caption", self)
+        self.copy_caption.setAccessibleName("Copy caption")
+        self.copy_caption.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.caption.toPlainText()))
+        self.local_hash = _CopyField("Your hash", self, monospace=True)
+        self.published_hash = _CopyField("Published hash", self, monospace=True)
+        self.bits = HashBitsView(self)
+        self.bits_note = self._plain_label("Differing bits")
+        self._build_buttons()
+        self._lay_out()
+
+    def _build_buttons(self) -> None:
+        self.confirm = QPushButton("Confirm (C)", self)
+        self.confirm.setAccessibleName("Confirm: this is my work")
+        self.confirm.setToolTip("This dataset row is my work (shortcut C)")
+        self.reject = QPushButton("Not mine (R)", self)
+        self.reject.setAccessibleName("Not mine")
+        self.reject.setToolTip("This dataset row is not my work (shortcut R or X)")
+        self.open_url = QPushButton("Open URL in browser", self)
+        self.open_url.setAccessibleName("Open the dataset URL in the web browser")
+        self.fetch = QPushButton("Fetch and compare", self)
+        self.fetch.setAccessibleName("Fetch the dataset image and compare")
+        self.fetch.setEnabled(False)
+        self.fetch.setToolTip(FETCH_UNAVAILABLE)
+        self.confirm.clicked.connect(lambda: self._decide("confirmed"))
+        self.reject.clicked.connect(lambda: self._decide("rejected"))
+        self.open_url.clicked.connect(self._open_url)
+
+    def _lay_out(self) -> None:
+        form = QFormLayout()
+        form.addRow("Dataset:", self.dataset)
+        form.addRow("Row id:", self.row_id)
+        form.addRow("Found by:", self.found_by)
+        form.addRow("Distance:", self.measure)
+        form.addRow("URL:", self.url)
+        form.addRow("Caption:", self.caption)
+        form.addRow("", self.copy_caption)
+        form.addRow("Your hash:", self.local_hash)
+        form.addRow("Published:", self.published_hash)
+        form.addRow("Bits:", self.bits)
+        form.addRow("", self.bits_note)
+        form.addRow("Review:", self.review)
+        buttons = QHBoxLayout()
+        for button in (self.confirm, self.reject, self.open_url, self.fetch):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.image, 1)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+
+    def _plain_label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setWordWrap(True)
+        label.setAccessibleName(name)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    # --- content ------------------------------------------------------------------------------------
+    def show_row(self, row: ReviewRow | None, match: Match | None, work: Work | None) -> None:
+        """Show a review row: its match evidence if it has one, else just the work (or nothing)."""
+        self._row, self._match = row, match
+        self.title.setText(self._title(row))
+        self._show_image(row)
+        self.dataset.setText(match.dataset if match else "")
+        self.row_id.set_text(match.row_id if match else "")
+        self.found_by.setText(f"{KIND_LABELS.get(match.kind, match.kind)}: {match.evidence}" if match else "")
+        self.measure.setText(self._measure(match))
+        self.url.set_text(match.url or "" if match else "")
+        self.caption.setPlainText(match.caption or "" if match else "")
+        self.copy_caption.setEnabled(bool(match and match.caption))
+        self._show_hashes(match, work)
+        self.review.setText(self._review(row, match))
+        has_match = match is not None
+        self.confirm.setEnabled(has_match and match.status != "confirmed")
+        self.reject.setEnabled(has_match and match.status != "rejected")
+        self.open_url.setEnabled(has_match and web_url(match.url or "") is not None)
+
+    @property
+    def match(self) -> Match | None:
+        return self._match
+
+    def _show_hashes(self, match: Match | None, work: Work | None) -> None:
+        local = local_hash_for(match, work) if match else (f"{work.phash:016x}" if work and work.phash else "")
+        self.local_hash.set_text(local)
+        self.published_hash.set_text(match.published_hash or "" if match else "")
+        mine = parse_hash64(local) if match and match.kind != "sha256" else None
+        theirs = parse_hash64(match.published_hash) if match and match.kind != "sha256" else None
+        self.bits.set_hashes(mine, theirs)
+        if mine is not None and theirs is not None:
+            count = len(differing_bits(mine, theirs))
+            self.bits_note.setText(f"Left: yours. Right: published. {count} of 64 bits differ (framed).")
+        elif match and match.kind == "sha256" and match.published_hash:
+            same = match.published_hash.strip().lower() == (match.work_sha256 or "").lower()
+            self.bits_note.setText("Byte-identical file" if same else "The SHA-256 values differ")
+        else:
+            self.bits_note.setText("")
+        self.bits_note.setVisible(bool(self.bits_note.text()))
+
+    @staticmethod
+    def _title(row: ReviewRow | None) -> str:
+        if row is None:
+            return "Select a row to compare your work with the dataset entry."
+        return row.path or "A match on your profile (your URL or your name), not on one file"
+
+    @staticmethod
+    def _measure(match: Match | None) -> str:
+        if match is None:
+            return ""
+        if match.distance is not None:
+            return f"{match.distance} of 64 bits differ (0 = identical)"
+        return f"score {match.score:.3f}, coverage {match.coverage}, via {match.source}"
+
+    @staticmethod
+    def _review(row: ReviewRow | None, match: Match | None) -> str:
+        if match is not None:
+            return match.status + (f" — {match.note}" if match.note else "")
+        return row.status if row else ""
+
+    def _show_image(self, row: ReviewRow | None) -> None:
+        pixmap = self._previews.get(row.path) if row and row.path and row.thumbnail_ok else None
+        self.image.clear()
+        if pixmap is not None:
+            self.image.setPixmap(pixmap)
+        elif row is not None and not row.thumbnail_ok:
+            self.image.setText("No preview")
+
+    def _preview_ready(self, path: str) -> None:
+        if self._row is not None and self._row.path == path:
+            self._show_image(self._row)
+
+    def _decide(self, status: str) -> None:
+        if self._match is not None:
+            self.decision_requested.emit(self._match.id, status)
+
+    def _open_url(self) -> None:
+        url = web_url(self._match.url or "") if self._match else None
+        if url is not None:
+            QDesktopServices.openUrl(url)
+            self.url_opened.emit(url.toString())

@@ -1,0 +1,1 @@
+"""Dialogs: profile editor, error report, first-run welcome."""

@@ -1,0 +1,72 @@
+"""Edit the artist profile (names, handles, domains, upload URLs) used for URL and caption matching."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.profile import Profile
+
+LIST_FIELDS = {
+    "aliases": ("Other names", "Other names you publish under, one per line"),
+    "handles": ("Handles", "Your handles, one per line, e.g. @okonkwo_art"),
+    "domains": ("Your domains", "Websites you own, one per line, e.g. okonkwo-lindqvist.art"),
+    "url_prefixes": ("Upload locations", "Where you upload on shared sites, e.g. https://www.artstation.com/you"),
+}
+
+
+def lines(text: str) -> tuple[str, ...]:
+    """Non-empty, trimmed lines without duplicates, in the order typed."""
+    seen: dict[str, None] = {}
+    for line in text.splitlines():
+        if line.strip():
+            seen.setdefault(line.strip(), None)
+    return tuple(seen)
+
+
+class ProfileDialog(QDialog):
+    def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Your profile")
+        intro = QLabel(
+            "TrainTrace looks for these names in dataset captions and these sites in dataset URLs. "
+            "They stay on this computer.",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.name = QLineEdit(profile.name, self)
+        self.name.setAccessibleName("Name")
+        self.email = QLineEdit(profile.email, self)
+        self.email.setAccessibleName("E-mail for letters")
+        self.lists: dict[str, QPlainTextEdit] = {}
+        form = QFormLayout()
+        form.addRow("Name:", self.name)
+        for field, (label, hint) in LIST_FIELDS.items():
+            edit = QPlainTextEdit("\n".join(getattr(profile, field)), self)
+            edit.setPlaceholderText(hint)
+            edit.setAccessibleName(label)
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(72)
+            self.lists[field] = edit
+            form.addRow(f"{label}:", edit)
+        form.addRow("E-mail:", self.email)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def profile(self) -> Profile:
+        """The profile as edited (call after `exec()` returned Accepted)."""
+        values = {field: lines(edit.toPlainText()) for field, edit in self.lists.items()}
+        return Profile(name=self.name.text().strip(), email=self.email.text().strip(), **values)
