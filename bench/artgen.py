@@ -197,12 +197,34 @@ def art_waves(rng: random.Random, width: int, height: int) -> Image.Image:
     return Image.fromarray(rgb.astype(np.uint8), "RGB")
 
 
+def art_fields(rng: random.Random, width: int, height: int) -> Image.Image:
+    """Two or three soft-edged stacked colour fields on a ground (colour-field painting family). Pictures of this
+    family differ mostly in colour, which pHash barely sees: the hardest negatives for a perceptual hash."""
+    ground, *fields = _palette(rng, 5)
+    vertical = rng.random() < 0.3
+    along, across = (width, height) if vertical else (height, width)
+    count = rng.randint(1, 4)
+    margin = across * rng.uniform(0.04, 0.2)
+    start = along * rng.uniform(0.03, 0.15)
+    gap = along * rng.uniform(0.02, 0.08)
+    band = (along - 2 * start - gap * (count - 1)) / count
+    img = Image.new("RGB", (width, height), ground)
+    draw = ImageDraw.Draw(img)
+    for index in range(count):
+        a0 = start + index * (band + gap)
+        a1 = a0 + band * rng.uniform(0.5, 1.0)
+        box = (a0, margin, a1, across - margin) if vertical else (margin, a0, across - margin, a1)
+        draw.rectangle(box, fill=fields[index])
+    return img.filter(ImageFilter.GaussianBlur(max(2, min(width, height) // 60)))
+
+
 ART_FAMILIES: dict[str, Callable[[random.Random, int, int], Image.Image]] = {
     "horizon": art_horizon,
     "orbits": art_orbits,
     "blocks": art_blocks,
     "contours": art_contours,
     "waves": art_waves,
+    "fields": art_fields,
 }
 
 
