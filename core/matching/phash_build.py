@@ -125,10 +125,36 @@ class PhashIndexBuilder:
                 ordinal_parts.append(ordinals[inside])
         values = np.concatenate(values_parts) if values_parts else np.zeros(0, np.uint64)
         if not keep_ordinals:
-            return np.unique(values), None
+            values.sort()
+            distinct = np.ones(len(values), dtype=np.bool_)
+            distinct[1:] = values[1:] != values[:-1]
+            return values[distinct], None
         ordinals_all = np.concatenate(ordinal_parts) if ordinal_parts else np.zeros(0, np.int64)
-        order = np.argsort(values)
+        order = argsort_uint64(values)
         return values[order], ordinals_all[order]
+
+
+def argsort_uint64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """np.argsort for uint64, several times faster: sort (high bits | row index) packed in one uint64, then
+    re-sort by the full value the few runs whose high bits tie (numpy's argsort has no fast path on AVX2)."""
+    count = len(values)
+    index_bits = max(1, (count - 1).bit_length())
+    if index_bits > 32:
+        return np.argsort(values)
+    index_mask = np.uint64((1 << index_bits) - 1)
+    packed = (values & ~index_mask) | np.arange(count, dtype=np.uint64)
+    packed.sort()
+    order = (packed & index_mask).astype(np.intp)
+    high = values[order] >> np.uint64(index_bits)
+    tied = np.flatnonzero(high[1:] == high[:-1])
+    if len(tied):
+        members = np.zeros(count, dtype=np.bool_)
+        members[tied] = True
+        members[tied + 1] = True
+        positions = np.flatnonzero(members)
+        rows = order[positions]
+        order[positions] = rows[np.lexsort((values[rows], high[positions]))]
+    return order
 
 
 class _NoFile:

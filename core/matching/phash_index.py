@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -35,13 +35,12 @@ from core.matching.runs import IndexFormatError, read_manifest
 MAX_DISTANCE = 16
 # Probe keys per group, candidates per verification piece (both bound the temporary arrays).
 _PROBES_PER_GROUP = 1 << 20
-_CANDIDATES_PER_PIECE = 1 << 22
+_CANDIDATES_PER_PIECE = 1 << 20
 # One probed key costs about as much as this many verified candidates (two directory reads, bookkeeping).
 _KEY_COST = 4.0
 
 
-@dataclass(frozen=True)
-class PhashMatches:
+class PhashMatches(NamedTuple):
     """Rows within the distance: query `query_idx[i]` matches dataset row `ordinals[i]` at `distances[i]`.
 
     Sorted by query, then ordinal."""

@@ -10,6 +10,7 @@ the batch, and the few candidate pairs are verified with XOR + popcount. Results
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +35,7 @@ _FILTER_MAX_OCCUPANCY = 0.5
 _MAX_TABLE_ENTRIES = 1 << 26
 
 
-@dataclass(frozen=True)
-class StreamMatches:
+class StreamMatches(NamedTuple):
     """Pairs (query_idx[i], rows[i]) at Hamming distance distances[i] <= the threshold, sorted by row."""
 
     query_idx: npt.NDArray[np.int64]

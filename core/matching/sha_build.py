@@ -1,0 +1,95 @@
+"""Streamed, resumable build of the SHA-256 index (read by `sha_index`).
+
+Chunks are spilled as runs (`runs`); `finish` reads them back in key-range slabs of the digests' first 8 bytes
+and appends each slab, sorted, to the three column files, so peak memory is one slab.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import UsageError
+from core.matching.hexparse import SHA256_BYTES, sha256_prefixes
+from core.matching.phash_build import argsort_uint64
+from core.matching.phash_layout import ordinal_dtype
+from core.matching.runs import RunStore, slab_bounds, write_manifest
+from core.matching.sha_index import FILES, FORMAT_VERSION, KIND, Digests, as_digest_rows
+from core.progress import Progress
+
+SLAB_ROWS = 1 << 23
+_HISTOGRAM_BITS = 16
+
+
+class ShaIndexBuilder:
+    """Collects (digest, ordinal) chunks in `directory`; resumable by chunk id like `PhashIndexBuilder`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._runs = RunStore.open(self.directory, KIND, np.uint8, SHA256_BYTES)
+
+    @property
+    def completed_chunks(self) -> frozenset[str]:
+        return frozenset(self._runs.chunks)
+
+    @property
+    def rows(self) -> int:
+        return self._runs.rows
+
+    def add(self, digests: Digests, ordinals: npt.ArrayLike, chunk_id: str | None = None) -> None:
+        rows = as_digest_rows(digests)
+        ordinal_array = np.ascontiguousarray(ordinals, dtype=np.int64).reshape(-1)
+        if len(rows) != len(ordinal_array):
+            raise UsageError(f"{len(rows)} digests but {len(ordinal_array)} ordinals")
+        if len(ordinal_array) and int(ordinal_array.min()) < 0:
+            raise UsageError("row ordinals must be >= 0")
+        if chunk_id is not None and chunk_id in self._runs.chunks:
+            raise UsageError(f"chunk {chunk_id!r} was already added")
+        self._runs.add(KIND, rows, ordinal_array, chunk_id)
+
+    def finish(self, progress: Progress | None = None) -> None:
+        """Sort the runs slab by slab into the final files, write the manifest, delete the runs."""
+        progress = progress or Progress()
+        bounds = slab_bounds(self._histogram(), SLAB_ROWS)
+        progress.start(len(bounds), "building the SHA-256 index")
+        dtype = ordinal_dtype(self._runs.max_ordinal)
+        outputs = [open(self.directory / name, "wb") for name in FILES]
+        try:
+            for first_bin, end_bin in bounds:
+                progress.check_cancelled()
+                prefixes, digests, ordinals = self._sorted_slab(first_bin, end_bin)
+                outputs[0].write(prefixes.tobytes())
+                outputs[1].write(digests.tobytes())
+                outputs[2].write(ordinals.astype(dtype).tobytes())
+                progress.advance(1)
+        finally:
+            for output in outputs:
+                output.close()
+        manifest = {"kind": KIND, "state": "finished", "version": FORMAT_VERSION, "rows": self._runs.rows}
+        write_manifest(self.directory, {**manifest, "chunks": self._runs.chunks, "ordinal_dtype": dtype.str})
+        self._runs.remove()
+
+    def _histogram(self) -> npt.NDArray[np.int64]:
+        histogram = np.zeros(1 << _HISTOGRAM_BITS, dtype=np.int64)
+        for digests, _ in self._runs.pieces(with_ordinals=False):
+            top = sha256_prefixes(digests) >> np.uint64(64 - _HISTOGRAM_BITS)
+            histogram += np.bincount(top.view(np.intp), minlength=len(histogram))
+        return histogram
+
+    def _sorted_slab(
+        self, first_bin: int, end_bin: int
+    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+        prefix_parts, digest_parts, ordinal_parts = [], [], []
+        for digests, ordinals in self._runs.pieces(with_ordinals=True):
+            assert ordinals is not None
+            prefixes = sha256_prefixes(digests)
+            top = prefixes >> np.uint64(64 - _HISTOGRAM_BITS)
+            inside = (top >= np.uint64(first_bin)) & (top < np.uint64(end_bin))
+            prefix_parts.append(prefixes[inside])
+            digest_parts.append(digests[inside])
+            ordinal_parts.append(ordinals[inside])
+        prefixes = np.concatenate(prefix_parts)
+        order = argsort_uint64(prefixes)
+        return prefixes[order], np.concatenate(digest_parts)[order], np.concatenate(ordinal_parts)[order]

@@ -1,0 +1,92 @@
+"""Exact SHA-256 lookup over a memory-mapped index: sorted uint64 prefixes, full digests, row ordinals.
+
+A lookup binary-searches the first 8 bytes of each digest in the sorted prefix column (all queries at once,
+in sorted order so consecutive searches share the cached top of the column), then compares the full 32 bytes
+of each row in the prefix's range, so a prefix collision never makes a false match. The build streams like
+the pHash index (`sha_build`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import UsageError
+from core.matching.hexparse import SHA256_BYTES, sha256_prefixes
+from core.matching.mapped import MappedFile
+from core.matching.runs import IndexFormatError, read_manifest
+
+KIND = "sha256"
+FORMAT_VERSION = 1
+FILES = ("prefixes.bin", "digests.bin", "ordinals.bin")
+
+Digests = npt.NDArray[np.uint8] | Sequence[bytes]
+
+
+class ShaMatches(NamedTuple):
+    """Query `query_idx[i]` is byte-identical to dataset row `ordinals[i]`; sorted by query, then ordinal."""
+
+    query_idx: npt.NDArray[np.int64]
+    ordinals: npt.NDArray[np.int64]
+
+
+def as_digest_rows(digests: Digests) -> npt.NDArray[np.uint8]:
+    """An (n, 32) uint8 matrix from raw 32-byte digests (a list of bytes or an array)."""
+    if isinstance(digests, np.ndarray):
+        rows = np.ascontiguousarray(digests, dtype=np.uint8)
+        if rows.size % SHA256_BYTES or (rows.ndim == 2 and rows.shape[1] != SHA256_BYTES):
+            raise UsageError(f"SHA-256 digests must be {SHA256_BYTES} bytes each")
+        return rows.reshape(-1, SHA256_BYTES)
+    if any(len(digest) != SHA256_BYTES for digest in digests):
+        raise UsageError(f"SHA-256 digests must be {SHA256_BYTES} bytes each")
+    return np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(-1, SHA256_BYTES)
+
+
+class ShaIndex:
+    """A finished SHA-256 index, memory-mapped read-only."""
+
+    def __init__(self, directory: Path, rows: int, ordinal_dtype_name: str) -> None:
+        self.directory = directory
+        self.rows = rows
+        self._files = [MappedFile(directory / name) for name in FILES]
+        self._prefixes = self._files[0].array(np.uint64)
+        self._digests: npt.NDArray[Any] = self._files[1].array(np.uint8).reshape(-1, SHA256_BYTES)
+        self._ordinals = self._files[2].array(np.dtype(ordinal_dtype_name))
+
+    @classmethod
+    def open(cls, directory: Path) -> ShaIndex:
+        directory = Path(directory)
+        manifest = read_manifest(directory)
+        if manifest.get("kind") != KIND or manifest.get("state") != "finished":
+            raise IndexFormatError(f"{directory} holds no finished SHA-256 index")
+        if manifest.get("version") != FORMAT_VERSION:
+            raise IndexFormatError(f"{directory}: SHA-256 index format {manifest.get('version')} is not supported")
+        return cls(directory, int(manifest["rows"]), str(manifest["ordinal_dtype"]))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(f.size for f in self._files)
+
+    def lookup(self, digests: Digests) -> ShaMatches:
+        """Every (query, row) pair whose 32-byte digests are equal."""
+        queries = as_digest_rows(digests)
+        prefixes = sha256_prefixes(queries)
+        by_prefix = np.argsort(prefixes, kind="stable")
+        low = np.empty(len(queries), dtype=np.int64)
+        high = np.empty(len(queries), dtype=np.int64)
+        low[by_prefix] = np.searchsorted(self._prefixes, prefixes[by_prefix], side="left")
+        high[by_prefix] = np.searchsorted(self._prefixes, prefixes[by_prefix], side="right")
+        counts = high - low
+        positions = np.repeat(low - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        query_idx = np.repeat(np.arange(len(queries), dtype=np.int64), counts)
+        equal = np.all(self._digests[positions] == queries[query_idx], axis=1)
+        query_idx = query_idx[equal]
+        ordinals = self._ordinals[positions[equal]].astype(np.int64)
+        order = np.lexsort((ordinals, query_idx))
+        for mapped in self._files:
+            mapped.release()
+        return ShaMatches(query_idx=query_idx[order], ordinals=ordinals[order])
