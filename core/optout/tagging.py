@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from core.errors import TrainTraceError
+from core.optout.c2pa_sign import SigningCredentials, SigningError, sign_training_mining
 from core.optout.xmp_containers import (
     PNG_SIGNATURE,
     ContainerError,
@@ -58,15 +59,24 @@ _WRITERS: dict[str, Callable[[bytes, PacketMaker], bytes]] = {
 
 
 def tag_copies(
-    paths: list[Path], out_dir: Path, profile: Profile, *, data_mining: str = DEFAULT_DATA_MINING
+    paths: list[Path],
+    out_dir: Path,
+    profile: Profile,
+    *,
+    data_mining: str = DEFAULT_DATA_MINING,
+    c2pa_credentials: SigningCredentials | None = None,
 ) -> list[TagResult]:
-    """Write a tagged copy of each supported image into `out_dir`; one result per input, in input order."""
+    """Write a tagged copy of each supported image into `out_dir`; one result per input, in input order.
+
+    With `c2pa_credentials`, each copy also gets a signed C2PA ``cawg.training-mining`` manifest (added after
+    the XMP, since the signature covers the file's bytes).
+    """
     fields = XmpFields(data_mining=data_mining, creator=profile.name.strip(), rights=_rights_notice(profile))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TrainTraceError(f"Cannot create the folder {out_dir}: {exc.strerror or exc}") from exc
-    return [_tag_one(path, out_dir, fields) for path in paths]
+    return [_tag_one(path, out_dir, fields, c2pa_credentials) for path in paths]
 
 
 def detect_format(head: bytes) -> str | None:
@@ -82,7 +92,7 @@ def detect_format(head: bytes) -> str | None:
     return None
 
 
-def _tag_one(source: Path, out_dir: Path, fields: XmpFields) -> TagResult:
+def _tag_one(source: Path, out_dir: Path, fields: XmpFields, credentials: SigningCredentials | None) -> TagResult:
     try:
         data = source.read_bytes()
     except OSError as exc:
@@ -104,6 +114,12 @@ def _tag_one(source: Path, out_dir: Path, fields: XmpFields) -> TagResult:
         tagged = _WRITERS[kind](data, make_packet)
     except ContainerError as exc:
         return TagResult(source, TagStatus.FAILED, f"cannot tag this {kind} file: {exc}", format=kind)
+    if credentials is not None:
+        try:
+            tagged = sign_training_mining(tagged, kind, source.name, credentials)
+        except SigningError as exc:
+            return TagResult(source, TagStatus.FAILED, str(exc), format=kind)
+        notes.append("signed C2PA training-and-mining assertion added")
     try:
         output = _write_new_file(out_dir, source.name, tagged)
     except OSError as exc:
