@@ -171,3 +171,16 @@ def test_apache_htaccess_serves_the_headers(
     datadiligence = pytest.importorskip("datadiligence")
     response = http_session.get(base + IMAGES[0], timeout=5)
     assert datadiligence.HttpEvaluator().is_allowed(response=response) is False
+
+
+def test_compressed_responses_are_read(
+    tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
+) -> None:
+    root, snippet = _site(tmp_path, crawler_list)
+    gzip = "gzip on; gzip_min_length 1; gzip_types text/plain application/json;"
+    base = nginx(root, header_snippet=snippet, extra=gzip)
+    assert http_session.get(base + "robots.txt", timeout=5).headers.get("Content-Encoding") == "gzip"
+    report = check_site(base, http_session, image_urls=[], crawlers=crawler_list, timeout=5)
+    assert report.all_present, [
+        (r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT
+    ]
