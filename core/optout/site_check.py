@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from core.errors import UsageError
+from core.net.http import HttpClient
 from core.optout.crawlers import CrawlerList, load_crawler_list
 from core.optout.site_fetch import Fetched, FetchFailure, fetch
 from core.optout.site_signals import (
@@ -48,14 +49,18 @@ class SiteReport:
 
 def check_site(
     base_url: str,
-    session: requests.Session,
+    session: HttpClient | requests.Session,
     *,
     image_urls: list[str],
     crawlers: CrawlerList | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> SiteReport:
-    """Fetch the site's opt-out files, home page and `image_urls` (absolute, or relative to the site)."""
+    """Fetch the site's opt-out files, home page and `image_urls` (absolute, or relative to the site).
+
+    `session` is the app's `HttpClient` (preferred: its User-Agent, rate limits and deadlines apply) or any
+    `requests.Session`. `timeout` bounds each socket operation; a whole fetch gets three times that.
+    """
     base = _checked_base_url(base_url)
     crawler_list = crawlers if crawlers is not None else load_crawler_list()
     checker = _Checker(session, timeout, max_bytes)
@@ -70,7 +75,7 @@ def check_site(
 
 
 class _Checker:
-    def __init__(self, session: requests.Session, timeout: float, max_bytes: int) -> None:
+    def __init__(self, session: HttpClient | requests.Session, timeout: float, max_bytes: int) -> None:
         self._session = session
         self._timeout = timeout
         self._max_bytes = max_bytes

@@ -1,7 +1,9 @@
 """Bounded HTTP fetches for the site checker: every fault becomes a reason in plain words, never a crash.
 
-Bounds: a connect/read timeout per socket operation, a wall-clock deadline for the whole body (a server that
-drips one byte at a time cannot hold the check), and a cap on the bytes read.
+Works over the app's `HttpClient` (which owns retries, deadlines and caps; the cache is bypassed so the check
+sees what the site serves now) or over a plain `requests.Session`, for which the bounds are applied here: a
+connect/read timeout per socket operation, a wall-clock deadline for the whole body (a server that drips one
+byte at a time cannot hold the check) and a cap on the bytes read.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 
 import requests
 import urllib3
+
+from core.net.errors import NetworkError
+from core.net.http import HttpClient
 
 _CHUNK = 16_384
 _NOT_FOUND = (404, 410)
@@ -52,9 +57,38 @@ class FetchFailure:
 
 
 def fetch(
-    session: requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool = True
+    http: HttpClient | requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool = True
 ) -> Fetched | FetchFailure:
-    """GET `url` with the injected session; with `read_body` False only the headers are kept."""
+    """GET `url` (HEAD through the app's client when `read_body` is False: only the headers are wanted)."""
+    if isinstance(http, HttpClient):
+        return _fetch_with_client(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body)
+    return _fetch_with_session(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body)
+
+
+def _fetch_with_client(
+    client: HttpClient, url: str, *, timeout: float, max_bytes: int, read_body: bool
+) -> Fetched | FetchFailure:
+    try:
+        response = client.request(
+            "GET" if read_body else "HEAD",
+            url,
+            timeout=3 * timeout,
+            max_bytes=max_bytes,
+            use_cache=False,
+            raise_for_status=False,
+        )
+    except NetworkError as exc:
+        return FetchFailure(url, str(exc))
+    if response.status in _NOT_FOUND:
+        return FetchFailure(url, f"the server answered {response.status} (not found)", not_found=True)
+    if not 200 <= response.status < 300:
+        return FetchFailure(url, f"the server answered {response.status}")
+    return Fetched(response.url, response.status, tuple(response.headers.items()), response.body)
+
+
+def _fetch_with_session(
+    session: requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool
+) -> Fetched | FetchFailure:
     deadline = time.monotonic() + 3 * timeout
     try:
         response = session.get(url, timeout=(timeout, timeout), stream=True, allow_redirects=True)

@@ -10,6 +10,7 @@ import requests
 from PIL import Image
 from protego import Protego
 
+from core.net.http import HttpClient, HttpConfig
 from core.optout.crawlers import CrawlerList
 from core.optout.site_check import SiteReport, check_site
 from core.optout.site_files import generate_site_files
@@ -184,3 +185,16 @@ def test_compressed_responses_are_read(
     assert report.all_present, [
         (r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT
     ]
+
+
+def test_app_http_client_gives_the_same_verdicts(
+    tmp_path: Path, nginx: NginxFactory, crawler_list: CrawlerList
+) -> None:
+    root, snippet = _site(tmp_path, crawler_list)
+    with HttpClient(HttpConfig(retries=0)) as client:
+        report = check_site(nginx(root, header_snippet=snippet), client, image_urls=IMAGES, crawlers=crawler_list)
+        assert report.all_present, [(r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT]
+        bare = check_site(nginx(root), client, image_urls=IMAGES, crawlers=crawler_list, timeout=5)
+        assert {r.status for r in bare.for_signal(Signal.IMAGE_ROBOTS_HEADER)} == {Status.MISSING}
+        closed = check_site("http://127.0.0.1:1/", client, image_urls=IMAGES, crawlers=crawler_list, timeout=2)
+        assert {r.status for r in closed.results} == {Status.UNREACHABLE}
