@@ -7,11 +7,13 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 from werkzeug import Request, Response
 
 from core.net import HttpClient
+from core.profile import Profile
 from core.sources import (
     ClipRetrievalSource,
     DatasetteSource,
@@ -23,13 +25,14 @@ from core.sources import (
     SpawningSource,
 )
 from tests.net.servers import MisbehavingServer, RecordingServer, free_port
-from tests.sources.helpers import FAST, PROFILE
+from tests.sources.helpers import FAST
+
+TIGHT = replace(FAST, timeout=0.6, connect_timeout=0.4, read_timeout=0.4)
 
 QUERY = SourceQuery(
     phashes=("bac58374982e0fc7",),
-    profile=PROFILE,
+    profile=Profile(name="Ada Okonkwo-Lindqvist", domains=("okonkwo-lindqvist.art",)),
     candidate_urls=("https://a.net/1.jpg", "https://b.net/2.jpg"),
-    titles=("Tide",),
     hub_datasets=(
         HubDataset(repo="kakaobrain/coyo-700m", phash_column="image_phash", url_column="url", text_column="text"),
     ),
@@ -43,12 +46,12 @@ SOURCES: dict[str, Callable[[str], Source]] = {
 }
 
 ANY_PATH = re.compile(".*")
-MARGIN = 0.6
+MARGIN = 0.5
 
 
 @pytest.fixture
 def client() -> Iterator[HttpClient]:
-    with HttpClient(FAST) as http:
+    with HttpClient(TIGHT) as http:
         yield http
 
 
@@ -58,7 +61,7 @@ def _assert_unavailable(source: Source, client: HttpClient, reason: str) -> None
     elapsed = time.monotonic() - started
     assert result.status == "unavailable", result
     assert re.search(reason, result.error), result.error
-    assert elapsed < FAST.timeout + MARGIN, f"took {elapsed:.2f} s"
+    assert elapsed < TIGHT.timeout + MARGIN, f"took {elapsed:.2f} s"
     assert result.summary() == {
         "id": source.id,
         "status": "unavailable",
