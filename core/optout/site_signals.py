@@ -20,7 +20,7 @@ from core.optout.crawlers import CrawlerList
 # img2dataset skips an image whose own response carries any of these (FACTS.md section 5).
 IMG2DATASET_TOKEN = "img2dataset"
 _AI_DIRECTIVES = frozenset({"noai", "noimageai"})
-_INDEX_DIRECTIVES = frozenset({"noindex", "noimageindex", "none"})
+_INDEX_DIRECTIVES = frozenset({"noindex", "noimageindex"})
 # X-Robots-Tag directives whose value itself contains a colon: not a "user-agent: directive" prefix.
 _COLON_DIRECTIVES = frozenset({"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"})
 _ORDINARY_CRAWLER = "Googlebot"
