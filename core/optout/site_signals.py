@@ -126,8 +126,8 @@ def judge_tdmrep_json(url: str, text: str) -> SignalResult:
                 Status.WRONG,
                 f"tdmrep.json has no rule covering {path}, so it stays unreserved.",
             )
-        if rule.get("tdm-reservation") != 1:
-            value = rule.get("tdm-reservation")
+        value = rule.get("tdm-reservation")
+        if type(value) is not int or value != 1:  # JSON true is not the integer 1 TDMRep asks for
             return SignalResult(
                 Signal.TDMREP_JSON,
                 url,
