@@ -148,6 +148,8 @@ class OutgoingRequest:
     purpose: str
     credential: str = ""
     max_pages: int = 1
+    body: str = ""
+    """The exact body sent (UTF-8 text), for the "show everything" view; empty for GET."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ class PlannedCall:
             purpose=self.purpose,
             credential=self.credential,
             max_pages=self.max_pages,
+            body=self.body.decode("utf-8", "replace") if self.body else "",
         )
 
 

@@ -23,6 +23,7 @@ from core.net import (
     RateLimit,
     ResponseTooLarge,
 )
+from core.progress import Progress
 from tests.net.servers import MisbehavingServer, RecordingServer, free_port
 
 FAST = HttpConfig(
@@ -218,3 +219,13 @@ def test_a_rate_wait_longer_than_the_deadline_is_refused(server: RecordingServer
         client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
     assert time.monotonic() - started < 0.2
     assert len(server.recorded) == 1
+
+
+def test_a_progress_cancel_aborts_a_call_in_flight(client: HttpClient) -> None:
+    progress = Progress()
+    threading.Timer(0.2, progress.cancel).start()
+    with MisbehavingServer("trickle-body", interval=0.05) as misbehaving:
+        started = time.monotonic()
+        with pytest.raises(Cancelled):
+            client.request("GET", misbehaving.url, cancel=progress)
+        assert time.monotonic() - started < 0.5

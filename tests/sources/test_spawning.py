@@ -49,7 +49,9 @@ def test_a_single_url_is_padded_to_the_minimum(server: RecordingServer, client: 
     (request,) = server.recorded
     assert request.body == f"{OPTED_OUT}\n{OPTED_OUT}".encode()
     assert request.headers["Authorization"] == "API key-123"
-    assert_sent_exactly_the_plan(server.recorded, source.describe_outgoing(query))
+    described = source.describe_outgoing(query)
+    assert_sent_exactly_the_plan(server.recorded, described)
+    assert described[0].body == request.body.decode() and "key-123" not in repr(described)
 
 
 def test_answers_follow_request_order(server: RecordingServer, client: HttpClient) -> None:
