@@ -199,8 +199,11 @@ def judge_tdm_header(signal: Signal, url: str, reservation: str | None, policy: 
 def judge_meta_tags(url: str, html: str) -> list[SignalResult]:
     """The noai robots meta tag and the TDMRep meta tag in a page's HTML (parsed, never rendered)."""
     collector = _MetaCollector()
-    collector.feed(html)
-    collector.close()
+    try:
+        collector.feed(html)
+        collector.close()
+    except AssertionError:
+        pass  # CPython's parser gives up on some malformed "<![...]>" sections; the tags read before them count
     robots = set().union(*(_directives(content) for content in collector.values("robots")))
     results = []
     if robots & _AI_DIRECTIVES:

@@ -100,5 +100,7 @@ def test_meta_tags_parsed_never_rendered() -> None:
     assert tdm.status is Status.WRONG
     scripted_only = judge_meta_tags(URL, '<script>var s=\'<meta name="robots" content="noai">\';</script>')
     assert [result.status for result in scripted_only] == [Status.MISSING, Status.MISSING]
+    broken = judge_meta_tags(URL, '<meta name="robots" content="noai"><![bogus section <meta name="x">')
+    assert broken[0].status is Status.PRESENT
     plain = judge_meta_tags(URL, '<meta name="robots" content="index, follow">')
     assert plain[0].status is Status.WRONG
