@@ -8,7 +8,7 @@ each with a plain-words explanation. Network faults never raise: they become res
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -136,6 +136,14 @@ def _checked_base_url(base_url: str) -> str:
     if "://" not in url:
         url = "https://" + url
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _has_valid_port(parts):
         raise UsageError(f"{base_url!r} is not a website address (expected https://your-site.example).")
-    return url if parts.path else url + "/"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def _has_valid_port(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - evaluated for its ValueError on a malformed port
+    except ValueError:
+        return False
+    return True

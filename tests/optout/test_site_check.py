@@ -10,6 +10,7 @@ import requests
 from PIL import Image
 from protego import Protego
 
+from core.errors import UsageError
 from core.net.http import HttpClient, HttpConfig
 from core.optout.crawlers import CrawlerList
 from core.optout.site_check import SiteReport, check_site
@@ -193,8 +194,16 @@ def test_app_http_client_gives_the_same_verdicts(
     root, snippet = _site(tmp_path, crawler_list)
     with HttpClient(HttpConfig(retries=0)) as client:
         report = check_site(nginx(root, header_snippet=snippet), client, image_urls=IMAGES, crawlers=crawler_list)
-        assert report.all_present, [(r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT]
+        assert report.all_present, [
+            (r.signal.name, r.explanation) for r in report.results if r.status is not Status.PRESENT
+        ]
         bare = check_site(nginx(root), client, image_urls=IMAGES, crawlers=crawler_list, timeout=5)
         assert {r.status for r in bare.for_signal(Signal.IMAGE_ROBOTS_HEADER)} == {Status.MISSING}
         closed = check_site("http://127.0.0.1:1/", client, image_urls=IMAGES, crawlers=crawler_list, timeout=2)
         assert {r.status for r in closed.results} == {Status.UNREACHABLE}
+
+
+@pytest.mark.parametrize("bad", ["ftp://a.art", "https://", "javascript:alert(1)", "http://a.art:99999/"])
+def test_not_a_website_address(http_session: requests.Session, bad: str) -> None:
+    with pytest.raises(UsageError):
+        check_site(bad, http_session, image_urls=[])
