@@ -14,10 +14,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QFrame,
     QHeaderView,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -104,10 +107,14 @@ class MainWindow(QMainWindow):
         header.resizeSection(Column.FILE, 240)
         header.setStretchLastSection(True)
         self.compare = ComparePanel(previews, self)
+        compare_area = QScrollArea(self)  # small screens scroll the evidence instead of squashing it
+        compare_area.setWidget(self.compare)
+        compare_area.setWidgetResizable(True)
+        compare_area.setFrameShape(QFrame.Shape.NoFrame)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("results-splitter")
         self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.compare)
+        self.splitter.addWidget(compare_area)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         central = QWidget(self)
@@ -116,6 +123,9 @@ class MainWindow(QMainWindow):
             layout.addWidget(widget)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self.counts = QLabel(self)
+        self.counts.setAccessibleName("Counts")
+        self.statusBar().addPermanentWidget(self.counts)
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
@@ -239,7 +249,7 @@ class MainWindow(QMainWindow):
         self.model.set_rows(build_rows(self._works.values(), self._matches.values()))
         self.filters.set_datasets(match.dataset for match in self._matches.values())
         to_review = sum(1 for match in self._matches.values() if match.status == "candidate")
-        self.statusBar().showMessage(f"{len(self._works)} works · {len(self._matches)} matches · {to_review} to review")
+        self.counts.setText(f"{len(self._works)} works · {len(self._matches)} matches · {to_review} to review")
         self._show_current()
 
     def current_row(self) -> ReviewRow | None:
