@@ -62,6 +62,8 @@ class HttpConfig:
     retry_after_cap: float = 30.0
     max_redirects: int = 5
     cache_ttl: float = 24 * 3600.0
+    ca_bundle: str | None = None
+    """A CA certificate file to trust instead of the bundled roots (a company proxy's CA; tests)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class HttpClient:
         session.trust_env = False  # no proxies or .netrc credentials picked up behind the user's back
         session.max_redirects = self.config.max_redirects
         session.headers["User-Agent"] = USER_AGENT
+        if self.config.ca_bundle is not None:
+            session.verify = self.config.ca_bundle
         retry = build_retry(
             attempts=self.config.retries,
             backoff_factor=self.config.backoff_factor,
@@ -171,13 +175,10 @@ class HttpClient:
                 method.upper(), url, params=dict(params or {}), headers=dict(headers or {}), data=body, json=json_body
             )
         )
-        cache_key = None
-        if self._cache is not None and use_cache:
-            cache_key = self._cache.create_key(prepared)
-            if not refresh:
-                cached = self._cache.get_response(cache_key)
-                if cached is not None and not cached.is_expired:
-                    return _from_cached(cached)
+        cache_key = self._cache.create_key(prepared) if self._cache is not None and use_cache else None
+        cached = self._lookup(cache_key) if cache_key is not None and not refresh else None
+        if cached is not None:
+            return cached
         guard = CallGuard(
             deadline=self._clock() + total,
             is_cancelled=_cancel_probe(cancel),
@@ -189,13 +190,22 @@ class HttpClient:
             self._wait_for_rate(prepared.url or url, rate, guard)
             response = self._send(prepared, guard, cap, total, allow_redirects)
         if cache_key is not None and 200 <= response.status_code < 300:
-            assert self._cache is not None
-            expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.config.cache_ttl)
-            self._cache.save_response(response, cache_key, expires=expires)
+            self._store(cache_key, response)
         result = _to_result(response)
         if raise_for_status and result.status >= 400:
             raise _status_error(result)
         return result
+
+    def _lookup(self, cache_key: str) -> HttpResponse | None:
+        cached = self._cache.get_response(cache_key) if self._cache is not None else None
+        if cached is None or cached.is_expired:
+            return None
+        return _from_cached(cached)
+
+    def _store(self, cache_key: str, response: requests.Response) -> None:
+        if self._cache is not None:
+            expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.config.cache_ttl)
+            self._cache.save_response(response, cache_key, expires=expires)
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         """GET and parse JSON; same keyword arguments as `request`."""
@@ -227,7 +237,7 @@ class HttpClient:
             raise
         except (requests.RequestException, OSError) as error:
             guard.check()
-            raise _translate(error, guard) from error
+            raise _translate(error) from error
         return response
 
 
@@ -247,7 +257,7 @@ def _read_capped(response: requests.Response, cap: int, guard: CallGuard) -> byt
     return b"".join(chunks)
 
 
-def _translate(error: Exception, guard: CallGuard) -> NetworkError:
+def _translate(error: Exception) -> NetworkError:
     if isinstance(error, requests.exceptions.ConnectTimeout):
         return ConnectFailed("could not connect in time")
     if isinstance(error, requests.exceptions.Timeout):

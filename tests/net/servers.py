@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -72,8 +73,9 @@ def server(_recording_server: RecordingServer) -> Iterator[RecordingServer]:
 class MisbehavingServer:
     """A raw TCP server: `trickle-body`, `trickle-headers` (one byte every `interval`) or `silent`."""
 
-    def __init__(self, mode: str, interval: float = 0.1) -> None:
+    def __init__(self, mode: str, interval: float = 0.1, ssl_context: ssl.SSLContext | None = None) -> None:
         self.mode = mode
+        self.ssl_context = ssl_context
         self.interval = interval
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
@@ -85,7 +87,8 @@ class MisbehavingServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._listener.getsockname()[1]}/"
 
     def __enter__(self) -> MisbehavingServer:
         self._thread.start()
@@ -106,6 +109,13 @@ class MisbehavingServer:
             threading.Thread(target=self._misbehave, args=(conn,), daemon=True).start()
 
     def _misbehave(self, conn: socket.socket) -> None:
+        if self.ssl_context is not None:
+            try:
+                conn.settimeout(2)
+                conn = self.ssl_context.wrap_socket(conn, server_side=True)
+            except OSError:
+                conn.close()
+                return
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n"
         with conn:
             conn.settimeout(0.5)

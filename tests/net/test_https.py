@@ -1,0 +1,71 @@
+"""The same guarantees over TLS: certificate checks, the peer check, and cutting a trickling TLS server."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+from pytest_httpserver import HTTPServer
+
+from core.net import BlockedAddress, ConnectFailed, DeadlineExceeded, HttpClient, HttpConfig
+from core.net.guard import fetch_image
+from tests.net.servers import MisbehavingServer
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture(scope="module")
+def server_context(authority: trustme.CA) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+@pytest.fixture(scope="module")
+def tls_server(server_context: ssl.SSLContext) -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=server_context)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ca_file(authority: trustme.CA, tmp_path: Path) -> str:
+    path = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def test_guarded_fetch_over_https(tls_server: HTTPServer, ca_file: str) -> None:
+    tls_server.expect_request("/a.webp").respond_with_data(b"RIFF0000WEBP", content_type="image/webp")
+    with HttpClient(HttpConfig(timeout=3.0, ca_bundle=ca_file)) as client:
+        fetched = fetch_image(tls_server.url_for("/a.webp"), client, max_bytes=1000, allow_loopback=True)
+        assert fetched.data == b"RIFF0000WEBP"
+        with pytest.raises(BlockedAddress):
+            fetch_image(tls_server.url_for("/a.webp"), client, max_bytes=1000)
+    tls_server.clear()
+
+
+def test_an_untrusted_certificate_is_refused(tls_server: HTTPServer) -> None:
+    tls_server.expect_request("/x").respond_with_json({})
+    with HttpClient(HttpConfig(timeout=3.0, retries=0)) as client:
+        with pytest.raises(ConnectFailed, match="secure connection"):
+            client.request("GET", tls_server.url_for("/x"))
+    tls_server.clear()
+
+
+def test_a_trickling_tls_server_is_cut_at_the_deadline(server_context: ssl.SSLContext, ca_file: str) -> None:
+    config = HttpConfig(timeout=0.8, connect_timeout=0.5, read_timeout=0.5, ca_bundle=ca_file)
+    with MisbehavingServer("trickle-body", interval=0.05, ssl_context=server_context) as misbehaving:
+        with HttpClient(config) as client:
+            started = time.monotonic()
+            with pytest.raises(DeadlineExceeded):
+                client.request("GET", misbehaving.url)
+            assert time.monotonic() - started < config.timeout + 0.5
