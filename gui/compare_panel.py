@@ -98,6 +98,8 @@ class ComparePanel(QWidget):
         self.image.setMinimumSize(self._previews.logical_size // 2, self._previews.logical_size // 2)
         self.image.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.image.setAccessibleName("Your work")
+        self.image.setTextFormat(Qt.TextFormat.PlainText)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.dataset = self._plain_label("Dataset")
         self.found_by = self._plain_label("How it was found")
         self.measure = self._plain_label("Distance")
