@@ -85,11 +85,22 @@ def fold_char(char: str) -> str:
     return "".join(folded)
 
 
+class _FoldTable(dict[int, str]):
+    """`fold_char` as a `str.translate` table, filled on first sight of each code point (a pure memo)."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = self[code_point] = fold_char(chr(code_point))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def normalise(text: str) -> str:
     """Text folded for comparison: case, diacritics, compatibility forms, dashes and apostrophes unified."""
     if text.isascii():
         return text.lower().replace("`", "'")
-    return "".join(fold_char(char) for char in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def normalise_with_origins(text: str) -> tuple[str, list[int] | None]:
@@ -100,7 +111,7 @@ def normalise_with_origins(text: str) -> tuple[str, list[int] | None]:
     parts: list[str] = []
     origins: list[int] = []
     for index, char in enumerate(text):
-        folded = fold_char(char)
+        folded = _FOLD_TABLE[ord(char)]
         parts.append(folded)
         origins.extend([index] * len(folded))
     origins.append(len(text))
@@ -180,10 +191,12 @@ class TextMatcher:
 
     def __init__(self, profile: Profile) -> None:
         self._terms = _profile_terms(profile)
+        any_term = "|".join(f"(?:{term.pattern.pattern})" for term in self._terms)
+        self._any_term = re.compile(any_term) if self._terms else None
 
     def find(self, caption: str | None) -> list[TextMatch]:
         """Every mention in `caption`, ordered by position (overlapping mentions of different terms included)."""
-        if not caption or not self._terms:
+        if not caption or not self.matches(caption):
             return []
         normalised, origins = normalise_with_origins(caption)
         found: list[TextMatch] = []
@@ -200,10 +213,9 @@ class TextMatcher:
 
     def matches(self, caption: str | None) -> bool:
         """Whether `caption` mentions the artist at all (cheaper than `find`)."""
-        if not caption:
+        if not caption or self._any_term is None:
             return False
-        normalised = normalise(caption)
-        return any(term.pattern.search(normalised) for term in self._terms)
+        return self._any_term.search(normalise(caption)) is not None
 
 
 def build_fts_query(profile: Profile) -> str:

@@ -37,6 +37,9 @@ _AUTHORITY_PATTERN = (
     r"^[\x00-\x20]*(?:(?i:https?|ftp|wss?):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://|//)(?P<authority>[^/?#\\]*)"
 )
 _AUTHORITY_RE = re.compile(_AUTHORITY_PATTERN)
+# The common "http(s)://host" form, about four times cheaper in RE2; whenever it yields a non-empty authority that
+# authority equals the full pattern's, so only the other rows need the full pattern.
+_COMMON_AUTHORITY_PATTERN = r"^(?:[hH][tT][tT][pP][sS]?:)?//(?P<authority>[^/?#\\]*)"
 _HTTP_SCHEME_RE = re.compile(r"^[\x00-\x20]*(?i:https?):[/\\]*")
 _PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -142,27 +145,71 @@ class HostDomain:
     registrable_domain: str
 
 
+class PublicSuffixRules:
+    """The ICANN rules of the Public Suffix List snapshot bundled with tldextract, in punycode, with the PSL's
+    algorithm (exceptions prevail, then the longest rule, else the default rule ``*``).
+
+    tldextract supplies the data; the lookup is ours because it runs once per distinct host of a dataset (tens of
+    millions on LAION) and tldextract's general URL parsing costs about ten times more per host.
+    """
+
+    def __init__(self, rules: Iterable[str]) -> None:
+        self.rules = frozenset(_rule_to_ascii(rule) for rule in rules)
+        self._exceptions = frozenset(rule[1:] for rule in self.rules if rule.startswith("!"))
+        self._wildcard_parents = frozenset(rule[2:] for rule in self.rules if rule.startswith("*."))
+        self._exact = frozenset(rule for rule in self.rules if rule[0] not in "!*")
+
+    @classmethod
+    def bundled(cls) -> PublicSuffixRules:
+        """The snapshot shipped inside tldextract; never fetched, never cached on disk."""
+        psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+        return cls(psl.tlds)
+
+    def registrable_domain(self, host: str) -> str:
+        """The public suffix plus one label ("" for IP addresses and for hosts that are themselves suffixes)."""
+        last_label = host.rpartition(".")[2]
+        if not last_label or last_label.isdigit() or host.startswith("["):
+            return ""
+        starts = [0, *(index + 1 for index, char in enumerate(host) if char == ".")]
+        suffix_start = self._suffix_start(host, starts)
+        if suffix_start == 0:
+            return ""
+        return host[starts[starts.index(suffix_start) - 1] :]
+
+    def _suffix_start(self, host: str, starts: list[int]) -> int:
+        for start in starts:
+            if host[start:] in self._exceptions:
+                return host.index(".", start) + 1
+        for position, start in enumerate(starts):
+            if host[start:] in self._exact:
+                return start
+            if position + 1 < len(starts) and host[starts[position + 1] :] in self._wildcard_parents:
+                return start
+        return starts[-1]
+
+
+def _rule_to_ascii(rule: str) -> str:
+    if rule.isascii():
+        return rule.lower()
+    marker = "!" if rule.startswith("!") else ""
+    labels = rule.removeprefix("!").split(".")
+    return marker + ".".join(label if label == "*" else idna.encode(label, uts46=True).decode() for label in labels)
+
+
 class DomainExtractor:
     """Hosts and registrable domains of URLs, cached per raw authority (hosts repeat massively in datasets)."""
 
-    def __init__(self, cache_size: int = DEFAULT_HOST_CACHE_SIZE) -> None:
-        self._psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+    def __init__(self, suffixes: PublicSuffixRules | None = None, cache_size: int = DEFAULT_HOST_CACHE_SIZE) -> None:
+        self._suffixes = suffixes or PublicSuffixRules.bundled()
         self.analyse_authority = functools.lru_cache(maxsize=cache_size)(self._analyse_authority)
 
     def registrable_domain(self, host: str) -> str:
         """The registrable domain of a canonical host ("" when it has none)."""
-        if host.startswith("["):
-            return ""
-        parts = self._psl.extract_str(host)
-        if parts.suffix:
-            return str(parts.top_domain_under_public_suffix)
-        if parts.ipv4 or "." not in host:
-            return ""
-        return ".".join(host.rsplit(".", 2)[-2:])  # the PSL's default "*" rule for an unlisted TLD
+        return self._suffixes.registrable_domain(host)
 
     def public_suffix_rules(self) -> frozenset[str]:
-        """Every ICANN suffix rule of the bundled snapshot (with ``*.`` and ``!`` markers)."""
-        return frozenset(self._psl.tlds)
+        """Every ICANN suffix rule in use (punycode, with ``*.`` and ``!`` markers)."""
+        return self._suffixes.rules
 
     def _analyse_authority(self, authority: str) -> HostDomain | None:
         host = normalise_host(authority)
@@ -195,12 +242,21 @@ class DomainExtractor:
             urls = urls.combine_chunks()
         if not pa.types.is_string(urls.type):
             urls = urls.cast(pa.string())
-        authorities = pc.struct_field(pc.extract_regex(urls, _AUTHORITY_PATTERN), "authority")
+        authorities = _arrow_authorities(urls)
         encoded = pc.dictionary_encode(authorities)
         analysed = [self.analyse_authority(authority) for authority in encoded.dictionary.to_pylist()]
         hosts = pa.array([parts.host if parts else None for parts in analysed], pa.string())
         domains = pa.array([parts.registrable_domain if parts else None for parts in analysed], pa.string())
         return pc.take(hosts, encoded.indices), pc.take(domains, encoded.indices)
+
+
+def _arrow_authorities(urls: pa.Array) -> pa.Array:
+    authorities = pc.struct_field(pc.extract_regex(urls, _COMMON_AUTHORITY_PATTERN), "authority")
+    uncommon = pc.fill_null(pc.equal(pc.utf8_length(authorities), 0), True)
+    if not pc.any(uncommon).as_py():
+        return authorities
+    retried = pc.struct_field(pc.extract_regex(urls.filter(uncommon), _AUTHORITY_PATTERN), "authority")
+    return pc.replace_with_mask(authorities, uncommon, retried)
 
 
 def normalise_profile_domain(domain: str, extractor: DomainExtractor) -> str:

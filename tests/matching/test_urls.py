@@ -6,6 +6,7 @@ import sqlite3
 
 import pyarrow as pa
 import pytest
+import tldextract
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -370,3 +371,24 @@ def test_empty_profile_selects_nothing(extractor: DomainExtractor) -> None:
 def test_sql_filter_refuses_odd_column_names(matcher: UrlMatcher) -> None:
     with pytest.raises(ValueError, match="column"):
         matcher.sql_candidate_filter(host_column="host; DROP TABLE t")
+
+
+@pytest.fixture(scope="module")
+def tldextract_reference() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), labels=st.lists(_label, max_size=2))
+def test_registrable_domain_agrees_with_tldextract(
+    extractor: DomainExtractor, tldextract_reference: tldextract.TLDExtract, data: st.DataObject, labels: list[str]
+) -> None:
+    """Our PSL lookup (run once per distinct host) gives tldextract's answer on hosts built from every rule kind."""
+    rules = sorted(extractor.public_suffix_rules())
+    rule = data.draw(st.sampled_from(rules)).lstrip("!").replace("*", data.draw(_label))
+    host = ".".join([*labels, rule])
+    reference = tldextract_reference.extract_str(host)
+    if reference.suffix:
+        assert extractor.registrable_domain(host) == reference.top_domain_under_public_suffix
+    else:
+        assert extractor.registrable_domain(host) == ".".join(host.split(".")[-2:]) if "." in host else ""
