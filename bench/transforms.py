@@ -231,7 +231,7 @@ def make_copy(image: Image.Image, chain: str, seed: int | str) -> Copy:
         fmt = "JPEG"
     else:
         buffer = io.BytesIO()
-        current.save(buffer, "PNG")
+        current.save(buffer, "PNG", compress_level=1)
         data, fmt = buffer.getvalue(), "PNG"
     decoded = Image.open(io.BytesIO(data))
     decoded.load()

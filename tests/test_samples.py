@@ -190,3 +190,33 @@ def test_every_kind_and_look_alike_is_planted(expected: dict[str, Any]) -> None:
     for dataset in expected["datasets"].values():
         for entry in dataset["matches"] + dataset["must_not_match"]:
             assert entry["row_id"] in readme
+
+
+def test_copy_transforms_are_deterministic_and_within_their_ranges() -> None:
+    from bench import transforms
+
+    with Image.open(PORTFOLIO / "paper-sun-sticker.png") as img:
+        img = img.resize((400, 400))
+    for chain in transforms.chains_for(img):
+        first, second = transforms.make_copy(img, chain, "s"), transforms.make_copy(img, chain, "s")
+        assert first.data == second.data and first.format == ("JPEG" if chain.endswith("jpeg") else "PNG"), chain
+    for seed in range(20):
+        assert 256 <= max(transforms.apply_chain(img, "resize", seed).size) <= 1024
+        cropped = transforms.apply_chain(img, "crop", seed)
+        lost_width, lost_height = 1 - cropped.width / img.width, 1 - cropped.height / img.height
+        assert max(lost_width, lost_height) >= 0.02 and lost_width <= 0.161 and lost_height <= 0.161
+    with pytest.raises(ValueError, match="last"):
+        transforms.make_copy(img, "jpeg+resize", 0)
+
+
+def test_sample_copies_are_reproduced_by_the_shared_transforms(expected: dict[str, Any]) -> None:
+    """expected.json came from bench/transforms.py: regenerating a copy gives (nearly: encoders may differ by
+    build) the pHash stored in the COYO sample."""
+    from bench import transforms
+
+    for entry in expected["datasets"]["coyo"]["matches"][:8]:
+        if entry["kind"] != "phash":
+            continue
+        with Image.open(PORTFOLIO / entry["work"]) as img:
+            copy = transforms.make_copy(img, entry["transform"], seed=f"{entry['work']}/{entry['transform']}")
+        assert imagehash.phash(copy.image) - imagehash.hex_to_hash(entry["value"]) <= 2
