@@ -266,15 +266,30 @@ class Source(ABC):
     def missing_settings(self) -> list[str]:
         return [spec.key for spec in self.settings if spec.required and not self.setting(spec.key)]
 
+    def settings_problem(self) -> str:
+        """Why the source cannot run as configured ("" when it can), in words for the user."""
+        missing = self.missing_settings()
+        if missing:
+            return f"not configured: set {', '.join(missing)}"
+        url = self.setting("url")
+        if url and urlsplit(url).scheme not in ("http", "https"):
+            return f"invalid url setting {url[:80]!r}: it must start with http:// or https://"
+        return self.invalid_settings()
+
+    def invalid_settings(self) -> str:
+        """Source-specific validation of the settings; "" when they are fine."""
+        return ""
+
     # --- what will be sent --------------------------------------------------------------------------
     def describe_outgoing(self, query: SourceQuery) -> list[OutgoingRequest]:
-        """Exactly the requests `search(query)` would send (none when the source is not configured)."""
-        if self.missing_settings():
+        """Exactly the requests `search(query)` would send (none when the source is not usable as configured:
+        `settings_problem()` says why)."""
+        if self.settings_problem():
             return []
         return [call.describe(self.id) for call in self.plan(query)]
 
     def describe_check(self) -> list[OutgoingRequest]:
-        if self.missing_settings():
+        if self.settings_problem():
             return []
         return [call.describe(self.id) for call in self.plan_check()]
 
@@ -299,9 +314,9 @@ class Source(ABC):
         self, query: SourceQuery, client: HttpClient, progress: Progress | None = None, *, refresh: bool = False
     ) -> SourceResult:
         """Run the plan for `query`. Never raises except `Cancelled`."""
-        missing = self.missing_settings()
-        if missing:
-            return self._unavailable(f"not configured: set {', '.join(missing)}")
+        problem = self.settings_problem()
+        if problem:
+            return self._unavailable(problem)
         try:
             calls = self.plan(query)
         except ValueError as error:
@@ -310,9 +325,9 @@ class Source(ABC):
 
     def check(self, client: HttpClient, progress: Progress | None = None) -> SourceResult:
         """Reachability and configuration test (`traintrace sources test`); never cached."""
-        missing = self.missing_settings()
-        if missing:
-            return self._unavailable(f"not configured: set {', '.join(missing)}")
+        problem = self.settings_problem()
+        if problem:
+            return self._unavailable(problem)
         return self._execute(self.plan_check(), [], client, progress or Progress(), True)
 
     def _execute(

@@ -63,7 +63,7 @@ class ClipRetrievalSource(Source):
         self, query: SourceQuery, client: HttpClient, progress: Progress | None = None, *, refresh: bool = False
     ) -> SourceResult:
         """Without a configured index, use the server's only one; with several, ask the user to choose."""
-        if self.setting("index") or self.missing_settings() or not self.plan(query):
+        if self.setting("index") or self.settings_problem() or not self.plan(query):
             return super().search(query, client, progress, refresh=refresh)
         listing = self.check(client, progress)
         if listing.status != "ok":

@@ -53,10 +53,14 @@ class DatasetteSource(Source):
     def plan_check(self) -> list[PlannedCall]:
         return [self._call("_size", "1", "", "", "read one row of the table")]
 
+    def invalid_settings(self) -> str:
+        database, _, table = self.setting("table").partition("/")
+        if not database or not table or "/" in table:
+            return f"invalid table setting {self.setting('table')!r}: it must be DATABASE/TABLE"
+        return ""
+
     def _table_url(self) -> str:
         database, _, table = self.setting("table").partition("/")
-        if not database or not table:
-            raise ValueError("the table setting must be DATABASE/TABLE")
         return f"{self.setting('url').rstrip('/')}/{quote(database, safe='')}/{quote(table, safe='')}.json"
 
     def _call(self, key: str, value: str, kind: str, term: str, purpose: str) -> PlannedCall:

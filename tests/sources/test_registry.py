@@ -95,3 +95,21 @@ def test_a_client_serves_several_threads(server: RecordingServer, tmp_path_facto
         for thread in threads:
             thread.join(10)
     assert [result.status for result in results] == ["ok"] * 6
+
+
+@pytest.mark.parametrize(
+    ("config", "reason"),
+    [
+        (SourceConfig(url="file:///etc", table="db/t"), "must start with http"),
+        (SourceConfig(url="http://127.0.0.1:1", table="just-a-table"), "DATABASE/TABLE"),
+        (SourceConfig(url="http://127.0.0.1:1", table="db/t/extra"), "DATABASE/TABLE"),
+    ],
+)
+def test_invalid_settings_are_reported_before_anything_is_sent(
+    client: HttpClient, config: SourceConfig, reason: str
+) -> None:
+    source = DatasetteSource(config)
+    assert reason in source.settings_problem()
+    assert source.describe_outgoing(SourceQuery(profile=PROFILE)) == []
+    result = source.search(SourceQuery(profile=PROFILE), client)
+    assert result.status == "unavailable" and reason in result.error
