@@ -10,17 +10,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import socket
+import threading
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.response import BaseHTTPResponse
+from urllib3.util import connection
 from urllib3.util.retry import Retry
 
-from core.net.watchdog import current_guard
+from core.net.watchdog import CallGuard, current_guard
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 _NON_IDEMPOTENT = frozenset({"POST", "PATCH"})
@@ -36,29 +40,85 @@ def _register(sock: socket.socket) -> None:
 
 
 class _GuardedConnectionMixin:
-    """Hooks shared by the HTTP and HTTPS connection classes."""
+    """Hooks shared by the HTTP and HTTPS connection classes (urllib3's own `_new_conn` when no guard)."""
 
     sock: socket.socket | None
     timeout: Any
+    host: str
+    port: int
+    source_address: tuple[str, int] | None
+    socket_options: Any
 
     def _new_conn(self) -> socket.socket:
+        """Resolve within the call's time budget, refuse addresses the peer check rejects, then connect to
+        one of the validated IP literals (so no second DNS answer can swap the target)."""
         guard = current_guard()
-        if guard is not None:
-            guard.check()
-            if isinstance(self.timeout, int | float):
-                self.timeout = max(0.001, min(float(self.timeout), guard.remaining()))
-        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        if guard is None:
+            return super()._new_conn()  # type: ignore[misc, no-any-return]
+        guard.check()
+        if isinstance(self.timeout, int | float):
+            self.timeout = max(0.001, min(float(self.timeout), guard.remaining()))
         try:
-            _register(sock)
-        except BaseException:
-            sock.close()
-            raise
-        return sock
+            addresses = _resolve_within(self.host.strip("[]"), self.port, guard)
+        except socket.gaierror as error:
+            raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]
+        if guard.peer_check is not None:
+            for address in addresses:
+                guard.peer_check(address)
+        failure: Exception = NewConnectionError(self, "no address to connect to")  # type: ignore[arg-type]
+        for address in addresses:
+            try:
+                sock = connection.create_connection(
+                    (address, self.port), self.timeout, self.source_address, self.socket_options
+                )
+            except TimeoutError as error:
+                failure = ConnectTimeoutError(self, f"Connection to {self.host} timed out.")
+                failure.__cause__ = error
+            except OSError as error:
+                failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")  # type: ignore[arg-type]
+                failure.__cause__ = error
+            else:
+                try:
+                    _register(sock)
+                except BaseException:
+                    sock.close()
+                    raise
+                return sock
+        raise failure
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is not None:  # a kept-alive connection: this call must still be able to cut it
             _register(self.sock)
         super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+def _resolve_within(host: str, port: int, guard: CallGuard) -> list[str]:
+    """The host's addresses, looked up on a helper thread so that a slow resolver cannot outlast the call
+    (`getaddrinfo` itself cannot be interrupted; an abandoned lookup ends on its own)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    found: list[str] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, connection.allowed_gai_family(), socket.SOCK_STREAM)
+            found.extend(dict.fromkeys(str(info[4][0]) for info in infos))
+        except (OSError, UnicodeError) as error:
+            errors.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="traintrace-dns", daemon=True).start()
+    while not done.wait(0.05):
+        guard.check()
+    if errors:
+        error = errors[0]
+        raise error if isinstance(error, socket.gaierror) else socket.gaierror(str(error))
+    return found
 
 
 class GuardedHTTPConnection(_GuardedConnectionMixin, HTTPConnection):

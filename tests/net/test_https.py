@@ -69,3 +69,17 @@ def test_a_trickling_tls_server_is_cut_at_the_deadline(server_context: ssl.SSLCo
             with pytest.raises(DeadlineExceeded):
                 client.request("GET", misbehaving.url)
             assert time.monotonic() - started < config.timeout + 0.5
+
+
+def test_a_host_name_keeps_its_certificate_check_while_the_address_is_pinned(
+    tls_server: HTTPServer, ca_file: str
+) -> None:
+    """The connection goes to a resolved IP literal, but TLS still verifies the certificate for the name."""
+    tls_server.expect_request("/x").respond_with_json({"ok": True})
+    url = tls_server.url_for("/x").replace("127.0.0.1", "localhost")
+    seen: list[str] = []
+    with HttpClient(HttpConfig(timeout=3.0, ca_bundle=ca_file)) as client:
+        response = client.request("GET", url, peer_check=seen.append, use_cache=False)
+    assert response.json() == {"ok": True}
+    assert "127.0.0.1" in seen
+    tls_server.clear()
