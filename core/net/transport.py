@@ -1,9 +1,11 @@
 """The urllib3 layer under the HTTP client: connections and retries that obey the current `CallGuard`.
 
-- Every new socket is registered with the guard (so the watchdog can cut it) and its peer address is
-  checked by the guard's `peer_check`, if any, before a single byte is sent: the guarded fetcher uses this
-  to validate the address actually connected to, which defeats DNS rebinding.
-- Connect timeouts are clamped to the time the call has left.
+- The host is resolved on a helper thread within the call's time left (a stuck resolver cannot hold the
+  call); every resolved address goes through the guard's `peer_check`, if any, before connecting; the socket
+  connects to the validated IP literal (so a second DNS answer cannot swap the target: no DNS rebinding),
+  and the peer of the connected socket is checked again before a single byte is sent.
+- Every socket is registered with the guard, so the watchdog can cut it. Connect timeouts are clamped to
+  the time the call has left.
 - Retry waits (backoff, `Retry-After`) are cancellable and refused when they would overrun the deadline;
   POST is retried only when the call declared itself idempotent.
 """
@@ -65,6 +67,9 @@ class _GuardedConnectionMixin:
         if guard.peer_check is not None:
             for address in addresses:
                 guard.peer_check(address)
+        return self._connect_to_one_of(addresses)
+
+    def _connect_to_one_of(self, addresses: list[str]) -> socket.socket:
         failure: Exception = NewConnectionError(self, "no address to connect to")  # type: ignore[arg-type]
         for address in addresses:
             try:
@@ -74,16 +79,17 @@ class _GuardedConnectionMixin:
             except TimeoutError as error:
                 failure = ConnectTimeoutError(self, f"Connection to {self.host} timed out.")
                 failure.__cause__ = error
+                continue
             except OSError as error:
                 failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")  # type: ignore[arg-type]
                 failure.__cause__ = error
-            else:
-                try:
-                    _register(sock)
-                except BaseException:
-                    sock.close()
-                    raise
-                return sock
+                continue
+            try:
+                _register(sock)
+            except BaseException:
+                sock.close()
+                raise
+            return sock
         raise failure
 
     def request(self, *args: Any, **kwargs: Any) -> None:
