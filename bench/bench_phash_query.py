@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("--works", type=int, default=1000)
     parser.add_argument("--variants", type=int, default=5)
     parser.add_argument("--radii", type=int, nargs="+", default=[8, 10, 12])
-    parser.add_argument("--full-radius", type=int, default=10, help="faiss runs every query at this radius")
+    parser.add_argument("--full-radius", type=int, default=-1, help="faiss runs every query at this radius")
     parser.add_argument("--faiss-queries", type=int, default=500, help="faiss queries at the other radii")
     parser.add_argument("--numpy-queries", type=int, default=4)
     parser.add_argument("--distribution", choices=["uniform", "clustered", "both"], default="both")

@@ -72,11 +72,13 @@ def plan_probes(
     table_rows: int,
     key_cost: float,
     table_cost: float = 0.0,
+    max_keys: int | None = None,
 ) -> ProbePlan:
     """Radii with sum(t_j + 1) = max_distance + 1 that minimise the estimated cost of one lookup.
 
     Cost, in units of one candidate verified: `key_cost` per enumerated key, `table_cost` per substring
-    probed at all, plus the expected candidates (`table_rows` uniform rows, 2**-bits of them per key).
+    probed at all, plus the expected candidates (`table_rows` uniform rows, 2**-bits of them per key). No
+    substring enumerates more than `max_keys` keys (a substring over the cap is never widened further).
     Greedy on marginal cost: each extra unit of radius goes to the substring where it costs least. The
     exactness of the search never depends on the plan, only its speed.
     """
@@ -88,8 +90,15 @@ def plan_probes(
         volume = ball_volume(substrings[j].bits, radius)
         return table_cost + volume * key_cost + table_rows * volume / 2.0 ** substrings[j].bits
 
+    def marginal(j: int) -> float:
+        if max_keys is not None and ball_volume(substrings[j].bits, radii[j] + 1) > max_keys:
+            return math.inf
+        return cost(j, radii[j] + 1) - cost(j, radii[j])
+
     for _ in range(max_distance + 1):
-        best = min(range(len(substrings)), key=lambda j: cost(j, radii[j] + 1) - cost(j, radii[j]))
+        best = min(range(len(substrings)), key=marginal)
+        if marginal(best) == math.inf:
+            raise ValueError(f"no plan for distance {max_distance} within {max_keys} keys per substring")
         radii[best] += 1
     probes = sum(ball_volume(s.bits, t) for s, t in zip(substrings, radii, strict=True))
     candidates = sum(table_rows * ball_volume(s.bits, t) / 2.0**s.bits for s, t in zip(substrings, radii, strict=True))

@@ -10,7 +10,10 @@ touched are released after it, so resident memory stays a fraction of the index.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,7 +22,7 @@ import numpy.typing as npt
 
 from core.errors import UsageError
 from core.matching.mapped import MappedFile
-from core.matching.mih_plan import Substring, flip_masks, plan_probes
+from core.matching.mih_plan import Substring, ball_volume, flip_masks, plan_probes
 from core.matching.phash_layout import (
     FORMAT_VERSION,
     KIND,
@@ -100,8 +103,9 @@ class PhashIndex:
         """Bytes on disk of the index files."""
         return self._ordinal_file.size + sum(f.size for table in self._tables for f in table.files)
 
-    def search(self, queries: npt.ArrayLike, max_distance: int) -> PhashMatches:
-        """Every (query, row) pair with Hamming distance <= `max_distance`, exactly."""
+    def search(self, queries: npt.ArrayLike, max_distance: int, threads: int | None = None) -> PhashMatches:
+        """Every (query, row) pair with Hamming distance <= `max_distance`, exactly; groups of queries run on
+        `threads` threads (default: one per CPU), numpy releasing the GIL in its loops."""
         if not 0 <= max_distance <= MAX_DISTANCE:
             raise UsageError(f"max distance must be between 0 and {MAX_DISTANCE}, not {max_distance}")
         query_array = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
@@ -111,11 +115,16 @@ class PhashIndex:
         plan = plan_probes(substrings, max_distance, self.rows, key_cost=_KEY_COST)
         found_queries = []
         found_values = []
-        for table, radius in zip(self._tables, plan.radii, strict=True):
-            if radius >= 0:
-                for query_idx, values in _probe_table(table, query_array, radius, max_distance):
-                    found_queries.append(query_idx)
-                    found_values.append(values)
+        with ThreadPoolExecutor(max_workers=threads or _default_threads()) as pool:
+            for table, radius in zip(self._tables, plan.radii, strict=True):
+                if radius < 0:
+                    continue
+                group = max(1, _PROBES_PER_GROUP // ball_volume(table.layout.key_bits, radius))
+                work = partial(_probe_group, table, query_array, group, radius, max_distance)
+                for found in pool.map(work, range(0, len(query_array), group)):
+                    for query_idx, values in found:
+                        found_queries.append(query_idx)
+                        found_values.append(values)
                 table.files[1].release()
         if not found_queries:
             return _no_matches()
@@ -144,45 +153,43 @@ class PhashIndex:
         return PhashMatches(result_queries[order], ordinals[order], distances[order])
 
 
-def _probe_table(
-    table: _Table, queries: npt.NDArray[np.uint64], radius: int, max_distance: int
+def _probe_group(
+    table: _Table, all_queries: npt.NDArray[np.uint64], group: int, radius: int, max_distance: int, begin: int
 ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]]:
-    """(query indices, matched hash values) found through one table, group of queries by group."""
+    """(query indices, matched hash values) found through one table for queries [begin, begin + group)."""
+    queries = all_queries[begin : begin + group]
     layout = table.layout
     masks, weights = flip_masks(layout.key_bits, radius)
-    allowed = (max_distance - weights.astype(np.int64)).astype(np.uint8)
-    group = max(1, _PROBES_PER_GROUP // len(masks))
-    found = []
-    for begin in range(0, len(queries), group):
-        rotated = rotate_left(queries[begin : begin + group], layout.rotation)
-        probe_keys = ((rotated >> np.uint64(layout.rest_bits))[:, None] ^ masks[None, :]).reshape(-1).view(np.intp)
-        first = table.directory[probe_keys].astype(np.int64)
-        counts = table.directory[probe_keys + 1].astype(np.int64) - first
-        live = np.flatnonzero(counts)
-        probe_query = live // len(masks)
-        probes = _Probes(
-            keys=probe_keys[live].view(np.uint64),
-            query=probe_query + begin,
-            query_rest=(rotated & layout.rest_mask)[probe_query],
-            allowed=allowed[live % len(masks)],
-            first=first[live],
-            counts=counts[live],
-        )
-        found.extend(_verify(table, probes))
-    return found
+    # The key's own flips are charged as set bits above the 48 rest bits, so one popcount gives the distance.
+    charges = ((np.uint64(1) << weights.astype(np.uint64)) - np.uint64(1)) << np.uint64(48)
+    rotated = rotate_left(queries, layout.rotation)
+    probe_keys = ((rotated >> np.uint64(layout.rest_bits))[:, None] ^ masks[None, :]).reshape(-1).view(np.intp)
+    first = table.directory[probe_keys].astype(np.int64)
+    counts = table.directory[probe_keys + 1].astype(np.int64) - first
+    live = np.flatnonzero(counts)
+    probe_query = live // len(masks)
+    probes = _Probes(
+        keys=probe_keys[live].view(np.uint64),
+        query=probe_query + begin,
+        target=(rotated & layout.rest_mask)[probe_query] | charges[live % len(masks)],
+        first=first[live],
+        counts=counts[live],
+    )
+    return _verify(table, probes, max_distance)
 
 
 @dataclass(frozen=True)
 class _Probes:
     keys: npt.NDArray[np.uint64]
     query: npt.NDArray[np.int64]
-    query_rest: npt.NDArray[np.uint64]
-    allowed: npt.NDArray[np.uint8]  # the distance left for the rest bits after the key's own flips
+    target: npt.NDArray[np.uint64]  # the query's rest bits, plus one high bit per flip in the probed key
     first: npt.NDArray[np.int64]
     counts: npt.NDArray[np.int64]
 
 
-def _verify(table: _Table, probes: _Probes) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]]:
+def _verify(
+    table: _Table, probes: _Probes, max_distance: int
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]]:
     """Check every row of the probed runs, in pieces of about `_CANDIDATES_PER_PIECE` candidates."""
     layout = table.layout
     ends = np.cumsum(probes.counts)
@@ -191,19 +198,31 @@ def _verify(table: _Table, probes: _Probes) -> list[tuple[npt.NDArray[np.int64],
     while piece_begin < len(ends):
         already = int(ends[piece_begin - 1]) if piece_begin else 0
         piece_end = max(piece_begin + 1, int(np.searchsorted(ends, already + _CANDIDATES_PER_PIECE, "right")))
-        counts = probes.counts[piece_begin:piece_end]
-        run_offsets = ends[piece_begin:piece_end] - counts - already
-        total = int(counts.sum())
-        positions = np.repeat(probes.first[piece_begin:piece_end] - run_offsets, counts) + np.arange(total)
+        piece = slice(piece_begin, piece_end)
+        counts = probes.counts[piece]
+        positions = _run_positions(probes.first[piece], counts)
         rest = table.rest[positions] & layout.rest_mask
-        rest_distance = np.bitwise_count(rest ^ np.repeat(probes.query_rest[piece_begin:piece_end], counts))
-        hits = np.flatnonzero(rest_distance <= np.repeat(probes.allowed[piece_begin:piece_end], counts))
+        distance = np.bitwise_count(rest ^ np.repeat(probes.target[piece], counts))
+        hits = np.flatnonzero(distance <= max_distance)
         if len(hits):
-            probe = piece_begin + np.searchsorted(ends[piece_begin:piece_end] - already, hits, side="right")
+            probe = piece_begin + np.searchsorted(ends[piece] - already, hits, side="right")
             rotated = (probes.keys[probe] << np.uint64(layout.rest_bits)) | rest[hits]
             found.append((probes.query[probe], rotate_right(rotated, layout.rotation)))
         piece_begin = piece_end
     return found
+
+
+def _run_positions(first: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """first[0], first[0] + 1, ..., first[0] + counts[0] - 1, first[1], ...: one cumulative sum of steps."""
+    steps = np.ones(int(counts.sum()), dtype=np.int64)
+    run_starts = np.cumsum(counts) - counts
+    steps[0] = first[0]
+    steps[run_starts[1:]] = first[1:] - (first[:-1] + counts[:-1] - 1)
+    return np.cumsum(steps, out=steps)
+
+
+def _default_threads() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _bisect(
