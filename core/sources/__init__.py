@@ -6,20 +6,11 @@
 from __future__ import annotations
 
 from core.errors import UsageError
-from core.sources.base import (
-    Hit,
-    HubDataset,
-    OptOutStatus,
-    OutgoingRequest,
-    SettingSpec,
-    Source,
-    SourceConfig,
-    SourceQuery,
-    SourceResult,
-)
+from core.sources.base import Hit, OptOutStatus, OutgoingRequest, SettingSpec, Source, SourceConfig, SourceResult
 from core.sources.clip_retrieval import ClipRetrievalSource
 from core.sources.datasette import DatasetteSource
 from core.sources.hf_viewer import HfViewerSource
+from core.sources.query import HubDataset, SourceQuery
 from core.sources.spawning import SpawningSource
 
 SOURCE_TYPES: tuple[type[Source], ...] = (HfViewerSource, SpawningSource, ClipRetrievalSource, DatasetteSource)

@@ -24,9 +24,9 @@ from core.sources.base import (
     PlannedCall,
     SettingSpec,
     Source,
-    SourceQuery,
     SourceResult,
 )
+from core.sources.query import SourceQuery
 from core.sources.verify import as_text
 
 NUM_IMAGES = 40

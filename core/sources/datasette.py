@@ -16,7 +16,8 @@ from core.net.errors import MalformedResponse
 from core.net.http import HttpClient
 from core.net.ratelimit import RateLimit
 from core.progress import Progress
-from core.sources.base import CallOutcome, Coverage, Hit, PlannedCall, SettingSpec, Source, SourceQuery
+from core.sources.base import CallOutcome, Coverage, Hit, PlannedCall, SettingSpec, Source
+from core.sources.query import SourceQuery
 from core.sources.verify import as_text, contains_term, strip_scheme, url_has_prefix, url_on_domain
 
 PAGE_SIZE = 100

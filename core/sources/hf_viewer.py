@@ -15,17 +15,8 @@ from core.net.errors import MalformedResponse
 from core.net.http import HttpClient
 from core.net.ratelimit import RateLimit
 from core.progress import Progress
-from core.sources.base import (
-    CallOutcome,
-    Coverage,
-    Hit,
-    HitKind,
-    HubDataset,
-    PlannedCall,
-    SettingSpec,
-    Source,
-    SourceQuery,
-)
+from core.sources.base import CallOutcome, Coverage, Hit, HitKind, PlannedCall, SettingSpec, Source
+from core.sources.query import HubDataset, SourceQuery
 from core.sources.verify import as_text, contains_term, strip_scheme, url_has_prefix, url_on_domain
 
 DEFAULT_URL = "https://datasets-server.huggingface.co"

@@ -14,7 +14,8 @@ from core.net.errors import MalformedResponse
 from core.net.http import HttpClient
 from core.net.ratelimit import RateLimit
 from core.progress import Progress
-from core.sources.base import CallOutcome, Coverage, OptOutStatus, PlannedCall, SettingSpec, Source, SourceQuery
+from core.sources.base import CallOutcome, Coverage, OptOutStatus, PlannedCall, SettingSpec, Source
+from core.sources.query import SourceQuery
 
 DEFAULT_URL = "https://opts-api.spawningaiapi.com/api/v2/query/urls/"
 BATCH_MIN = 2
