@@ -7,8 +7,8 @@ http(s) URL, so a mistake upstream cannot turn into an upload.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 from core.profile import Profile
@@ -84,7 +84,7 @@ class SourceQuery:
         return _unique(prefix.strip() for prefix in self.profile.url_prefixes)
 
 
-def _unique(values: Any) -> tuple[str, ...]:
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for value in values:
         if value and value not in seen:

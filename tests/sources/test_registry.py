@@ -113,3 +113,18 @@ def test_invalid_settings_are_reported_before_anything_is_sent(
     assert source.describe_outgoing(SourceQuery(profile=PROFILE)) == []
     result = source.search(SourceQuery(profile=PROFILE), client)
     assert result.status == "unavailable" and reason in result.error
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(phashes=("/home/ada/Portfolio/tide.png",)),
+        dict(phashes=("BAC58374982E0FC7",)),  # callers pass ImageHash's lowercase str()
+        dict(sha256s=("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk",)),
+        dict(candidate_urls=("file:///home/ada/Portfolio/tide.png",)),
+        dict(candidate_urls=("https://a.net/1.jpg\nhttps://b.net/2.jpg",)),
+    ],
+)
+def test_a_query_accepts_only_hex_hashes_and_web_urls(bad: dict[str, tuple[str, ...]]) -> None:
+    with pytest.raises(ValueError):
+        SourceQuery(**bad)  # type: ignore[arg-type]
