@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from core import __version__
+from core.catalogue.matches import Match
 from core.catalogue.works import Work
 from core.scanning.scanner import ScannedWork, ScanSummary
 
@@ -41,6 +43,33 @@ def work_record(item: ScannedWork) -> dict[str, Any]:
         record[name] = _hex(getattr(work, name), width)
     record.update(width=work.width, height=work.height, format=work.format, status=work.status, reason=_reason(work))
     return record
+
+
+def match_record(match: Match, relative_paths: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """One match in the documented JSON shape (`id`, `status` and `evidence` are additions for review)."""
+    work = None
+    if match.work_id is not None:
+        work = (relative_paths or {}).get(match.work_id, match.work_path)
+    return {
+        "id": match.id,
+        "work": work,
+        "work_sha256": match.work_sha256,
+        "dataset": match.dataset,
+        "row_id": match.row_id,
+        "kind": match.kind,
+        "distance": match.distance,
+        "score": match.score,
+        "url": match.url,
+        "text": match.caption,
+        "coverage": match.coverage,
+        "published_hash": match.published_hash,
+        "evidence": match.evidence,
+        "source": match.source,
+        "found_at": match.found_at,
+        "status": match.status,
+        "note": match.note,
+        "decided_at": match.decided_at,
+    }
 
 
 def scan_document(

@@ -22,6 +22,7 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import UnreadableImage
+from core.matching.variants import phash_variants
 from core.settings import ScanSettings
 
 REDUCED_SIDE = 512
@@ -41,6 +42,7 @@ class ImageFingerprint:
     width: int
     height: int
     format: str
+    variants: tuple[tuple[str, int], ...] = ()  # pHashes of canonical variants (see core.matching.variants)
 
 
 def fingerprint_bytes(data: bytes, limits: ScanSettings, sha256: str | None = None) -> ImageFingerprint:
@@ -58,6 +60,7 @@ def fingerprint_bytes(data: bytes, limits: ScanSettings, sha256: str | None = No
             image.load()
             phash = imagehash.phash(image)
             reduced = _reduced_rgb(image)
+            variants = tuple(phash_variants(image))
         except _DECODE_ERRORS as exc:
             raise _decode_failure(exc) from exc
     return ImageFingerprint(
@@ -69,6 +72,7 @@ def fingerprint_bytes(data: bytes, limits: ScanSettings, sha256: str | None = No
         width=width,
         height=height,
         format=fmt,
+        variants=variants,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from core.errors import SettingsError
+from core.matching.scoring import DEFAULT_MAX_DISTANCE
 
 SETTINGS_VERSION = 1
 
@@ -33,9 +34,15 @@ class ScanSettings:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    max_distance: int = DEFAULT_MAX_DISTANCE  # pHash Hamming threshold, chosen from bench/eval_recall.py
+
+
+@dataclass(frozen=True)
 class Settings:
     version: int = SETTINGS_VERSION
     scan: ScanSettings = dataclasses.field(default_factory=ScanSettings)
+    matching: MatchingSettings = dataclasses.field(default_factory=MatchingSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -45,7 +52,10 @@ class Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
-        return cls(scan=_section(ScanSettings, raw.get("scan", {}), "scan"))
+        return cls(
+            scan=_section(ScanSettings, raw.get("scan", {}), "scan"),
+            matching=_section(MatchingSettings, raw.get("matching", {}), "matching"),
+        )
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a settings file."""

@@ -62,6 +62,14 @@ MIGRATIONS: dict[int, str] = {
         CREATE INDEX match_work ON match (work_id);
         CREATE INDEX match_status ON match (status);
     """,
+    3: """
+        CREATE TABLE work_variant (
+            work_id INTEGER NOT NULL REFERENCES work (id) ON DELETE CASCADE,
+            variant TEXT NOT NULL,
+            phash   INTEGER NOT NULL,
+            PRIMARY KEY (work_id, variant)
+        );
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -17,15 +17,7 @@ class ProfileRepository:
         row = self._db.execute("SELECT data FROM profile WHERE id = 1").fetchone()
         if row is None:
             return Profile()
-        data = json.loads(row[0])
-        return Profile(
-            name=str(data.get("name", "")),
-            aliases=tuple(data.get("aliases", ())),
-            domains=tuple(data.get("domains", ())),
-            handles=tuple(data.get("handles", ())),
-            url_prefixes=tuple(data.get("url_prefixes", ())),
-            email=str(data.get("email", "")),
-        )
+        return Profile.from_json(json.loads(row[0]))
 
     def save(self, profile: Profile) -> None:
         data = json.dumps(dataclasses.asdict(profile), ensure_ascii=False)

@@ -121,13 +121,19 @@ class WorkRepository:
             size, mtime_ns, fp.sha256, *(to_sql_int(getattr(fp, name)) for name in _HASH_FIELDS),
             fp.width, fp.height, fp.format, "ok", None, None, now,
         )  # fmt: skip
-        return self._upsert(path, values, now)
+        with transaction(self._db):
+            work_id = self._upsert(path, values, now)
+            self._replace_variants(work_id, fp.variants)
+        return work_id
 
     def save_unreadable(
         self, path: str, size: int, mtime_ns: int, sha256: str | None, reason: str, code: str, now: str
     ) -> int:
         values = (size, mtime_ns, sha256, None, None, None, None, None, None, None, "unreadable", reason, code, now)
-        return self._upsert(path, values, now)
+        with transaction(self._db):
+            work_id = self._upsert(path, values, now)
+            self._replace_variants(work_id, ())
+        return work_id
 
     def copy_content(self, source_id: int, path: str, size: int, mtime_ns: int, now: str) -> int:
         """Record a file whose bytes equal an already fingerprinted work's (a copy): no decoding needed."""
@@ -138,7 +144,30 @@ class WorkRepository:
             size, mtime_ns, source.sha256, *(to_sql_int(getattr(source, name)) for name in _HASH_FIELDS),
             source.width, source.height, source.format, "ok", None, None, now,
         )  # fmt: skip
-        return self._upsert(path, values, now)
+        with transaction(self._db):
+            work_id = self._upsert(path, values, now)
+            if work_id != source_id:
+                self._replace_variants(work_id, tuple(self.variants([source_id]).get(source_id, {}).items()))
+        return work_id
+
+    def variants(self, work_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+        """The canonical-variant pHashes of each work (unsigned), by work id then variant name."""
+        found: dict[int, dict[str, int]] = {}
+        ids = list(work_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT work_id, variant, phash FROM work_variant WHERE work_id IN ({marks}) ORDER BY rowid"
+            for work_id, variant, phash in self._db.execute(query, chunk):
+                found.setdefault(work_id, {})[variant] = phash + _WRAP if phash < 0 else phash
+        return found
+
+    def _replace_variants(self, work_id: int, variants: tuple[tuple[str, int], ...]) -> None:
+        self._db.execute("DELETE FROM work_variant WHERE work_id = ?", (work_id,))
+        self._db.executemany(
+            "INSERT INTO work_variant (work_id, variant, phash) VALUES (?, ?, ?)",
+            [(work_id, name, to_sql_int(value)) for name, value in variants],
+        )
 
     def move(self, work_id: int, new_path: str, size: int, mtime_ns: int, now: str) -> None:
         """A file was renamed or moved: keep its id (and everything attached to it), change where it is."""

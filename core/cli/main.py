@@ -10,26 +10,19 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from core import __version__
-from core.app import TrainTrace
-from core.cli.progress_bar import TerminalProgress
-from core.cli.summary import print_scan_summary
+from core.cli.context import CliContext
+from core.cli.dataset_commands import dataset
+from core.cli.profile_commands import profile
+from core.cli.review_commands import matches
+from core.cli.scan_commands import demo, match, scan
 from core.errors import Cancelled, TrainTraceError, UsageError
-from core.export import scan_document, write_json, write_works_csv
 from core.paths import AppPaths
-from core.resources import sample_portfolio_dir
-
-
-@dataclass(frozen=True)
-class CliContext:
-    paths: AppPaths
-    console: Console
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,42 +35,11 @@ class CliContext:
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """TrainTrace: find your works in public AI-training datasets, without uploading them."""
-    ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console(stderr=False))
+    ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console())
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON.")
-@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the works as CSV.")
-@click.pass_obj
-def scan(obj: CliContext, paths: tuple[Path, ...], json_file: Path | None, csv_file: Path | None) -> None:
-    """Fingerprint every image in PATHS (folders are scanned recursively)."""
-    _scan_and_report(obj.paths, obj.console, list(paths), json_file, csv_file)
-
-
-@cli.command()
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON.")
-@click.pass_obj
-def demo(obj: CliContext, json_file: Path | None) -> None:
-    """Scan the bundled sample portfolio (in a separate demo catalogue) and print a summary."""
-    portfolio = sample_portfolio_dir()
-    obj.console.print(f"Demo: scanning the sample portfolio of the imaginary artist in {portfolio}")
-    _scan_and_report(obj.paths.for_demo(), obj.console, [portfolio], json_file, None)
-
-
-def _scan_and_report(
-    paths: AppPaths, console: Console, roots: list[Path], json_file: Path | None, csv_file: Path | None
-) -> None:
-    with TrainTrace.open(paths) as app:
-        with TerminalProgress(console).running() as progress:
-            summary = app.scan(roots, progress)
-        print_scan_summary(console, summary)
-        if json_file:
-            write_json(json_file, scan_document(summary))
-            console.print(f"Wrote {json_file}")
-        if csv_file:
-            write_works_csv(csv_file, summary)
-            console.print(f"Wrote {csv_file}")
+for command in (scan, match, demo, dataset, profile, matches):
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:

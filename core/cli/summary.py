@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
+from core.catalogue.matches import Match
+from core.datasets.importer import ImportReport
+from core.matching.service import MatchSummary
 from core.scanning.scanner import ScanSummary
 
 MAX_LISTED = 20
@@ -28,3 +32,37 @@ def print_scan_summary(console: Console, summary: ScanSummary) -> None:
             console.print(f"  ... and {len(unreadable) - MAX_LISTED} more (see --json)")
     for path, reason in summary.problems:
         console.print(f"Could not read {escape(path)}: {escape(reason)}", highlight=False)
+
+
+def print_import_report(console: Console, report: ImportReport) -> None:
+    rate = report.rows_added / report.elapsed_seconds if report.elapsed_seconds > 0 else 0.0
+    console.print(
+        f"Dataset {report.dataset}: {report.rows_added:,} rows imported ({rate:,.0f} rows/s, "
+        f"{report.bytes_read / 1e6:.1f} MB read); {report.rows_total:,} rows in the index, "
+        f"{report.shards_done} shard(s) complete."
+        + (" The index was rebuilt from all shards." if report.rebuilt else "")
+    )
+    for shard, error in report.failed:
+        console.print(f"  shard failed: {escape(shard)}: {escape(error)}", highlight=False)
+
+
+def print_match_summary(console: Console, summary: MatchSummary, matches: list[Match]) -> None:
+    console.print(
+        f"Matched {summary.works} work(s) and the profile against {len(summary.datasets)} dataset(s) "
+        f"(pHash threshold {summary.max_distance}) in {summary.elapsed_seconds:.1f} s: {summary.found} match(es)."
+    )
+    for outcome in summary.datasets:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in outcome.by_kind) or "nothing"
+        console.print(f"  {outcome.dataset} ({outcome.coverage} coverage): {kinds}")
+    if not matches:
+        return
+    table = Table("id", "kind", "dist.", "score", "dataset", "row id", "work", "evidence", title="Listed in datasets")
+    for match in matches[: MAX_LISTED * 3]:
+        work = match.work_path.rsplit("/", 1)[-1] if match.work_path else "(profile)"
+        distance = "" if match.distance is None else str(match.distance)
+        table.add_row(str(match.id), match.kind, distance, f"{match.score:.2f}", match.dataset, escape(match.row_id),
+                      escape(work), escape(match.evidence.split(";")[0]))  # fmt: skip
+    console.print(table)
+    if len(matches) > MAX_LISTED * 3:
+        console.print(f"... and {len(matches) - MAX_LISTED * 3} more (`traintrace matches list`).")
+    console.print("Review them with `traintrace matches confirm ID` / `traintrace matches reject ID`, or in the app.")

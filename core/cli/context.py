@@ -1,0 +1,19 @@
+"""What every command receives: the resolved paths and the console; and how it opens the facade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from core.app import TrainTrace
+from core.paths import AppPaths
+
+
+@dataclass(frozen=True)
+class CliContext:
+    paths: AppPaths
+    console: Console
+
+    def open_app(self) -> TrainTrace:
+        return TrainTrace.open(self.paths)

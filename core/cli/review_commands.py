@@ -1,0 +1,62 @@
+"""`traintrace matches list|confirm|reject`: review from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from core.catalogue.matches import STATUSES
+from core.cli.context import CliContext
+from core.export import match_record, write_json
+
+
+@click.group()
+def matches() -> None:
+    """List the matches found and record your decision on each (stored with time and note)."""
+
+
+@matches.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only matches with this review status.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write them as JSON.")
+@click.pass_obj
+def list_matches(obj: CliContext, status: str | None, json_file: Path | None) -> None:
+    """Every match with its id, kind, dataset row and review status."""
+    with obj.open_app() as app:
+        found = app.matches(status)
+    if json_file:
+        write_json(json_file, {"matches": [match_record(m) for m in found]})
+        obj.console.print(f"Wrote {json_file}")
+        return
+    table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "url / caption")
+    for item in found:
+        work = Path(item.work_path).name if item.work_path else "-"
+        shown = item.url or item.caption or ""
+        distance = "" if item.distance is None else str(item.distance)
+        table.add_row(str(item.id), item.status, item.kind, distance, item.dataset, escape(item.row_id),
+                      escape(work), escape(shown[:70]))  # fmt: skip
+    obj.console.print(table if found else "No matches.")
+
+
+@matches.command("confirm")
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--note", default="", help="Why (kept with the decision).")
+@click.pass_obj
+def confirm(obj: CliContext, ids: tuple[int, ...], note: str) -> None:
+    """Mark matches as really yours."""
+    with obj.open_app() as app:
+        decided = app.decide(list(ids), "confirmed", note)
+    obj.console.print(f"Confirmed {len(decided)} match(es).")
+
+
+@matches.command("reject")
+@click.argument("ids", nargs=-1, required=True, type=int)
+@click.option("--note", default="", help="Why (kept with the decision).")
+@click.pass_obj
+def reject(obj: CliContext, ids: tuple[int, ...], note: str) -> None:
+    """Mark matches as not yours."""
+    with obj.open_app() as app:
+        decided = app.decide(list(ids), "rejected", note)
+    obj.console.print(f"Marked {len(decided)} match(es) as not yours.")

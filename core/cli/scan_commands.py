@@ -1,0 +1,100 @@
+"""`traintrace scan`, `traintrace match` and `traintrace demo`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from core.app import TrainTrace
+from core.cli.context import CliContext
+from core.cli.progress_bar import TerminalProgress
+from core.cli.summary import print_import_report, print_match_summary, print_scan_summary
+from core.export import match_record, scan_document, write_json, write_works_csv
+from core.profile import Profile
+from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
+
+JSON_OPTION = click.option(
+    "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON."
+)
+DISTANCE_OPTION = click.option(
+    "--max-distance",
+    type=click.IntRange(0, 16),
+    help="pHash Hamming threshold (default from the settings, chosen from measurements).",
+)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@JSON_OPTION
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the works as CSV.")
+@DISTANCE_OPTION
+@click.pass_obj
+def scan(
+    obj: CliContext, paths: tuple[Path, ...], json_file: Path | None, csv_file: Path | None, max_distance: int | None
+) -> None:
+    """Fingerprint every image in PATHS (folders recursively) and match them against the added datasets."""
+    with obj.open_app() as app:
+        _scan_match_report(app, obj, list(paths), json_file, csv_file, max_distance)
+
+
+@click.command()
+@JSON_OPTION
+@DISTANCE_OPTION
+@click.pass_obj
+def match(obj: CliContext, json_file: Path | None, max_distance: int | None) -> None:
+    """Match the catalogue's works and the profile against the added datasets again, without rescanning."""
+    with obj.open_app() as app:
+        with TerminalProgress(obj.console).running() as progress:
+            summary = app.run_matching(max_distance, progress)
+        print_match_summary(obj.console, summary, app.matches())
+        if json_file:
+            write_json(json_file, {"matches": [match_record(m) for m in app.matches()]})
+            obj.console.print(f"Wrote {json_file}")
+
+
+@click.command()
+@JSON_OPTION
+@click.pass_obj
+def demo(obj: CliContext, json_file: Path | None) -> None:
+    """Scan the bundled sample portfolio against the bundled sample datasets (a separate demo catalogue)."""
+    demo_context = CliContext(obj.paths.for_demo(), obj.console)
+    with demo_context.open_app() as app:
+        app.set_profile(Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8"))))
+        obj.console.print(f"Demo artist: {app.profile().name} (an imaginary artist; sample works and datasets)")
+        for dataset_id, schema, file in sample_datasets():
+            with TerminalProgress(obj.console).running() as progress:
+                report = app.add_dataset(dataset_id, schema=schema, sources=[str(file)], progress=progress)
+            print_import_report(obj.console, report)
+        _scan_match_report(app, demo_context, [sample_portfolio_dir()], json_file, None, None)
+
+
+def _scan_match_report(
+    app: TrainTrace,
+    obj: CliContext,
+    roots: list[Path],
+    json_file: Path | None,
+    csv_file: Path | None,
+    max_distance: int | None,
+) -> None:
+    with TerminalProgress(obj.console).running() as progress:
+        summary = app.scan(roots, progress)
+    print_scan_summary(obj.console, summary)
+    matches = []
+    if app.datasets():
+        with TerminalProgress(obj.console).running() as progress:
+            matched = app.run_matching(max_distance, progress)
+        scanned_ids = {item.work.id for item in summary.works}
+        matches = [m for m in app.matches() if m.work_id is None or m.work_id in scanned_ids]
+        print_match_summary(obj.console, matched, matches)
+    else:
+        obj.console.print("No datasets added yet: `traintrace dataset add NAME --from FILE` adds one.")
+    if json_file:
+        relative = {item.work.id: item.relative for item in summary.works}
+        document = scan_document(summary, [match_record(m, relative) for m in matches])
+        write_json(json_file, document)
+        obj.console.print(f"Wrote {json_file}")
+    if csv_file:
+        write_works_csv(csv_file, summary)
+        obj.console.print(f"Wrote {csv_file}")

@@ -1,0 +1,1 @@
+"""Public datasets: descriptors, importing their metadata shards, and the compact local index."""

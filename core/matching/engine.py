@@ -1,0 +1,151 @@
+"""Match the artist's works and profile against one imported dataset, every kind the dataset supports.
+
+- `sha256`: byte-identical files, by exact lookup of the works' SHA-256s;
+- `phash`: the reference pHash of each work *and of its canonical variants* (flattened on white, trimmed,
+  cropped, letterboxed: what scraped copies look like) within the Hamming threshold; every candidate within
+  the threshold that the acceptance rule admits is kept, ranked by `scoring.phash_score`;
+- `url`: rows whose URL is on the artist's domains or under their upload URL prefixes (look-alike-proof);
+  when the URL's file name is a work's file name, the match names that work too;
+- `text`: captions naming the artist (names, aliases, handles, hashtags).
+
+All four read the dataset's local index only; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.catalogue.matches import FoundMatch
+from core.datasets.store import CAPTION_TABLE, DatasetRow, DatasetStore
+from core.matching.phash_index import PhashIndex
+from core.matching.scoring import accepts, phash_score
+from core.matching.sha_index import ShaIndex
+from core.matching.text import TextMatcher, candidate_row_ids
+from core.matching.urls import UrlMatcher, work_file_name_from_url
+from core.profile import Profile
+from core.progress import Progress
+
+SOURCE = "local index"
+
+
+@dataclass(frozen=True)
+class WorkQuery:
+    """What the matcher knows of one work: never its pixels, only its hashes and name."""
+
+    work_id: int
+    file_name: str
+    sha256: str
+    phashes: tuple[tuple[str, int], ...]  # ("original", reference pHash), then the canonical variants
+    size: tuple[int, int] | None
+
+
+class DatasetMatcher:
+    def __init__(self, profile: Profile, max_distance: int) -> None:
+        self._profile = profile
+        self._max_distance = max_distance
+        self._urls = UrlMatcher(profile) if profile.domains or profile.url_prefixes else None
+        self._text = TextMatcher(profile) if profile.name or profile.aliases or profile.handles else None
+
+    def match(
+        self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
+    ) -> list[FoundMatch]:
+        kinds = store.descriptor.kinds
+        found: list[FoundMatch] = []
+        steps = [kind for kind in ("sha256", "phash", "url", "text") if kind in kinds]
+        for kind in steps:
+            progress.check_cancelled()
+            with progress.step(1 / len(steps), f"{store.descriptor.name}: {kind}") as step:
+                step.start(None)
+                found.extend(getattr(self, f"_by_{kind}")(store, works, coverage))
+                step.advance()
+        return found
+
+    def _by_sha256(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+        if not works or not (store.sha256_dir / "manifest.json").exists():
+            return
+        digests = np.frombuffer(b"".join(bytes.fromhex(work.sha256) for work in works), dtype=np.uint8).reshape(-1, 32)
+        query_idx, ordinals = ShaIndex.open(store.sha256_dir).lookup(digests)
+        rows = {row.ordinal: row for row in store.rows([int(o) for o in ordinals])}
+        for index, ordinal in zip(query_idx.tolist(), ordinals.tolist(), strict=True):
+            work, row = works[index], rows[ordinal]
+            yield _found(store, work.work_id, row, "sha256", 0, 1.0, row.sha256,
+                         "byte-identical file: the work's SHA-256 equals the row's", coverage)  # fmt: skip
+
+    def _by_phash(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+        if not works or not (store.phash_dir / "manifest.json").exists():
+            return
+        owners = [(work, variant) for work in works for variant, _ in work.phashes]
+        queries = np.array([value for work in works for _, value in work.phashes], dtype=np.uint64)
+        result = PhashIndex.open(store.phash_dir).search(queries, self._max_distance)
+        best: dict[tuple[int, int], tuple[int, str]] = {}
+        for index, ordinal, distance in zip(result.query_idx.tolist(), result.ordinals.tolist(),
+                                            result.distances.tolist(), strict=True):  # fmt: skip
+            work, variant = owners[index]
+            if not accepts(distance, variant):
+                continue
+            key = (work.work_id, ordinal)
+            if key not in best or distance < best[key][0] or (distance == best[key][0] and variant == "original"):
+                best[key] = (distance, variant)
+        by_id = {work.work_id: work for work in works}
+        rows = {row.ordinal: row for row in store.rows(sorted({ordinal for _, ordinal in best}))}
+        for (work_id, ordinal), (distance, variant) in best.items():
+            work, row = by_id[work_id], rows[ordinal]
+            score = phash_score(distance, variant, work.size, row.size)
+            published = f"{row.phash:016x}" if row.phash is not None else None
+            how = f"pHash of the work{_variant_words(variant)} at Hamming distance {distance}"
+            yield _found(store, work_id, row, "phash", distance, score, published, how, coverage)
+
+    def _by_url(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+        if self._urls is None:
+            return
+        condition, params = self._urls.sql_candidate_filter("host", "domain")
+        by_name: dict[str, int] = {}
+        for work in works:
+            by_name.setdefault(work.file_name.casefold(), work.work_id)
+        query = f"SELECT ordinal FROM row WHERE {condition}"
+        ordinals = [ordinal for (ordinal,) in store.db.execute(query, params)]
+        for row in store.rows(ordinals):
+            reason = self._urls.match(row.url)
+            if reason is None:
+                continue
+            name = work_file_name_from_url(row.url or "")
+            work_id = by_name.get(name.casefold()) if name else None
+            what = "domain" if reason.kind == "domain" else "upload address"
+            how = f"URL on the artist's {what} {reason.rule}" + (f"; file name {name} is a work's" if work_id else "")
+            yield _found(store, work_id, row, "url", None, 1.0 if work_id else 0.9, None, how, coverage)
+
+    def _by_text(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+        if self._text is None:
+            return
+        for row in store.rows(candidate_row_ids(store.db, CAPTION_TABLE, self._profile)):
+            found = self._text.find(row.caption or "")
+            if not found:
+                continue
+            terms = ", ".join(dict.fromkeys(f"{match.term} ({match.kind})" for match in found))
+            yield _found(store, None, row, "text", None, 0.8, None, f"caption names {terms}", coverage)
+
+
+def _found(
+    store: DatasetStore,
+    work_id: int | None,
+    row: DatasetRow,
+    kind: str,
+    distance: int | None,
+    score: float,
+    published: str | None,
+    how: str,
+    coverage: str,
+) -> FoundMatch:
+    return FoundMatch(
+        work_id=work_id, dataset=store.descriptor.id, row_id=row.row_id, kind=kind, distance=distance,
+        score=round(score, 4), url=row.url, caption=row.caption, published_hash=published,
+        evidence=f"{how}; {store.descriptor.name} row {row.row_id} ({row.shard}, row {row.shard_row})",
+        coverage=coverage, source=SOURCE,
+    )  # fmt: skip
+
+
+def _variant_words(variant: str) -> str:
+    return "" if variant == "original" else f" ({variant.replace('_', ' ')} variant)"

@@ -1,0 +1,176 @@
+"""Importing dataset shards: local Parquet and TSV, remote by range requests, bad shards, resume."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from core.datasets.manager import DatasetManager
+from core.errors import Cancelled, UsageError
+from core.matching.phash_index import PhashIndex
+from core.net.http import HttpClient
+from core.progress import Progress, ProgressUpdate
+
+
+def _coyo_shard(path: Path, first_id: int, rows: int, seed: int, url_column: str = "url") -> list[str]:
+    rng = random.Random(seed)
+    hashes = [f"{rng.getrandbits(64):016x}" for _ in range(rows)]
+    table = pa.table(
+        {
+            "id": pa.array(range(first_id, first_id + rows), pa.int64()),
+            url_column: [f"https://img{i % 7}.example.com/p/{first_id + i}.jpg" for i in range(rows)],
+            "text": [f"picture number {first_id + i}" for i in range(rows)],
+            "width": pa.array([640] * rows, pa.int32()),
+            "height": pa.array([480] * rows, pa.int32()),
+            "image_phash": hashes,
+            "aesthetic_score_laion_v2": pa.array([5.0] * rows, pa.float32()),
+        }
+    )
+    pq.write_table(table, path, row_group_size=max(1, rows // 3))
+    return hashes
+
+
+def _manager(tmp_path: Path, client: HttpClient | None = None, hub_base: str = "https://hub.invalid") -> DatasetManager:
+    def no_client() -> HttpClient:
+        raise AssertionError("a local import must not touch the network")
+
+    return DatasetManager(tmp_path / "datasets", (lambda: client) if client else no_client, lambda: "t", lambda: None,
+                          hub_base)  # fmt: skip
+
+
+def test_local_shards_are_imported_with_case_insensitive_columns(tmp_path: Path) -> None:
+    first = _coyo_shard(tmp_path / "a.parquet", 1000, 3000, seed=1)
+    _coyo_shard(tmp_path / "b.parquet", 9000, 2000, seed=2, url_column="URL")
+    manager = _manager(tmp_path)
+    report = manager.add("coyo-700m", None, [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")], {}, Progress())
+    assert report.failed == () and report.rows_total == 5000 and report.shards_done == 2
+    store = manager.open("coyo-700m")
+    index = PhashIndex.open(store.phash_dir)
+    result = index.search(np.array([int(first[17], 16)], dtype=np.uint64), 0)
+    (row,) = store.rows(result.ordinals.tolist())
+    assert row.row_id == "1017" and row.shard_row == 17 and row.shard.endswith("a.parquet")
+    assert row.url == "https://img3.example.com/p/1017.jpg" and row.size == (640, 480)
+    assert manager.info("coyo-700m").coverage == "full"
+
+
+def test_a_missing_column_names_the_shard_and_the_column_and_the_rest_stays_usable(tmp_path: Path) -> None:
+    _coyo_shard(tmp_path / "good.parquet", 1, 100, seed=3)
+    pq.write_table(pa.table({"id": [1], "url": ["https://x.example/1.jpg"], "text": ["t"]}), tmp_path / "thin.parquet")
+    (tmp_path / "broken.parquet").write_bytes(os.urandom(2048))
+    manager = _manager(tmp_path)
+    sources = [str(tmp_path / name) for name in ("good.parquet", "thin.parquet", "broken.parquet")]
+    report = manager.add("coyo-700m", None, sources, {}, Progress())
+    errors = dict(report.failed)
+    assert "image_phash" in errors[str(tmp_path / "thin.parquet")] and "thin.parquet" in errors[sources[1]]
+    assert "broken.parquet" in errors[sources[2]]
+    assert report.rows_total == 100 and manager.info("coyo-700m").coverage == "partial"
+    assert PhashIndex.open(manager.open("coyo-700m").phash_dir).rows == 100
+
+
+def test_an_interrupted_import_resumes_without_duplicates(tmp_path: Path) -> None:
+    hashes = _coyo_shard(tmp_path / "a.parquet", 0, 200_000, seed=4)
+    _coyo_shard(tmp_path / "b.parquet", 500_000, 1000, seed=5)
+    sources = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
+    manager = _manager(tmp_path)
+
+    def cancel_after_first_batch(update: ProgressUpdate) -> None:
+        if "rows" in update.detail:
+            progress.cancel()
+
+    progress = Progress(cancel_after_first_batch)
+    with pytest.raises(Cancelled):
+        manager.add("coyo-700m", None, sources, {}, progress)
+    partial = manager.open("coyo-700m")
+    assert 0 < partial.row_count() < 200_000
+    partial.close()
+    report = manager.add("coyo-700m", None, sources, {}, Progress())
+    assert report.rows_total == 201_000 and report.failed == ()
+    store = manager.open("coyo-700m")
+    assert store.db.execute("SELECT COUNT(DISTINCT row_id) FROM row").fetchone()[0] == 201_000
+    found = PhashIndex.open(store.phash_dir).search(np.array([int(hashes[123_456], 16)], dtype=np.uint64), 0)
+    assert [row.row_id for row in store.rows(found.ordinals.tolist())] == ["123456"]
+
+
+def test_a_tab_separated_hash_list_without_header(tmp_path: Path) -> None:
+    digest = "ab" * 32
+    lines = [f"https://a.example/{i}.jpg\t{digest if i == 5 else f'{i:064x}'}\t{i:032x}" for i in range(20)]
+    (tmp_path / "cc12m.tsv").write_text("\n".join(lines) + "\n")
+    manager = _manager(tmp_path)
+    report = manager.add("cc12m", None, [str(tmp_path / "cc12m.tsv")], {}, Progress())
+    assert report.rows_total == 20 and report.failed == ()
+    store = manager.open("cc12m")
+    assert (
+        store.db.execute("SELECT url FROM row WHERE sha256 = ?", (digest,)).fetchone()[0] == "https://a.example/5.jpg"
+    )
+
+
+def test_unknown_names_need_a_schema_or_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="--schema or --map"):
+        _manager(tmp_path).add("my-scrape", None, [str(tmp_path / "x.parquet")], {}, Progress())
+
+
+def _range_handler(data: bytes, log: list[str]) -> object:
+    def handle(request: Request) -> Response:
+        log.append(request.headers.get("Range", ""))
+        response = Response(data, mimetype="application/octet-stream")
+        return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+    return handle
+
+
+@pytest.fixture
+def client() -> Iterator[HttpClient]:
+    with HttpClient() as http:
+        yield http
+
+
+def test_remote_shards_are_read_by_range_requests_fetching_only_needed_columns(
+    tmp_path: Path, httpserver: HTTPServer, client: HttpClient
+) -> None:
+    rows = 100_000
+    wide = {f"padding_{i}": np.random.default_rng(i).random(rows) for i in range(12)}
+    rng = random.Random(7)
+    table = pa.table({"id": list(range(rows)), "image_phash": [f"{rng.getrandbits(64):016x}" for _ in range(rows)],
+                      **wide})  # fmt: skip
+    pq.write_table(table, tmp_path / "remote.parquet", row_group_size=50_000)
+    data = (tmp_path / "remote.parquet").read_bytes()
+    log: list[str] = []
+    httpserver.expect_request("/shards/remote.parquet").respond_with_handler(_range_handler(data, log))
+    manager = _manager(tmp_path, client)
+    url = httpserver.url_for("/shards/remote.parquet")
+    report = manager.add("mine", None, [url], {"phash": "image_phash", "row_id": "id"}, Progress())
+    assert report.rows_total == rows and report.failed == ()
+    assert all(entry.startswith("bytes=") for entry in log)
+    assert report.bytes_read < len(data) / 3, "only the two mapped columns should have been fetched"
+
+
+def test_hf_urls_resolve_to_the_hub_with_the_token(tmp_path: Path, httpserver: HTTPServer, client: HttpClient) -> None:
+    _coyo_shard(tmp_path / "part.parquet", 0, 50, seed=8)
+    data = (tmp_path / "part.parquet").read_bytes()
+    log: list[str] = []
+    path = "/datasets/kakaobrain/coyo-700m/resolve/main/data/part.parquet"
+    httpserver.expect_request(path).respond_with_handler(_range_handler(data, log))
+    manager = _manager(tmp_path, client, hub_base=httpserver.url_for("").rstrip("/"))
+    report = manager.add(
+        "coyo-700m", None, ["hf://datasets/kakaobrain/coyo-700m@main/data/part.parquet"], {}, Progress()
+    )
+    assert report.rows_total == 50 and report.failed == ()
+
+
+def test_a_dataset_can_be_removed(tmp_path: Path) -> None:
+    _coyo_shard(tmp_path / "a.parquet", 0, 10, seed=9)
+    manager = _manager(tmp_path)
+    manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    manager.remove("coyo-700m")
+    assert manager.ids() == []
+    with pytest.raises(UsageError):
+        manager.open("coyo-700m")
