@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import socket
 import threading
 from typing import Any
@@ -144,7 +143,19 @@ class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
 
 
 class GuardedRetry(Retry):
-    """urllib3 `Retry` whose waits obey the current call's deadline and cancel flag."""
+    """urllib3 `Retry` whose waits obey the current call's deadline and cancel flag, with `Retry-After`
+    capped at `retry_after_cap` seconds (a server asking for an hour gets the cap, then one more try)."""
+
+    retry_after_cap: float = 30.0
+
+    def new(self, **kw: Any) -> GuardedRetry:
+        retry = super().new(**kw)
+        retry.retry_after_cap = self.retry_after_cap
+        return retry
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.retry_after_cap)
 
     def _is_method_retryable(self, method: str) -> bool:
         guard = current_guard()
@@ -167,7 +178,7 @@ class GuardedRetry(Retry):
 
 def build_retry(*, attempts: int, backoff_factor: float, retry_after_cap: float, max_redirects: int) -> Retry:
     """Retries on connect errors, read errors and 429/500/502/503/504; never on other 4xx."""
-    return GuardedRetry(
+    retry = GuardedRetry(
         total=attempts,
         connect=attempts,
         read=attempts,
@@ -179,10 +190,11 @@ def build_retry(*, attempts: int, backoff_factor: float, retry_after_cap: float,
         backoff_factor=backoff_factor,
         backoff_max=retry_after_cap,
         respect_retry_after_header=True,
-        retry_after_max=max(1, math.ceil(retry_after_cap)),
         raise_on_status=False,
         raise_on_redirect=False,
     )
+    retry.retry_after_cap = retry_after_cap
+    return retry
 
 
 class GuardedAdapter(HTTPAdapter):
