@@ -174,3 +174,11 @@ def test_a_dataset_can_be_removed(tmp_path: Path) -> None:
     assert manager.ids() == []
     with pytest.raises(UsageError):
         manager.open("coyo-700m")
+
+
+def test_adding_an_imported_dataset_again_changes_nothing(tmp_path: Path) -> None:
+    _coyo_shard(tmp_path / "a.parquet", 0, 10, seed=10)
+    manager = _manager(tmp_path)
+    manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    again = manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    assert again.rows_added == 0 and again.rows_total == 10 and again.shards_done == 1

@@ -41,18 +41,22 @@ class TerminalProgress:
             TimeRemainingColumn(),
             TextColumn("[dim]{task.fields[detail]}", markup=True),
             console=console,
-            transient=False,
+            transient=True,  # the bars show the work while it runs; the summary printed after it stays
         )
         self._tasks: dict[str, TaskID] = {}
         self._last = 0.0
 
     def __call__(self, update: ProgressUpdate) -> None:
+        if update.step not in self._tasks and update.total is None and update.done == 0:
+            return  # a step that has not started counting yet: no empty bar
         now = time.monotonic()
         finished = update.total is not None and update.done >= update.total
         if update.step in self._tasks and not finished and now - self._last < REFRESH_SECONDS:
             return
         self._last = now
         task = self._tasks.get(update.step)
+        if not self._tasks:
+            self._bar.start()  # only now: a command with nothing to count prints no bar at all
         if task is None:
             task = self._bar.add_task(update.step or "Working", total=update.total, rate="", detail="")
             self._tasks[update.step] = task
@@ -62,8 +66,11 @@ class TerminalProgress:
 
     @contextmanager
     def running(self) -> Iterator[Progress]:
-        with self._bar:
+        try:
             yield Progress(self)
+        finally:
+            if self._tasks:
+                self._bar.stop()
 
 
 def _ellipsize(text: str, width: int) -> str:

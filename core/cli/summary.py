@@ -35,6 +35,9 @@ def print_scan_summary(console: Console, summary: ScanSummary) -> None:
 
 
 def print_import_report(console: Console, report: ImportReport) -> None:
+    if report.rows_added == 0 and not report.failed and not report.rebuilt:
+        console.print(f"Dataset {report.dataset}: already imported ({report.rows_total:,} rows).")
+        return
     rate = report.rows_added / report.elapsed_seconds if report.elapsed_seconds > 0 else 0.0
     console.print(
         f"Dataset {report.dataset}: {report.rows_added:,} rows imported ({rate:,.0f} rows/s, "

@@ -65,6 +65,9 @@ class DatasetImporter:
         if rebuilt:
             store.reset_for_rebuild()
         todo = [shard for shard in store.shards() if shard.status != "done"]
+        if not todo:  # everything imported already: the finished index stands as it is
+            rows = store.row_count()
+            return ImportReport(store.descriptor.id, len(store.shards()), (), 0, rows, 0, 0.0, False)
         builders = _Builders(store)
         added = bytes_read = 0
         failed: list[tuple[str, str]] = []
