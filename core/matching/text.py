@@ -93,7 +93,16 @@ class _FoldTable(dict[int, str]):
         return folded
 
 
+class _FtsTable(dict[int, str]):
+    """`fold_char` followed by the `fts_document` token rules, as a `str.translate` table (a pure memo)."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = self[code_point] = _fts_tokens_text(fold_char(chr(code_point)), collapse=False)
+        return folded
+
+
 _FOLD_TABLE = _FoldTable()
+_FTS_TABLE = _FtsTable()
 
 
 def normalise(text: str) -> str:
@@ -124,11 +133,13 @@ def fts_document(caption: str) -> str:
     folds their case and splits them on the same characters)."""
     if caption.isascii():
         return caption
-    return _fts_tokens_text(normalise(caption))
+    return " ".join(caption.translate(_FTS_TABLE).split())
 
 
-def _fts_tokens_text(normalised: str) -> str:
-    return _NON_ALNUM_RE.sub(" ", _NO_SPACE_RE.sub(r" \1 ", normalised)).strip()
+def _fts_tokens_text(normalised: str, collapse: bool = True) -> str:
+    """Letters and digits kept, everything else a space, letters of scripts without spaces spaced out."""
+    spaced = _NON_ALNUM_RE.sub(" ", _NO_SPACE_RE.sub(r" \1 ", normalised))
+    return " ".join(spaced.split()) if collapse else spaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +161,10 @@ class _Term:
     pattern: re.Pattern[str]
     fts_forms: tuple[str, ...]  # token texts, one per written form the pattern accepts
     single_word: bool
+    required: str  # a literal every match contains: a cheap test before the regular expression
+
+    def search_in(self, normalised: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(normalised) if self.required in normalised else iter(())
 
 
 def _name_terms(text: str, kind: TermKind) -> Iterator[_Term]:
@@ -157,19 +172,21 @@ def _name_terms(text: str, kind: TermKind) -> Iterator[_Term]:
     if not words:
         return
     plain = _WORD_SEPARATOR.join(re.escape(word) for word in words)
-    yield _Term(text, kind, re.compile(_NAME_LEFT + plain + _NAME_RIGHT), (" ".join(words),), len(words) == 1)
+    required = max(words, key=len)
+    yield _Term(text, kind, re.compile(_NAME_LEFT + plain + _NAME_RIGHT), (" ".join(words),), len(words) == 1, required)
     tag_words = [word.replace("'", "") for word in words]
     if len(words) > 1 and all(tag_words):
         joined = "".join(map(re.escape, tag_words)) + "|" + "_".join(map(re.escape, tag_words))
         pattern = re.compile(f"(?<!{_WORD})#(?:{joined})(?!{_WORD})")
-        yield _Term(text, "hashtag", pattern, ("".join(tag_words), " ".join(tag_words)), False)
+        forms = ("".join(tag_words), " ".join(tag_words))
+        yield _Term(text, "hashtag", pattern, forms, False, max(tag_words, key=len))
 
 
 def _handle_term(text: str) -> Iterator[_Term]:
     core = normalise(text.strip()).lstrip("@")
     if core:
         pattern = re.compile(_HANDLE_LEFT + "@?" + re.escape(core) + _HANDLE_RIGHT)
-        yield _Term(text, "handle", pattern, (core,), False)
+        yield _Term(text, "handle", pattern, (core,), False, core)
 
 
 def _profile_terms(profile: Profile) -> list[_Term]:
@@ -191,8 +208,6 @@ class TextMatcher:
 
     def __init__(self, profile: Profile) -> None:
         self._terms = _profile_terms(profile)
-        any_term = "|".join(f"(?:{term.pattern.pattern})" for term in self._terms)
-        self._any_term = re.compile(any_term) if self._terms else None
 
     def find(self, caption: str | None) -> list[TextMatch]:
         """Every mention in `caption`, ordered by position (overlapping mentions of different terms included)."""
@@ -201,7 +216,7 @@ class TextMatcher:
         normalised, origins = normalise_with_origins(caption)
         found: list[TextMatch] = []
         for term in self._terms:
-            for hit in term.pattern.finditer(normalised):
+            for hit in term.search_in(normalised):
                 start, end, kind = hit.start(), hit.end(), term.kind
                 if term.single_word and start > 0 and normalised[start - 1] == "#":
                     start, kind = start - 1, "hashtag"
@@ -213,9 +228,10 @@ class TextMatcher:
 
     def matches(self, caption: str | None) -> bool:
         """Whether `caption` mentions the artist at all (cheaper than `find`)."""
-        if not caption or self._any_term is None:
+        if not caption or not self._terms:
             return False
-        return self._any_term.search(normalise(caption)) is not None
+        normalised = normalise(caption)
+        return any(next(term.search_in(normalised), None) for term in self._terms)
 
 
 def build_fts_query(profile: Profile) -> str:

@@ -62,19 +62,33 @@ def normalise_host(authority: str) -> str | None:
     if host.startswith("["):
         closing = host.find("]")
         return host[: closing + 1].lower() if closing > 0 else None
-    host = unquote(host.partition(":")[0], errors="replace").rstrip(".")
+    host = unquote(host.partition(":")[0], errors="replace")
+    host = (host if host.isascii() else _ascii_host(host)).lower().rstrip(".")
     if not host or _FORBIDDEN_IN_HOST_RE.search(host):
-        return None
-    if host.isascii():
-        return host.lower()
+        return None  # checked after the mapping too: "／" (full-width solidus) maps to "/"
+    return host
+
+
+def _ascii_host(host: str) -> str:
+    """UTS #46 mapping (non-transitional, as browsers do), then punycode for each non-ASCII label."""
     try:
-        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        host = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        host = host.casefold()
+    return ".".join(_ascii_label(label) for label in host.split("."))
+
+
+def _ascii_label(label: str) -> str:
+    if label.isascii():
+        return label
+    try:
+        return bytes(idna.alabel(label)).decode("ascii")
     except idna.IDNAError:
         pass
     try:
-        return host.encode("idna").decode("ascii").lower()
+        return label.encode("idna").decode("ascii")
     except UnicodeError:
-        return host.casefold()
+        return label
 
 
 def host_of(url: str) -> str | None:
@@ -170,7 +184,9 @@ class PublicSuffixRules:
         last_label = host.rpartition(".")[2]
         if not last_label or last_label.isdigit() or host.startswith("["):
             return ""
-        starts = [0, *(index + 1 for index, char in enumerate(host) if char == ".")]
+        starts = [0]
+        while (dot := host.find(".", starts[-1])) != -1:
+            starts.append(dot + 1)
         suffix_start = self._suffix_start(host, starts)
         if suffix_start == 0:
             return ""
