@@ -47,7 +47,8 @@ class Geometry:
         """The (left, top, right, bottom) pixel amounts for a `width` x `height` image."""
         if self.relative_to_short_side:
             short = min(width, height)
-            return tuple(max(1, round(short * share)) if share else 0 for share in self.sides)  # type: ignore[return-value]
+            left, top, right, bottom = (max(1, round(short * share)) if share else 0 for share in self.sides)
+            return left, top, right, bottom
         left, top, right, bottom = self.sides
         return round(width * left), round(height * top), round(width * right), round(height * bottom)
 
@@ -75,7 +76,7 @@ def _crop(where: str, share: float) -> Geometry:
 
 
 BORDERS = (_border(0.02, "white"), _border(0.035, "black"), _border(0.05, "white"))
-BARS = {axis: (_bars(axis, 0.08, "grey"), _bars(axis, 0.08, "white")) for axis in ("tb", "lr")}
+BARS = {axis: (_bars(axis, 0.08, "black"), _bars(axis, 0.08, "white")) for axis in ("tb", "lr")}
 CROPS = tuple(_crop(where, 0.05) for where in ("all", "right", "top-bottom", "bottom-right", "top-left", "top-right"))
 GEOMETRIES: dict[str, Geometry] = {g.name: g for g in (*BORDERS, *BARS["tb"], *BARS["lr"], *CROPS)}
 ALPHA_VARIANTS = ("flattened", "matted-black")
@@ -147,7 +148,7 @@ def _apply(grey: Image.Image, geometry: Geometry) -> Image.Image:
 
 def _trimmed(grey: Image.Image) -> Image.Image | None:
     """The work without a uniform frame (the colour of its top-left pixel), if it has one worth a query."""
-    frame = Image.new("L", grey.size, grey.getpixel((0, 0)))  # type: ignore[arg-type]
+    frame = Image.new("L", grey.size, grey.getpixel((0, 0)))
     mask = ImageChops.difference(grey, frame).point(lambda level: 255 if level > TRIM_TOLERANCE else 0)
     box = mask.getbbox()
     if box is None:

@@ -1,0 +1,132 @@
+"""Canonical variants of a work: deterministic, comparable with dataset pHashes, and closer to real copies."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import imagehash
+import numpy as np
+import pytest
+from PIL import Image
+
+from bench import artgen, transforms
+from core.matching.variants import GEOMETRIES, REDUCED_SHORT_SIDE, phash_variants, variant_size
+from tests.imagefactory import pattern, with_alpha
+
+SAMPLES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def phash_int(image: Image.Image) -> int:
+    return int(str(imagehash.phash(image)), 16)
+
+
+def distance(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+def flattened_on_white(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+
+
+def test_variants_are_deterministic_and_never_the_plain_phash_entry() -> None:
+    work = pattern(640, 480, seed=3)
+    first, second = phash_variants(work), phash_variants(work.copy())
+    assert first == second
+    names = [name for name, _ in first]
+    assert "original" not in names and len(names) == len(set(names))
+    assert all(isinstance(value, int) and 0 <= value < 2**64 for _, value in first)
+
+
+def test_only_transparent_works_get_the_alpha_variants() -> None:
+    plain = dict(phash_variants(pattern(300, 200, seed=4)))
+    transparent = dict(phash_variants(with_alpha(pattern(300, 200, seed=4))))
+    assert "flattened" not in plain and "matted-black" not in plain
+    assert {"flattened", "matted-black"} <= set(transparent)
+
+
+def test_flattened_variant_equals_the_reference_phash_of_the_work_on_white_when_not_reduced() -> None:
+    """Below 2 x REDUCED_SHORT_SIDE the variant is hashed from the full-size flattened work: bit-identical."""
+    sticker = artgen.sticker(7, 600)
+    assert min(sticker.size) < 2 * REDUCED_SHORT_SIDE
+    assert dict(phash_variants(sticker))["flattened"] == phash_int(flattened_on_white(sticker))
+    # the trap the variant exists for: the plain pHash sees the black hidden under transparency
+    assert distance(phash_int(sticker), phash_int(flattened_on_white(sticker))) > 16
+
+
+def test_flattened_variant_of_a_large_work_is_within_two_bits_of_the_full_size_reference() -> None:
+    """Above it, the variant is hashed from a box-reduced copy: within 2 bits of the full-size reference."""
+    sticker = artgen.sticker(11, 600).resize((2400, 2400), Image.Resampling.BICUBIC)
+    reference = phash_int(flattened_on_white(sticker))
+    assert distance(dict(phash_variants(sticker))["flattened"], reference) <= 2
+
+
+def test_palette_transparency_is_flattened_too() -> None:
+    work = pattern(240, 240, seed=5).convert("P", palette=Image.Palette.ADAPTIVE, colors=32)
+    work.info["transparency"] = 0
+    variants = dict(phash_variants(work))
+    assert variants["flattened"] == phash_int(flattened_on_white(work))
+
+
+@pytest.mark.parametrize(
+    ("chain", "seeds"),
+    [
+        ("letterbox+resize+jpeg", (0, 1, 3, 5)),
+        ("border+resize+jpeg", (2, 7, 9, 11)),
+        ("crop+resize+jpeg", (0, 2, 4, 5)),
+    ],
+)
+def test_a_shaped_copy_missed_by_the_plain_phash_is_near_a_variant(chain: str, seeds: tuple[int, ...]) -> None:
+    """Fixed seeds whose copy is more than 8 bits from the plain pHash (the naive matcher misses it): some variant
+    is within the variant threshold (6) and at least 4 bits closer."""
+    work = artgen.procedural_artwork("orbits", 21, 900, 600)
+    plain = phash_int(work)
+    variants = phash_variants(work)
+    for seed in seeds:
+        copy = phash_int(transforms.make_copy(work, chain, seed).image)
+        best = min(distance(copy, value) for _, value in variants)
+        assert distance(copy, plain) > 8, (chain, seed)
+        assert best <= 6 and best <= distance(copy, plain) - 4, (chain, seed, distance(copy, plain), best)
+
+
+def test_letterboxed_sample_copy_is_found_through_a_bars_variant() -> None:
+    """The planted letterbox row of the COYO sample (20 bits from the plain pHash) is close to a variant."""
+    expected = json.loads((SAMPLES / "sample_datasets" / "expected.json").read_text(encoding="utf-8"))
+    row = next(m for m in expected["datasets"]["coyo"]["matches"] if m.get("transform", "").startswith("letterbox"))
+    with Image.open(SAMPLES / "sample_portfolio" / row["work"]) as work:
+        work.load()
+        variants = phash_variants(work)
+    best = min(distance(int(row["value"], 16), value) for name, value in variants if name.startswith("bars-"))
+    assert row["distance"] >= 16 and best <= 6
+
+
+def test_trimmed_variant_only_for_a_work_with_a_uniform_frame() -> None:
+    art = pattern(400, 300, seed=8)
+    framed = Image.new("RGB", (440, 340), (250, 250, 250))
+    framed.paste(art, (20, 20))
+    assert "trimmed" not in dict(phash_variants(art))
+    trimmed = dict(phash_variants(framed))["trimmed"]
+    assert distance(trimmed, phash_int(art)) <= 2
+
+
+def test_geometric_variants_match_variant_size() -> None:
+    work = pattern(500, 300, seed=9)
+    for name, geometry in GEOMETRIES.items():
+        assert variant_size(name, work.size) == geometry.size(*work.size)
+    assert variant_size("original", (500, 300)) == (500, 300)
+    assert variant_size("trimmed", (500, 300)) is None
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "CMYK", "I;16", "P", "RGBA"])
+def test_every_pixel_mode_is_accepted(mode: str) -> None:
+    base = pattern(200, 160, seed=10)
+    image = with_alpha(base).convert(mode) if mode in ("LA", "RGBA") else base.convert(mode)
+    if mode == "I;16":
+        image = Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257)
+    buffer = io.BytesIO()
+    image.save(buffer, "TIFF" if mode in ("CMYK", "I;16") else "PNG")
+    reopened = Image.open(io.BytesIO(buffer.getvalue()))
+    reopened.load()
+    assert len(phash_variants(reopened)) >= len(GEOMETRIES) // 2
