@@ -72,20 +72,34 @@ def timed_build(directory: Path, source: RowSource) -> tuple[float, int]:
     return time.perf_counter() - started, int(report.get())
 
 
-def faiss_search(index: faiss.IndexBinaryFlat, queries: np.ndarray, radius: int) -> tuple[float, PhashMatches]:
-    started = time.perf_counter()
-    limits, distances, labels = index.range_search(queries.view(np.uint8).reshape(-1, 8), radius + 1)
-    seconds = time.perf_counter() - started
+class Clock:
+    """Wall seconds and this process's CPU seconds (all threads) of a block: the machine is shared, so CPU
+    time shows the work done when other jobs steal the cores."""
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+def faiss_search(index: faiss.IndexBinaryFlat, queries: np.ndarray, radius: int) -> tuple[Clock, PhashMatches]:
+    with Clock() as seconds:
+        limits, distances, labels = index.range_search(queries.view(np.uint8).reshape(-1, 8), radius + 1)
     query_idx = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
     order = np.lexsort((labels, query_idx))
     return seconds, PhashMatches(query_idx[order], labels[order].astype(np.int64), distances[order].astype(np.uint8))
 
 
-def numpy_seconds_per_query(rows: np.ndarray, queries: np.ndarray, radius: int) -> float:
-    started = time.perf_counter()
-    for query in queries:
-        np.flatnonzero(np.bitwise_count(rows ^ query) <= radius)
-    return (time.perf_counter() - started) / len(queries)
+def numpy_seconds_per_query(rows: np.ndarray, queries: np.ndarray, radius: int) -> Clock:
+    with Clock() as seconds:
+        for query in queries:
+            np.flatnonzero(np.bitwise_count(rows ^ query) <= radius)
+    seconds.wall /= len(queries)
+    seconds.cpu /= len(queries)
+    return seconds
 
 
 def same(a: PhashMatches, b: PhashMatches) -> bool:
@@ -105,16 +119,16 @@ def run_distribution(args: argparse.Namespace, source: RowSource, portfolio: Por
     print(f"build: {build_seconds:.1f} s ({source.rows / build_seconds / 1e6:.2f} M rows/s)")
     print(f"index on disk: {size / 1e6:,.0f} MB = {size / source.rows:.2f} bytes/row")
     print(f"build peak RSS: {build_peak / 1e6:,.0f} MB = {build_peak / size:.2f} x index size")
-    ours: dict[int, tuple[float, PhashMatches]] = {}
+    ours: dict[int, tuple[Clock, PhashMatches]] = {}
     baseline_rss = psutil.Process().memory_info().rss
     for radius in args.radii:
-        with PeakRss() as sampler:
-            started = time.perf_counter()
+        with PeakRss() as sampler, Clock() as clock:
             matches = index.search(portfolio.queries, radius)
-            ours[radius] = (time.perf_counter() - started, matches)
+        ours[radius] = (clock, matches)
         extra = sampler.peak - baseline_rss
         print(
-            f"r={radius:2d}: TrainTrace {ours[radius][0]:.2f} s, {len(matches.ordinals):,} matches; query RSS peak"
+            f"r={radius:2d}: TrainTrace {clock.wall:.2f} s wall, {clock.cpu:.2f} s CPU, {len(matches.ordinals):,}"
+            " matches; query RSS peak"
             f" {sampler.peak / 1e6:,.0f} MB (+{extra / 1e6:,.0f} MB over the open index) = {sampler.peak / size:.2f}"
             " x index size"
         )
@@ -126,18 +140,23 @@ def run_distribution(args: argparse.Namespace, source: RowSource, portfolio: Por
         subset = (
             len(portfolio.queries) if radius == args.full_radius else min(args.faiss_queries, len(portfolio.queries))
         )
-        faiss_seconds, reference = faiss_search(flat, portfolio.queries[:subset], radius)
-        faiss_total = faiss_seconds * len(portfolio.queries) / subset
-        our_seconds, matches = ours[radius]
+        faiss_clock, reference = faiss_search(flat, portfolio.queries[:subset], radius)
+        scale = len(portfolio.queries) / subset
+        our_clock, matches = ours[radius]
         ours_subset = _first_queries(matches, subset)
-        per_query = numpy_seconds_per_query(rows, portfolio.queries[: args.numpy_queries], radius)
-        numpy_total = per_query * len(portfolio.queries)
+        numpy_clock = numpy_seconds_per_query(rows, portfolio.queries[: args.numpy_queries], radius)
         scaled = "" if subset == len(portfolio.queries) else f" (timed on {subset} queries, scaled)"
         print(
-            f"r={radius:2d}: TrainTrace {our_seconds:.2f} s | faiss IndexBinaryFlat {faiss_total:.1f} s{scaled}"
-            f" -> {faiss_total / our_seconds:.0f}x | NumPy XOR+popcount {numpy_total:.0f} s (timed on"
-            f" {args.numpy_queries} queries, scaled) -> {numpy_total / our_seconds:.0f}x | identical to faiss on"
-            f" {subset} queries: {same(ours_subset, reference)}"
+            f"r={radius:2d} wall: TrainTrace {our_clock.wall:.2f} s | faiss IndexBinaryFlat"
+            f" {faiss_clock.wall * scale:.1f} s{scaled} -> {faiss_clock.wall * scale / our_clock.wall:.1f}x | NumPy"
+            f" XOR+popcount {numpy_clock.wall * len(portfolio.queries):.0f} s (timed on {args.numpy_queries} queries,"
+            f" scaled) -> {numpy_clock.wall * len(portfolio.queries) / our_clock.wall:.0f}x"
+        )
+        print(
+            f"r={radius:2d} CPU:  TrainTrace {our_clock.cpu:.2f} s | faiss {faiss_clock.cpu * scale:.1f} s ->"
+            f" {faiss_clock.cpu * scale / our_clock.cpu:.1f}x | NumPy {numpy_clock.cpu * len(portfolio.queries):.0f} s"
+            f" -> {numpy_clock.cpu * len(portfolio.queries) / our_clock.cpu:.0f}x | identical to faiss on {subset}"
+            f" queries: {same(ours_subset, reference)}"
         )
     del flat, rows
 

@@ -87,12 +87,24 @@ def _parse_fixed_hex(column: HexColumn, width: int) -> tuple[npt.NDArray[np.uint
         chars, length_ok = _numpy_chars(column, width)
     else:
         array = column if isinstance(column, pa.Array) else pa.array(column, type=pa.string())
-        chars, length_ok = _arrow_chars(array, width)
+        block, has_width, length_ok = _arrow_chars(array, width)
+        if has_width is not None:
+            # Decode only the rows of the right width (one contiguous block), then spread them out.
+            decoded, decoded_ok = _decode_chars(block, np.ones(len(block), dtype=np.bool_))
+            out = np.zeros((len(array), width // 2), dtype=np.uint8)
+            out[has_width] = decoded
+            valid = np.zeros(len(array), dtype=np.bool_)
+            valid[has_width] = decoded_ok
+            return out, valid & length_ok
+        chars = block
     return _decode_chars(chars, length_ok)
 
 
-def _arrow_chars(array: pa.Array, width: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
-    """An (n, width) ASCII matrix from an Arrow string/binary array, and which rows have the right length."""
+def _arrow_chars(
+    array: pa.Array, width: int
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_] | None, npt.NDArray[np.bool_]]:
+    """The ASCII of an Arrow string/binary array as a (rows, width) matrix, and which rows are non-null and of
+    the right length. If the matrix holds only the rows of the right width, the second value says which."""
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)) and not (
         pa.types.is_binary(array.type) or pa.types.is_large_binary(array.type)
     ):
@@ -108,15 +120,11 @@ def _arrow_chars(array: pa.Array, width: int) -> tuple[npt.NDArray[np.uint8], np
     if int(np.count_nonzero(has_width)) * width == stop - start:
         # Fast path: rows of the right width are one contiguous block (empty rows take no bytes).
         block = data[start:stop].reshape(-1, width)
-        if block.shape[0] == n:
-            return block, length_ok
-        chars = np.full((n, width), ord("0"), dtype=np.uint8)
-        chars[has_width] = block
-        return chars, length_ok
+        return block, None if block.shape[0] == n else has_width, length_ok
     chars = np.full((n, width), ord("0"), dtype=np.uint8)
     good_starts = offsets[:-1][has_width]
     chars[has_width] = data[good_starts[:, None] + np.arange(width)]
-    return chars, length_ok
+    return chars, None, length_ok
 
 
 def _numpy_chars(column: npt.NDArray[np.generic], width: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
@@ -147,11 +155,14 @@ def _decode_chars(
         end = min(n, begin + _CHUNK_ROWS)
         block = chars[begin:end]
         good = valid[begin:end]
-        if not bool(good.all()) or not _unhexlify_into(block, out[begin:end]):
+        # Rows flagged by length hold '0' fill from the readers, so most chunks decode in one call.
+        if not _unhexlify_into(block, out[begin:end]):
             good &= _hex_rows_ok(block)
             clean = np.where(good[:, None], block, np.uint8(ord("0")))
             if not _unhexlify_into(clean, out[begin:end]):
                 raise AssertionError("hex rows checked as valid failed to decode")
+    if not bool(valid.all()):
+        out[~valid] = 0
     return out, valid
 
 
