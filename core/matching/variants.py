@@ -49,8 +49,8 @@ class Geometry:
             short = min(width, height)
             left, top, right, bottom = (max(1, round(short * share)) if share else 0 for share in self.sides)
             return left, top, right, bottom
-        left, top, right, bottom = self.sides
-        return round(width * left), round(height * top), round(width * right), round(height * bottom)
+        return (round(width * self.sides[0]), round(height * self.sides[1]),
+                round(width * self.sides[2]), round(height * self.sides[3]))  # fmt: skip
 
     def size(self, width: int, height: int) -> tuple[int, int]:
         """The size of this variant of a `width` x `height` image."""
