@@ -198,9 +198,9 @@ def art_waves(rng: random.Random, width: int, height: int) -> Image.Image:
 
 
 def art_fields(rng: random.Random, width: int, height: int) -> Image.Image:
-    """Two or three soft-edged stacked colour fields on a ground (colour-field painting family). Pictures of this
-    family differ mostly in colour, which pHash barely sees: the hardest negatives for a perceptual hash."""
-    ground, *fields = _palette(rng, 5)
+    """One to four soft-edged colour fields on a ground, with a brushed-canvas texture (colour-field painting
+    family). Works of this family share their layout, so they are hard negatives for a perceptual hash."""
+    ground = _hsv(rng.random(), rng.uniform(0.3, 0.8), rng.uniform(0.15, 0.95))
     vertical = rng.random() < 0.3
     along, across = (width, height) if vertical else (height, width)
     count = rng.randint(1, 4)
@@ -214,8 +214,11 @@ def art_fields(rng: random.Random, width: int, height: int) -> Image.Image:
         a0 = start + index * (band + gap)
         a1 = a0 + band * rng.uniform(0.5, 1.0)
         box = (a0, margin, a1, across - margin) if vertical else (margin, a0, across - margin, a1)
-        draw.rectangle(box, fill=fields[index])
-    return img.filter(ImageFilter.GaussianBlur(max(2, min(width, height) // 60)))
+        draw.rectangle(box, fill=_hsv(rng.random(), rng.uniform(0.3, 0.9), rng.uniform(0.1, 1.0)))
+    img = img.filter(ImageFilter.GaussianBlur(max(2, min(width, height) // 80)))
+    brush = smooth_noise(rng, width, height, rng.randint(40, 80)) - 0.5
+    canvas = np.asarray(img, np.float32) * (1.0 + 0.12 * brush[:, :, None])
+    return Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), "RGB")
 
 
 ART_FAMILIES: dict[str, Callable[[random.Random, int, int], Image.Image]] = {

@@ -80,7 +80,7 @@ class CropPlanner:
     def take(self, file: str) -> tuple[float, float, float, float] | None:
         taken = self._taken.setdefault(file, [])
         for _ in range(400):
-            width, height = self._rng.uniform(0.3, 0.6), self._rng.uniform(0.3, 0.6)
+            width, height = self._rng.uniform(0.25, 0.55), self._rng.uniform(0.25, 0.55)
             x, y = self._rng.uniform(0, 1 - width), self._rng.uniform(0, 1 - height)
             box = (x, y, x + width, y + height)
             if all(_iou(box, other) <= MAX_CROP_IOU for other in taken):
@@ -113,6 +113,7 @@ def plan_pictures(n_works: int, seed: int) -> tuple[list[Picture], list[tuple[Pi
     planner = CropPlanner(rng)
     families = sorted(artgen.ART_FAMILIES)
     originals: list[Picture] = []
+    negatives: list[tuple[Picture, Picture]] = []
     for index in range(n_works):
         ident, draw = f"w{index:04d}", rng.random()
         picture = None
@@ -123,12 +124,10 @@ def plan_pictures(n_works: int, seed: int) -> tuple[list[Picture], list[tuple[Pi
                        Picture(ident, "sticker", rng.getrandbits(32), rng.randint(512, 900)))  # fmt: skip
         picture = picture or Picture(ident, f"art:{rng.choice(families)}", rng.getrandbits(32), rng.randint(512, 1024))
         originals.append(picture)
-    negatives = []
-    for index, original in enumerate(originals):
-        for k in range(NEGATIVES_PER_WORK):
-            negative = _sibling(original, planner, rng, f"n{index:04d}{'ab'[k]}")
+        for k in range(NEGATIVES_PER_WORK):  # planned at once, so crops of the same photograph remain for them
+            negative = _sibling(picture, planner, rng, f"n{index:04d}{'ab'[k]}")
             if negative is not None:
-                negatives.append((negative, original))
+                negatives.append((negative, picture))
     return originals, negatives
 
 
