@@ -24,7 +24,6 @@ over-retrieves; verify candidates with `TextMatcher.find`).
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 import unicodedata
@@ -65,7 +64,6 @@ def _keeps_mark(char: str) -> bool:
     return "\u0900" <= char <= "\u109f" or "\u1700" <= char <= "\u17ff"
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def fold_char(char: str) -> str:
     """The normalised form of one character (possibly empty or several characters)."""
     if char in _APOSTROPHES:

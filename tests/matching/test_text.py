@@ -15,6 +15,7 @@ from core.matching.text import (
     build_fts_query,
     candidate_row_ids,
     create_caption_fts,
+    fold_char,
     fts_document,
     insert_captions,
     normalise,
@@ -56,6 +57,18 @@ def _found(caption: str) -> list[tuple[str, str, str]]:
 )
 def test_normalise(raw: str, folded: str) -> None:
     assert normalise(raw) == folded
+
+
+def test_ascii_fast_path_equals_the_per_character_rules() -> None:
+    every_ascii = "".join(map(chr, range(128)))
+    assert normalise(every_ascii) == "".join(map(fold_char, every_ascii))
+    assert fts_document(every_ascii) == every_ascii
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
+def test_normalisation_paths_agree(text: str) -> None:
+    assert normalise_with_origins(text)[0] == normalise(text) == "".join(map(fold_char, text))
 
 
 def test_origins_map_back_to_the_original_text() -> None:
