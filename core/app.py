@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.catalogue.db import open_database
-from core.catalogue.matches import Match, MatchRepository
+from core.catalogue.matches import FetchRepository, Match, MatchRepository
 from core.catalogue.profiles import ProfileRepository
 from core.catalogue.works import Work, WorkRepository
 from core.datasets.importer import ImportReport
@@ -27,6 +27,9 @@ from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
 from core.secrets import SecretStore
 from core.settings import Settings
+from core.sources import OutgoingRequest, SourceQuery, SourceResult
+from core.sources.compare import FetchComparison, fetch_and_compare
+from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
 
 HUB_TOKEN_ID = "huggingface"
 
@@ -58,6 +61,8 @@ class TrainTrace:
         self._datasets = DatasetManager(
             paths.datasets_dir, self._http_client, self._timestamp, lambda: secrets.get(HUB_TOKEN_ID)
         )
+        self._fetches = FetchRepository(connection)
+        self._remote = RemoteService(lambda: self.settings.sources, secrets, self._http_client)
 
     @classmethod
     def open(cls, paths: AppPaths, clock: Clock = utc_now, secrets: SecretStore | None = None) -> TrainTrace:
@@ -136,6 +141,65 @@ class TrainTrace:
         distance = self.settings.matching.max_distance if max_distance is None else max_distance
         service = MatchService(self._works, self._matches, self._datasets, self._timestamp)
         return service.run(self.profile(), distance, progress or Progress())
+
+    # --- remote sources -----------------------------------------------------------------------------
+    def sources(self) -> list[SourceStatus]:
+        return self._remote.statuses()
+
+    def configure_source(self, source_id: str, values: dict[str, str], token: str | None = None) -> SourceStatus:
+        """Store a source's settings (settings file) and token (keyring only; never a plain-text file)."""
+        self._remote.source(source_id)  # unknown ids are refused before anything is written
+        if token is not None:
+            self._secrets.set(source_id, token)
+        self.settings = self.settings.with_source(source_id, values)
+        self.settings.save(self.paths.settings_file)
+        return next(status for status in self._remote.statuses() if status.id == source_id)
+
+    def plan_source_check(self, source_id: str) -> list[OutgoingRequest]:
+        return self._remote.source(source_id).describe_check()
+
+    def test_source(self, source_id: str, progress: Progress | None = None) -> SourceResult:
+        return self._remote.check(source_id, progress or Progress())
+
+    def resolve_sources(self, selection: str) -> list[str]:
+        return self._remote.resolve_ids(selection)
+
+    def source_query(self) -> SourceQuery:
+        """Exactly what the remote sources get: hex hashes, the public profile, dataset URLs of matches."""
+        urls = [match.url for match in self._matches.find() if match.url and match.status != "rejected"]
+        descriptors = [info.descriptor for info in self.datasets()]
+        return build_query(self._works.all(), self.profile(), urls, descriptors)
+
+    def plan_sources(self, source_ids: Sequence[str]) -> list[OutgoingRequest]:
+        """The "what will be sent" list: every request, host and body, before anything is sent."""
+        return self._remote.plan(source_ids, self.source_query())
+
+    def query_sources(self, source_ids: Sequence[str], progress: Progress | None = None) -> list[SourceResult]:
+        """Ask the chosen sources; their hits are stored as matches (labelled with source and coverage)."""
+        results = self._remote.run(source_ids, self.source_query(), progress or Progress())
+        works = self._works.all()
+        for result in results:
+            self._matches.record(hits_as_matches(result, works), self._timestamp())
+            statuses = [(o.url, o.opted_out, o.opted_in) for o in result.opt_outs]
+            self._fetches.record_optouts(statuses, result.source_id, self._timestamp())
+        return results
+
+    def fetch_match(
+        self, match_id: int, *, allow_loopback: bool = False, progress: Progress | None = None
+    ) -> FetchComparison:
+        """Download one candidate's dataset image through the guarded fetcher, compare, keep as evidence."""
+        match = self.get_match(match_id)
+        if match is None:
+            raise UsageError(f"no match with id {match_id}")
+        work = self._works.get(match.work_id) if match.work_id is not None else None
+        result = fetch_and_compare(
+            match, work, self._http_client(), self.settings.scan, progress or Progress(), allow_loopback=allow_loopback
+        )
+        self._fetches.record_fetch(result, self._timestamp())
+        return result
+
+    def optout_status(self, url: str) -> tuple[bool, bool, str] | None:
+        return self._fetches.optout_status(url)
 
     # --- review -------------------------------------------------------------------------------------
     def matches(self, status: str | None = None) -> list[Match]:

@@ -38,11 +38,21 @@ class MatchingSettings:
     max_distance: int = DEFAULT_MAX_DISTANCE  # pHash Hamming threshold, chosen from bench/eval_recall.py
 
 
+SOURCE_KEYS = ("url", "index", "table", "url_column", "text_column")
+
+
 @dataclass(frozen=True)
 class Settings:
+    """`sources` maps a remote source id to its non-secret settings (tokens live in the keyring)."""
+
     version: int = SETTINGS_VERSION
     scan: ScanSettings = dataclasses.field(default_factory=ScanSettings)
     matching: MatchingSettings = dataclasses.field(default_factory=MatchingSettings)
+    sources: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+
+    def with_source(self, source_id: str, values: dict[str, str]) -> Settings:
+        merged = {**self.sources.get(source_id, {}), **{k: v for k, v in values.items() if v is not None}}
+        return dataclasses.replace(self, sources={**self.sources, source_id: merged})
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -55,6 +65,7 @@ class Settings:
         return cls(
             scan=_section(ScanSettings, raw.get("scan", {}), "scan"),
             matching=_section(MatchingSettings, raw.get("matching", {}), "matching"),
+            sources=_sources(raw.get("sources", {})),
         )
 
     def save(self, path: Path) -> None:
@@ -80,3 +91,17 @@ def _section(kind: type[T], values: Any, name: str) -> T:
             raise SettingsError(f"settings: {name}.{field.name} must be {expected.__name__}, got {value!r}")
         kwargs[field.name] = value
     return kind(**kwargs)
+
+
+def _sources(values: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(values, dict):
+        raise SettingsError("settings: [sources] must be a table")
+    found: dict[str, dict[str, str]] = {}
+    for source_id, entry in values.items():
+        if not isinstance(entry, dict):
+            raise SettingsError(f"settings: [sources.{source_id}] must be a table")
+        for key, value in entry.items():
+            if key not in SOURCE_KEYS or not isinstance(value, str):
+                raise SettingsError(f"settings: sources.{source_id}.{key} is not a known text setting")
+        found[str(source_id)] = dict(entry)
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from core.catalogue.db import transaction
 from core.errors import UsageError
@@ -148,3 +148,54 @@ class MatchRepository:
 
 def match_as_dict(match: Match) -> dict[str, Any]:
     return {field: getattr(match, field) for field in Match.__dataclass_fields__}
+
+
+class FetchRepository:
+    """Results of "fetch to confirm" and of opt-out registry look-ups, kept as evidence."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def record_fetch(self, result: FetchRecord, now: str) -> None:
+        self._db.execute(
+            "INSERT INTO match_fetch (match_id, fetched_at, final_url, bytes, sha256, phash, distance, identical,"
+            " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (result.match_id, now, result.final_url, result.bytes, result.sha256, result.phash, result.distance,
+             int(result.identical), result.error),
+        )  # fmt: skip
+
+    def record_optouts(self, statuses: Iterable[tuple[str, bool, bool]], source: str, now: str) -> None:
+        with transaction(self._db):
+            self._db.executemany(
+                "INSERT INTO url_optout (url, opted_out, opted_in, source, checked_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET opted_out = excluded.opted_out, opted_in = excluded.opted_in,"
+                " source = excluded.source, checked_at = excluded.checked_at",
+                [(url, int(out), int(opt_in), source, now) for url, out, opt_in in statuses],
+            )
+
+    def optout_status(self, url: str) -> tuple[bool, bool, str] | None:
+        """(opted out, opted in, checked at) for a URL a registry was asked about, or None."""
+        row = self._db.execute("SELECT opted_out, opted_in, checked_at FROM url_optout WHERE url = ?", (url,))
+        found = row.fetchone()
+        return (bool(found[0]), bool(found[1]), str(found[2])) if found else None
+
+
+class FetchRecord(Protocol):
+    """What a fetch-and-compare result provides (core.sources.compare.FetchComparison)."""
+
+    @property
+    def match_id(self) -> int: ...
+    @property
+    def final_url(self) -> str: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def phash(self) -> str | None: ...
+    @property
+    def distance(self) -> int | None: ...
+    @property
+    def identical(self) -> bool: ...
+    @property
+    def error(self) -> str | None: ...

@@ -70,6 +70,27 @@ MIGRATIONS: dict[int, str] = {
             PRIMARY KEY (work_id, variant)
         );
     """,
+    4: """
+        CREATE TABLE url_optout (
+            url        TEXT PRIMARY KEY,
+            opted_out  INTEGER NOT NULL,
+            opted_in   INTEGER NOT NULL,
+            source     TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        );
+        CREATE TABLE match_fetch (
+            id          INTEGER PRIMARY KEY,
+            match_id    INTEGER NOT NULL REFERENCES match (id) ON DELETE CASCADE,
+            fetched_at  TEXT NOT NULL,
+            final_url   TEXT NOT NULL,
+            bytes       INTEGER NOT NULL,
+            sha256      TEXT NOT NULL,
+            phash       TEXT,
+            distance    INTEGER,
+            identical   INTEGER NOT NULL,
+            error       TEXT
+        );
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -21,6 +21,7 @@ from core.cli.dataset_commands import dataset
 from core.cli.profile_commands import profile
 from core.cli.review_commands import matches
 from core.cli.scan_commands import demo, match, scan
+from core.cli.source_commands import sources
 from core.errors import Cancelled, TrainTraceError, UsageError
 from core.paths import AppPaths
 
@@ -38,14 +39,14 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console())
 
 
-for command in (scan, match, demo, dataset, profile, matches):
+for command in (scan, match, demo, dataset, profile, matches, sources):
     cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()
     try:
-        cli.main(args=argv, prog_name="traintrace", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="traintrace", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         log = _write_crash_log()
         click.echo(f"traintrace: internal error: {type(exc).__name__}: {exc} (details in {log})", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0  # click returns the code of an `Exit` raised by a command
 
 
 def _write_crash_log() -> Path:

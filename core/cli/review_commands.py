@@ -60,3 +60,24 @@ def reject(obj: CliContext, ids: tuple[int, ...], note: str) -> None:
     with obj.open_app() as app:
         decided = app.decide(list(ids), "rejected", note)
     obj.console.print(f"Marked {len(decided)} match(es) as not yours.")
+
+
+@matches.command("fetch")
+@click.argument("match_id", type=int)
+@click.pass_obj
+def fetch(obj: CliContext, match_id: int) -> None:
+    """Download this one candidate's dataset image, hash it locally and compare it with your work.
+
+    Only on this explicit request; private and local addresses are refused; the image is not shown or kept.
+    """
+    with obj.open_app() as app:
+        result = app.fetch_match(match_id)
+    obj.console.print(escape(f"Fetched {result.final_url}: {result.bytes:,} bytes, SHA-256 {result.sha256}"),
+                      highlight=False)  # fmt: skip
+    if result.error:
+        obj.console.print(escape(f"Not decodable as an image: {result.error}"), highlight=False)
+    elif result.identical:
+        obj.console.print("Byte-identical to your work.")
+    elif result.distance is not None:
+        obj.console.print(f"pHash {result.phash}: Hamming distance {result.distance} to your work.")
+    obj.console.print("Kept as evidence with this match.")

@@ -10,6 +10,7 @@ import click
 from core.app import TrainTrace
 from core.cli.context import CliContext
 from core.cli.progress_bar import TerminalProgress
+from core.cli.source_commands import print_plan, print_source_results
 from core.cli.summary import print_import_report, print_match_summary, print_scan_summary
 from core.export import match_record, scan_document, write_json, write_works_csv
 from core.profile import Profile
@@ -17,6 +18,17 @@ from core.resources import sample_datasets, sample_portfolio_dir, sample_profile
 
 JSON_OPTION = click.option(
     "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON."
+)
+SOURCES_OPTION = click.option(
+    "--sources",
+    "source_selection",
+    default="none",
+    show_default=True,
+    metavar="NAME,NAME|all|none",
+    help="Also ask these remote sources (hashes, URLs and names only; never an image).",
+)
+DRY_RUN_OPTION = click.option(
+    "--dry-run", is_flag=True, help="Print exactly what would be sent to which host, and send nothing."
 )
 DISTANCE_OPTION = click.option(
     "--max-distance",
@@ -30,13 +42,22 @@ DISTANCE_OPTION = click.option(
 @JSON_OPTION
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the works as CSV.")
 @DISTANCE_OPTION
+@SOURCES_OPTION
+@DRY_RUN_OPTION
 @click.pass_obj
 def scan(
-    obj: CliContext, paths: tuple[Path, ...], json_file: Path | None, csv_file: Path | None, max_distance: int | None
+    obj: CliContext,
+    paths: tuple[Path, ...],
+    json_file: Path | None,
+    csv_file: Path | None,
+    max_distance: int | None,
+    source_selection: str,
+    dry_run: bool,
 ) -> None:
     """Fingerprint every image in PATHS (folders recursively) and match them against the added datasets."""
     with obj.open_app() as app:
-        _scan_match_report(app, obj, list(paths), json_file, csv_file, max_distance)
+        source_ids = app.resolve_sources(source_selection)
+        _scan_match_report(app, obj, list(paths), json_file, csv_file, max_distance, source_ids, dry_run)
 
 
 @click.command()
@@ -67,7 +88,7 @@ def demo(obj: CliContext, json_file: Path | None) -> None:
             with TerminalProgress(obj.console).running() as progress:
                 report = app.add_dataset(dataset_id, schema=schema, sources=[str(file)], progress=progress)
             print_import_report(obj.console, report)
-        _scan_match_report(app, demo_context, [sample_portfolio_dir()], json_file, None, None)
+        _scan_match_report(app, demo_context, [sample_portfolio_dir()], json_file, None, None, [], False)
 
 
 def _scan_match_report(
@@ -77,12 +98,21 @@ def _scan_match_report(
     json_file: Path | None,
     csv_file: Path | None,
     max_distance: int | None,
+    source_ids: list[str],
+    dry_run: bool,
 ) -> None:
     with TerminalProgress(obj.console).running() as progress:
         summary = app.scan(roots, progress)
     print_scan_summary(obj.console, summary)
+    source_results = []
+    if dry_run:
+        print_plan(obj.console, app.plan_sources(source_ids))
+    elif source_ids:
+        with TerminalProgress(obj.console).running() as progress:
+            source_results = app.query_sources(source_ids, progress)
+        print_source_results(obj.console, source_results)
     matches = []
-    if app.datasets():
+    if app.datasets() or source_results:
         with TerminalProgress(obj.console).running() as progress:
             matched = app.run_matching(max_distance, progress)
         scanned_ids = {item.work.id for item in summary.works}
@@ -92,7 +122,8 @@ def _scan_match_report(
         obj.console.print("No datasets added yet: `traintrace dataset add NAME --from FILE` adds one.")
     if json_file:
         relative = {item.work.id: item.relative for item in summary.works}
-        document = scan_document(summary, [match_record(m, relative) for m in matches])
+        sources_json = [result.summary() for result in source_results]
+        document = scan_document(summary, [match_record(m, relative) for m in matches], sources_json)
         write_json(json_file, document)
         obj.console.print(f"Wrote {json_file}")
     if csv_file:
