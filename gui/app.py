@@ -15,7 +15,6 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -68,7 +67,7 @@ def build(facade: TrainTrace, state: UiState, title_suffix: str = "") -> Gui:
 
 
 def app_icon() -> QIcon:
-    return QIcon(str(files("gui").joinpath("traintrace.svg")))
+    return QIcon(str(Path(__file__).with_name("traintrace.svg")))
 
 
 def create_application(argv: Sequence[str]) -> QApplication:

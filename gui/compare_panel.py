@@ -138,7 +138,9 @@ class ComparePanel(QWidget):
         self.open_url.clicked.connect(self._open_url)
 
     def _lay_out(self) -> None:
-        form = QFormLayout()
+        self.evidence = QWidget(self)  # hidden when the row has no match: nothing to compare
+        form = QFormLayout(self.evidence)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Dataset:", self.dataset)
         form.addRow("Row id:", self.row_id)
         form.addRow("Found by:", self.found_by)
@@ -154,11 +156,13 @@ class ComparePanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.confirm, self.reject, self.open_url, self.fetch):
             buttons.addWidget(button)
+        form.addRow(buttons)
+        self.no_match = self._plain_label("About this work")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.image, 1)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
+        layout.addWidget(self.no_match)
+        layout.addWidget(self.evidence)
 
     def _plain_label(self, name: str) -> QLabel:
         label = QLabel(self)
@@ -184,6 +188,9 @@ class ComparePanel(QWidget):
         self._show_hashes(match, work)
         self.review.setText(self._review(row, match))
         has_match = match is not None
+        self.evidence.setVisible(has_match)
+        self.no_match.setText(self._no_match_text(row, work) if row is not None and not has_match else "")
+        self.no_match.setVisible(bool(self.no_match.text()))
         self.confirm.setEnabled(has_match and match.status != "confirmed")
         self.reject.setEnabled(has_match and match.status != "rejected")
         self.open_url.setEnabled(has_match and web_url(match.url or "") is not None)
@@ -208,6 +215,15 @@ class ComparePanel(QWidget):
         else:
             self.bits_note.setText("")
         self.bits_note.setVisible(bool(self.bits_note.text()))
+
+    @staticmethod
+    def _no_match_text(row: ReviewRow, work: Work | None) -> str:
+        if work is not None and not work.ok:
+            return f"This file could not be read: {work.reason or 'unknown reason'}. It was not checked."
+        text = "No dataset entry matches this work so far."
+        if work is not None and work.phash is not None:
+            text += f"\nFingerprint (pHash): {work.phash:016x}"
+        return text
 
     @staticmethod
     def _title(row: ReviewRow | None) -> str:

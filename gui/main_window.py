@@ -52,6 +52,10 @@ COMING = {
     "evidence": "Evidence PDF of your confirmed matches. Not available in this version yet.",
     "matching": "Match your works against the imported datasets. Not available in this version yet.",
 }
+EMPTY_HINT = (
+    "Drop a folder of your works here, or use “Choose folder…” above.\n"
+    "Only fingerprints are computed, on this computer; your images are never uploaded."
+)
 
 
 class MainWindow(QMainWindow):
@@ -86,26 +90,7 @@ class MainWindow(QMainWindow):
         self.drop_zone = DropZone(self)
         self.scan_panel = ScanPanel(self)
         self.filters = FilterBar(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("results")
-        self.table.setAccessibleName("Results")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.KIND, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        size = thumbnails.logical_size
-        self.table.setIconSize(self.table.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio))
-        self.table.verticalHeader().setDefaultSectionSize(size + 6)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setObjectName("results-header")
-        header.setSectionResizeMode(Column.THUMBNAIL, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(Column.THUMBNAIL, size + 8)
-        header.resizeSection(Column.FILE, 240)
-        header.setStretchLastSection(True)
+        self._build_table(thumbnails.logical_size)
         self.compare = ComparePanel(previews, self)
         compare_area = QScrollArea(self)  # small screens scroll the evidence instead of squashing it
         compare_area.setWidget(self.compare)
@@ -117,6 +102,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(compare_area)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([720, 520])
         central = QWidget(self)
         layout = QVBoxLayout(central)
         for widget in (self.drop_zone, self.scan_panel, self.filters):
@@ -126,6 +112,36 @@ class MainWindow(QMainWindow):
         self.counts = QLabel(self)
         self.counts.setAccessibleName("Counts")
         self.statusBar().addPermanentWidget(self.counts)
+
+    def _build_table(self, size: int) -> None:
+        self.table = QTableView(self)
+        self.table.setObjectName("results")
+        self.table.setAccessibleName("Results")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.KIND, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setIconSize(self.table.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio))
+        self.table.verticalHeader().setDefaultSectionSize(size + 6)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setObjectName("results-header")
+        header.setSectionResizeMode(Column.THUMBNAIL, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(Column.THUMBNAIL, size + 8)
+        for column, width in ((Column.FILE, 190), (Column.KIND, 96), (Column.MEASURE, 104), (Column.DATASET, 120)):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        self.empty_hint = QLabel(EMPTY_HINT, self.table.viewport())
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
+        QVBoxLayout(self.table.viewport()).addWidget(self.empty_hint)
+        proxy = self.proxy
+        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset, proxy.layoutChanged):
+            signal.connect(self._update_empty_hint)
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
@@ -251,6 +267,12 @@ class MainWindow(QMainWindow):
         to_review = sum(1 for match in self._matches.values() if match.status == "candidate")
         self.counts.setText(f"{len(self._works)} works · {len(self._matches)} matches · {to_review} to review")
         self._show_current()
+
+    def _update_empty_hint(self) -> None:
+        empty = self.proxy.rowCount() == 0
+        filtered = self.model.rowCount() > 0
+        self.empty_hint.setText("No results match the filters." if filtered else EMPTY_HINT)
+        self.empty_hint.setVisible(empty)
 
     def current_row(self) -> ReviewRow | None:
         index = self.table.currentIndex()

@@ -128,6 +128,7 @@ def test_next_shortcut_and_compare_panel_follow_the_selection(
         work = facade.scan([portfolio]).works[0].work
     record_matches(paths, [phash_match(work.id, "777", 2, f"{work.phash ^ 0b101:016x}")])
     gui = make_gui()
+    qtbot.waitUntil(lambda: gui.window.model.row_for_key("m1") is not None)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: gui.window.model.rowCount() == 6)  # type: ignore[attr-defined]
     gui.window.table.setFocus()
     qtbot.keyClick(gui.window.table, Qt.Key.Key_J)  # type: ignore[attr-defined]
