@@ -65,7 +65,7 @@ def test_ascii_fast_path_equals_the_per_character_rules() -> None:
     assert fts_document(every_ascii) == every_ascii
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40))
 def test_normalisation_paths_agree(text: str) -> None:
     assert normalise_with_origins(text)[0] == normalise(text) == "".join(map(fold_char, text))
@@ -213,7 +213,7 @@ def _written_name(draw: st.DrawFn) -> str:
     return written_words[0] + "".join(sep + word for sep, word in zip(separators, written_words[1:], strict=True))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(before=_filler, left=_boundary, name=_written_name(), right=_boundary, after=_filler)
 def test_inserted_name_always_matches_with_its_span(before: str, left: str, name: str, right: str, after: str) -> None:
     caption = before + left + name + right + after
@@ -226,7 +226,7 @@ def _squashed(text: str) -> str:
     return "".join(char for char in normalise(text) if char.isalnum())
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
 def test_text_without_the_terms_never_matches(text: str) -> None:
     """Random text cannot produce a mention unless the letters of a term appear in it, in order."""
@@ -236,14 +236,14 @@ def test_text_without_the_terms_never_matches(text: str) -> None:
     assert MATCHER.find(text) == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(glue=st.sampled_from(["x", "7", "_", "é", "-x", "Ω"]), name=_written_name(), left=st.booleans())
 def test_name_glued_to_a_longer_word_never_matches(glue: str, name: str, left: bool) -> None:
     caption = glue[::-1] + name if left else name + glue
     assert not any(m.term == NAME for m in MATCHER.find(caption))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     before=_filler,
     after=_filler,
@@ -255,7 +255,7 @@ def test_handle_before_a_non_handle_character_matches(before: str, after: str, h
     assert any(m.kind == "handle" and m.term == "@name.ok" for m in MATCHER.find(caption))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(longer=st.from_regex(r"(?:[a-z0-9_]+|[.\-][a-z0-9_]+)", fullmatch=True), prefix=st.sampled_from(["", "@"]))
 def test_longer_handles_never_match(longer: str, prefix: str) -> None:
     assert not any(m.term == "@name.ok" for m in MATCHER.find(f"by {prefix}name.ok{longer} today"))
@@ -297,7 +297,7 @@ _caption_piece = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(captions=st.lists(st.lists(_caption_piece, max_size=4).map(" ".join), min_size=1, max_size=40))
 def test_fts_query_never_misses_what_the_matcher_finds(captions: list[str]) -> None:
     connection = _fts(captions)
