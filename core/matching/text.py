@@ -15,7 +15,8 @@ Rules, all on normalised text:
 - a multi-word name or alias also matches as a hashtag of its words joined by nothing or by underscores
   (``#AdaOkonkwoLindqvist``, ``#ada_okonkwo_lindqvist``); a one-word name preceded by ``#`` is a hashtag match.
 - a handle matches with or without its ``@`` but never as part of a longer handle (``@name.okafor``,
-  ``@name.ok_2``, ``name.ok.fan``) or of an e-mail address; a trailing sentence period is fine.
+  ``@name.ok_2``, ``name.ok.fan``) or of an e-mail address; a trailing sentence period is fine. A handle made
+  of letters only (``@ada``) needs its ``@``: without it, it is just a word (every "Ada" would match).
 
 FTS5 recall: the dataset index must store `fts_document(caption)` (not the raw caption) in a table made with
 `create_caption_fts`; `build_fts_query` then retrieves every caption that `TextMatcher` can match (it
@@ -183,7 +184,8 @@ def _name_terms(text: str, kind: TermKind) -> Iterator[_Term]:
 def _handle_term(text: str) -> Iterator[_Term]:
     core = normalise(text.strip()).lstrip("@")
     if core:
-        pattern = re.compile(_HANDLE_LEFT + "@?" + re.escape(core) + _HANDLE_RIGHT)
+        at_sign = "@" if core.isalpha() else "@?"
+        pattern = re.compile(_HANDLE_LEFT + at_sign + re.escape(core) + _HANDLE_RIGHT)
         yield _Term(text, "handle", pattern, (core,), False, core)
 
 

@@ -17,6 +17,7 @@ are equivalent), the host and a leading ``www.`` are compared loosely.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,12 @@ class PublicSuffixRules:
         self._wildcard_parents = frozenset(rule[2:] for rule in self.rules if rule.startswith("*."))
         self._exact = frozenset(rule for rule in self.rules if rule[0] not in "!*")
 
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the rule set: an index stores it beside its registrable domains, and a matcher built on other
+        rules (another tldextract snapshot) must re-derive them or select by host."""
+        return hashlib.sha256("\n".join(sorted(self.rules)).encode()).hexdigest()
+
     @classmethod
     def bundled(cls) -> PublicSuffixRules:
         """The snapshot shipped inside tldextract; never fetched, never cached on disk."""
@@ -226,6 +233,11 @@ class DomainExtractor:
     def public_suffix_rules(self) -> frozenset[str]:
         """Every ICANN suffix rule in use (punycode, with ``*.`` and ``!`` markers)."""
         return self._suffixes.rules
+
+    @property
+    def rules_fingerprint(self) -> str:
+        """Identifies the suffix rules behind every registrable domain this extractor returns."""
+        return self._suffixes.fingerprint
 
     def _analyse_authority(self, authority: str) -> HostDomain | None:
         host = normalise_host(authority)

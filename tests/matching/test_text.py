@@ -165,6 +165,13 @@ def test_non_mentions_never_match(caption: str) -> None:
     assert not MATCHER.matches(caption)
 
 
+def test_a_handle_of_letters_only_needs_its_at_sign() -> None:
+    matcher = TextMatcher(Profile(handles=("@okli",)))
+    assert [(m.kind, m.matched) for m in matcher.find("by @Okli.")] == [("handle", "@Okli")]
+    assert matcher.find("okli made this") == []
+    assert build_fts_query(Profile(handles=("@okli",))) == '"okli"'
+
+
 def test_spans_point_into_the_original_caption() -> None:
     caption = "Ｓｅｅ ﬁne work: Zoe\u0308 Ørsted & #ÁdaØkonkwoLindqvist!"
     for match in MATCHER.find(caption):

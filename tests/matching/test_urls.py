@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from core.errors import UsageError
 from core.matching.urls import (
     DomainExtractor,
+    PublicSuffixRules,
     UrlMatcher,
     host_of,
     normalise_path,
@@ -359,6 +360,12 @@ def test_domains_with_suffix_rules_below_them_are_selected_by_host(extractor: Do
     db.execute("CREATE TABLE t (host TEXT, registrable_domain TEXT)")
     db.execute("INSERT INTO t VALUES (?, ?)", (parts.host, parts.registrable_domain))
     assert db.execute(f"SELECT count(*) FROM t WHERE {where}", params).fetchone() == (1,)
+
+
+def test_rules_fingerprint_is_stable_and_tracks_the_rules(extractor: DomainExtractor) -> None:
+    assert extractor.rules_fingerprint == DomainExtractor().rules_fingerprint
+    fewer = PublicSuffixRules(sorted(extractor.public_suffix_rules())[1:])
+    assert DomainExtractor(fewer).rules_fingerprint != extractor.rules_fingerprint
 
 
 def test_empty_profile_selects_nothing(extractor: DomainExtractor) -> None:
