@@ -27,9 +27,10 @@ from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
 from gui.models import KIND_LABELS, ReviewRow
 from gui.thumbnails import ThumbnailCache
 
-FETCH_UNAVAILABLE = (
-    "Fetching the dataset's image needs the guarded fetcher, which is not wired into the app yet. "
-    "Dataset images are only ever fetched when you ask for one."
+FETCH_UNAVAILABLE = "Fetching dataset images is not available in this version yet."
+FETCH_HELP = (
+    "Download this one dataset image (size-capped, public addresses only) and compare it with your work. "
+    "Nothing of yours is uploaded; dataset images are only ever fetched when you ask for one."
 )
 
 
@@ -76,11 +77,13 @@ class _CopyField(QWidget):
 
 class ComparePanel(QWidget):
     decision_requested = Signal(int, str)  # match id, new status
+    fetch_requested = Signal(int)  # match id
     url_opened = Signal(str)
 
-    def __init__(self, previews: ThumbnailCache, parent: QWidget | None = None) -> None:
+    def __init__(self, previews: ThumbnailCache, can_fetch: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._previews = previews
+        self._can_fetch = can_fetch
         self._row: ReviewRow | None = None
         self._match: Match | None = None
         self._build()
@@ -132,10 +135,11 @@ class ComparePanel(QWidget):
         self.fetch = QPushButton("Fetch and compare", self)
         self.fetch.setAccessibleName("Fetch the dataset image and compare")
         self.fetch.setEnabled(False)
-        self.fetch.setToolTip(FETCH_UNAVAILABLE)
+        self.fetch.setToolTip(FETCH_HELP if self._can_fetch else FETCH_UNAVAILABLE)
         self.confirm.clicked.connect(lambda: self._decide("confirmed"))
         self.reject.clicked.connect(lambda: self._decide("rejected"))
         self.open_url.clicked.connect(self._open_url)
+        self.fetch.clicked.connect(lambda: self._match and self.fetch_requested.emit(self._match.id))
 
     def _lay_out(self) -> None:
         self.evidence = QWidget(self)  # hidden when the row has no match: nothing to compare
@@ -153,6 +157,8 @@ class ComparePanel(QWidget):
         form.addRow("Bits:", self.bits)
         form.addRow("", self.bits_note)
         form.addRow("Review:", self.review)
+        self.fetch_result = self._plain_label("Fetch result")
+        form.addRow("Fetched:", self.fetch_result)
         buttons = QHBoxLayout()
         for button in (self.confirm, self.reject, self.open_url, self.fetch):
             buttons.addWidget(button)
@@ -175,6 +181,8 @@ class ComparePanel(QWidget):
     # --- content ------------------------------------------------------------------------------------
     def show_row(self, row: ReviewRow | None, match: Match | None, work: Work | None) -> None:
         """Show a review row: its match evidence if it has one, else just the work (or nothing)."""
+        if match is None or self._match is None or match.id != self._match.id:
+            self.fetch_result.setText("")  # a fetch result belongs to the match it was fetched for
         self._row, self._match = row, match
         self.title.setText(self._title(row))
         self._show_image(row)
@@ -194,6 +202,7 @@ class ComparePanel(QWidget):
         self.confirm.setEnabled(has_match and match.status != "confirmed")
         self.reject.setEnabled(has_match and match.status != "rejected")
         self.open_url.setEnabled(has_match and web_url(match.url or "") is not None)
+        self.fetch.setEnabled(self._can_fetch and self.open_url.isEnabled())
 
     @property
     def match(self) -> Match | None:
@@ -256,6 +265,21 @@ class ComparePanel(QWidget):
     def _preview_ready(self, path: str) -> None:
         if self._row is not None and self._row.path == path:
             self._show_image(self._row)
+
+    def show_fetch(self, comparison: object) -> None:
+        """The outcome of "Fetch and compare" for the match on show (a FetchComparison from the core)."""
+        if self._match is None or getattr(comparison, "match_id", None) != self._match.id:
+            return
+        error = getattr(comparison, "error", None)
+        if error:
+            self.fetch_result.setText(f"Could not compare: {error}")
+            return
+        size = getattr(comparison, "bytes", 0)
+        verdict = "byte-identical to your file" if getattr(comparison, "identical", False) else "not byte-identical"
+        distance = getattr(comparison, "distance", None)
+        if distance is not None:
+            verdict += f"; pHash distance {distance} of 64"
+        self.fetch_result.setText(f"{size:,} bytes from {getattr(comparison, 'final_url', '')}: {verdict}")
 
     def _decide(self, status: str) -> None:
         if self._match is not None:

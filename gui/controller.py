@@ -20,10 +20,13 @@ from PySide6.QtCore import QObject, Signal
 
 from core.app import TrainTrace
 from core.catalogue.works import Work
+from core.datasets.importer import ImportReport
 from core.errors import Cancelled
+from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import Progress, ProgressUpdate
 from core.scanning.scanner import ScanSummary
+from core.sources.compare import FetchComparison
 from gui.workers import MainThreadPost, Pool, TaskError, Workers
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the GUI thread (~10 a second)
@@ -33,11 +36,12 @@ POLL_INTERVAL = 0.5  # seconds between catalogue reads while a scan runs, so res
 CAPABILITIES: dict[str, tuple[str, ...]] = {
     "matching": ("run_matching",),
     "datasets": ("datasets", "add_dataset", "remove_dataset"),
-    "sources": ("sources",),
-    "fetch": ("fetch_row_image",),
+    "sources": ("sources", "configure_source", "plan_sources"),
+    "fetch": ("fetch_match",),
     "optout": ("optout_pack",),
     "evidence": ("evidence_pdf",),
 }
+SampleDataset = tuple[str, str, Path]  # dataset id, schema, Parquet file
 
 
 class ThrottledListener:
@@ -80,6 +84,11 @@ class Controller(QObject):
     scan_progress = Signal(object)  # ProgressUpdate
     scan_finished = Signal(object)  # ScanSummary
     cancelled = Signal(str)  # what was cancelled ("Scanning", "Matching")
+    long_started = Signal(str)  # what is running (shown in the progress panel)
+    datasets_loaded = Signal(list)  # list[DatasetInfo]
+    dataset_added = Signal(object)  # ImportReport
+    dataset_removed = Signal(str)  # dataset id
+    fetched = Signal(object)  # FetchComparison
     matching_finished = Signal(object)  # whatever the facade's run_matching returns
     decided = Signal(list)  # list[Match] with their new status
     profile_loaded = Signal(object)  # Profile
@@ -94,6 +103,7 @@ class Controller(QObject):
         self._progress: Progress | None = None
         self._polling = False
         self._last_poll = 0.0
+        self._match_after_scan = False
         self._post_progress = MainThreadPost(self._on_progress, self)
 
     @property
@@ -113,6 +123,9 @@ class Controller(QObject):
     def load_profile(self) -> None:
         self._read(self._facade.profile, self.profile_loaded.emit, "Reading your profile")
 
+    def load_datasets(self) -> None:
+        self._read(self._facade.datasets, self.datasets_loaded.emit, "Reading the datasets")
+
     # --- writes -------------------------------------------------------------------------------------
     def decide(self, match_ids: Sequence[int], status: str, note: str = "") -> None:
         ids = list(match_ids)
@@ -121,12 +134,20 @@ class Controller(QObject):
     def save_profile(self, profile: Profile) -> None:
         self._write(lambda: self._facade.set_profile(profile), self.profile_saved.emit, "Saving your profile")
 
-    # --- long work ----------------------------------------------------------------------------------
-    def scan(self, roots: Sequence[Path]) -> bool:
-        """Start scanning `roots`; False (and nothing happens) if a long call is already running."""
+    def remove_dataset(self, dataset_id: str) -> None:
+        def remove() -> str:
+            self._facade.remove_dataset(dataset_id)
+            return dataset_id
+
+        self._write(remove, self._dataset_removed, "Removing the dataset")
+
+    # --- long work (one at a time, on the writer thread, cancellable) -------------------------------
+    def scan(self, roots: Sequence[Path], match_after: bool = True) -> bool:
+        """Start scanning `roots` (then matching); False (and nothing happens) if a long call is running."""
         paths = [Path(root) for root in roots]
         started = self._start_long(lambda progress: self._facade.scan(paths, progress), self._scan_done, "Scanning")
         if started:
+            self._match_after_scan = match_after and self.supports("matching")
             self.scan_started.emit(paths)
         return started
 
@@ -134,10 +155,41 @@ class Controller(QObject):
         """Match every work and the profile against the added datasets (the core's default threshold)."""
         if not self.supports("matching"):
             return False
-        facade: Any = self._facade  # run_matching arrives with the dataset layer; probed by supports()
         return self._start_long(
-            lambda progress: facade.run_matching(progress=progress), self._matching_done, "Matching"
+            lambda progress: self._facade.run_matching(progress=progress), self._matching_done, "Matching"
         )
+
+    def add_dataset(self, dataset_id: str, schema: str | None, sources: Sequence[str]) -> bool:
+        chosen = list(sources)
+
+        def add(progress: Progress) -> ImportReport:
+            return self._facade.add_dataset(dataset_id, schema=schema, sources=chosen, progress=progress)
+
+        return self._start_long(add, self._dataset_added, f"Importing {dataset_id}")
+
+    def fetch_match(self, match_id: int) -> bool:
+        """Download one match's dataset image through the core's guarded fetcher (only when the user asks)."""
+
+        def fetch(progress: Progress) -> FetchComparison:
+            return self._facade.fetch_match(match_id, progress=progress)
+
+        return self._start_long(fetch, self._fetched, "Fetching the dataset image")
+
+    def run_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
+        """The whole flow on sample data: the sample artist, the sample datasets, scan, match."""
+        facade, samples = self._facade, list(datasets)
+
+        def demo(progress: Progress) -> MatchSummary:
+            facade.set_profile(profile)
+            for dataset_id, schema, file in samples:
+                with progress.step(0.4 / max(len(samples), 1), f"Importing {dataset_id}") as step:
+                    facade.add_dataset(dataset_id, schema=schema, sources=[str(file)], progress=step)
+            with progress.step(0.4, "Scanning") as step:
+                facade.scan([portfolio], step)
+            with progress.step(0.2, "Matching") as step:
+                return facade.run_matching(progress=step)
+
+        return self._start_long(demo, self._matching_done, "Preparing the demo")
 
     def cancel(self) -> None:
         if self._progress is not None:
@@ -165,6 +217,7 @@ class Controller(QObject):
 
         self._workers.submit(Pool.WRITER, work, deliver, lambda error: self._long_failed(doing, error))
         self.busy_changed.emit(True)
+        self.long_started.emit(doing)
         return True
 
     def _finish_long(self) -> None:
@@ -175,6 +228,22 @@ class Controller(QObject):
     def _scan_done(self, summary: ScanSummary) -> None:
         self._finish_long()
         self.scan_finished.emit(summary)
+        if self._match_after_scan:
+            self.run_matching()
+
+    def _dataset_added(self, report: object) -> None:
+        self._finish_long()
+        self.dataset_added.emit(report)
+        self.load_datasets()
+
+    def _dataset_removed(self, dataset_id: str) -> None:
+        self.dataset_removed.emit(dataset_id)
+        self.load_datasets()
+        self.refresh()
+
+    def _fetched(self, comparison: object) -> None:
+        self._finish_long()
+        self.fetched.emit(comparison)
 
     def _matching_done(self, result: object) -> None:
         self._finish_long()

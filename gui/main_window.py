@@ -7,6 +7,7 @@ the controller and comes back as a signal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -34,7 +35,8 @@ from core.profile import Profile
 from core.progress import ProgressUpdate
 from core.scanning.scanner import ScanSummary
 from gui.compare_panel import ComparePanel
-from gui.controller import Controller
+from gui.controller import Controller, SampleDataset
+from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.error_dialog import ErrorDialog
 from gui.dialogs.profile_dialog import ProfileDialog
 from gui.drop_zone import DropZone, local_paths
@@ -52,6 +54,7 @@ COMING = {
     "evidence": "Evidence PDF of your confirmed matches. Not available in this version yet.",
     "matching": "Match your works against the imported datasets. Not available in this version yet.",
 }
+WIRED = frozenset({"matching", "datasets"})  # features this window has a real handler for
 EMPTY_HINT = (
     "Drop a folder of your works here, or use “Choose folder…” above.\n"
     "Only fingerprints are computed, on this computer; your images are never uploaded."
@@ -91,7 +94,7 @@ class MainWindow(QMainWindow):
         self.scan_panel = ScanPanel(self)
         self.filters = FilterBar(self)
         self._build_table(thumbnails.logical_size)
-        self.compare = ComparePanel(previews, self)
+        self.compare = ComparePanel(previews, self.controller.supports("fetch"), self)
         compare_area = QScrollArea(self)  # small screens scroll the evidence instead of squashing it
         compare_area.setWidget(self.compare)
         compare_area.setWidgetResizable(True)
@@ -163,7 +166,7 @@ class MainWindow(QMainWindow):
         datasets = bar.addMenu("&Datasets")
         self.matching_action = self._action(datasets, "&Run matching", "Ctrl+M", self.run_matching)
         self.feature_actions = {"matching": self.matching_action}
-        self.feature_actions["datasets"] = self._action(datasets, "&Manage datasets…", None, None)
+        self.feature_actions["datasets"] = self._action(datasets, "&Manage datasets…", None, self._manage_datasets)
         self.feature_actions["sources"] = self._action(datasets, "&Source settings…", None, None)
         act = bar.addMenu("&Act")
         self.feature_actions["optout"] = self._action(act, "&Opt-out pack…", None, None)
@@ -188,8 +191,8 @@ class MainWindow(QMainWindow):
 
     def _update_feature_actions(self) -> None:
         for name, action in self.feature_actions.items():
-            available = name == "matching" and self.controller.supports("matching") and not self.controller.busy
-            action.setEnabled(available)
+            available = name in WIRED and self.controller.supports(name)
+            action.setEnabled(available and not (name == "matching" and self.controller.busy))
             action.setToolTip(action.text().replace("&", "") if available else COMING[name])
             action.setStatusTip(action.toolTip())
 
@@ -200,6 +203,9 @@ class MainWindow(QMainWindow):
         c.decided.connect(self._decided)
         c.scan_progress.connect(self._progress)
         c.scan_finished.connect(self._scan_finished)
+        c.matching_finished.connect(self._matching_finished)
+        c.long_started.connect(self.scan_panel.start)
+        c.fetched.connect(self.compare.show_fetch)
         c.cancelled.connect(self._cancelled)
         c.busy_changed.connect(self._busy_changed)
         c.profile_loaded.connect(self._edit_profile)
@@ -209,6 +215,7 @@ class MainWindow(QMainWindow):
         self.scan_panel.cancel_requested.connect(c.cancel)
         self.filters.changed.connect(self.proxy.set_row_filter)
         self.compare.decision_requested.connect(lambda match_id, status: c.decide([match_id], status))
+        self.compare.fetch_requested.connect(c.fetch_match)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
 
     # --- scanning -----------------------------------------------------------------------------------
@@ -221,12 +228,15 @@ class MainWindow(QMainWindow):
         for path in paths:
             if path.is_dir():
                 self.drop_zone.set_recent(self._state.add_recent_folder(path))
-        self.scan_panel.start("Scanning " + ", ".join(path.name or str(path) for path in paths))
         return True
 
+    def start_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
+        """The first-run tour: the sample artist's works matched against the sample datasets."""
+        return self.controller.run_demo(profile, datasets, portfolio)
+
     def run_matching(self) -> None:
-        if self.controller.run_matching():
-            self.scan_panel.start("Matching")
+        if not self.controller.run_matching():
+            self.statusBar().showMessage("Wait for the running task to finish, or cancel it.", 5000)
 
     def _progress(self, update: ProgressUpdate) -> None:
         self.scan_panel.show_update(update)
@@ -237,6 +247,11 @@ class MainWindow(QMainWindow):
         message = f"Scan done: {len(summary.works)} files ({summary.new} new, {summary.unchanged} unchanged"
         message += f", {unreadable} unreadable)" if unreadable else ")"
         self.statusBar().showMessage(f"{message} in {summary.elapsed_seconds:.1f} s", 10_000)
+
+    def _matching_finished(self, summary: object) -> None:
+        found = getattr(summary, "found", None)
+        if found is not None:
+            self.statusBar().showMessage(f"Matching done: {found} entries found in the datasets.", 10_000)
 
     def _cancelled(self, what: str) -> None:
         self.scan_panel.finish()
@@ -312,6 +327,10 @@ class MainWindow(QMainWindow):
         dialog = ProfileDialog(profile, self)
         dialog.accepted.connect(lambda: self.controller.save_profile(dialog.profile()))
         self._open(dialog)
+
+    def _manage_datasets(self) -> None:
+        if not any(isinstance(dialog, DatasetsDialog) for dialog in self._dialogs):
+            self._open(DatasetsDialog(self.controller, self))
 
     def _task_failed(self, doing: str, error: TaskError) -> None:
         self.show_error(doing, error.exception, error.details)

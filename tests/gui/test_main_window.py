@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -138,7 +139,7 @@ def test_next_shortcut_and_compare_panel_follow_the_selection(
     assert panel.row_id.edit.text() == "777"
     assert panel.caption.toPlainText() == "<b>caption</b> of row 777"  # shown literally, never as markup
     assert "2 of 64 bits differ" in panel.bits_note.text()
-    assert panel.confirm.isEnabled() and not panel.fetch.isEnabled() and panel.fetch.toolTip()
+    assert panel.confirm.isEnabled() and panel.fetch.isEnabled() and "only ever fetched" in panel.fetch.toolTip()
 
 
 def test_a_failing_call_shows_an_error_dialog_and_the_app_goes_on(
@@ -154,14 +155,30 @@ def test_a_failing_call_shows_an_error_dialog_and_the_app_goes_on(
     dialogs[0].reject()
 
 
-def test_feature_actions_not_offered_by_the_core_are_disabled_with_a_reason(make_gui: GuiFactory) -> None:
+def test_feature_actions_without_a_handler_are_disabled_with_a_reason(make_gui: GuiFactory) -> None:
     gui = make_gui()
-    for name, action in gui.window.feature_actions.items():
-        if name == "matching" and gui.controller.supports("matching"):
-            assert action.isEnabled()
-        else:
-            assert not action.isEnabled()
-            assert "not available" in action.toolTip().lower()
+    actions = gui.window.feature_actions
+    assert actions["matching"].isEnabled() and actions["datasets"].isEnabled()
+    for name in ("sources", "optout", "evidence"):
+        assert not actions[name].isEnabled()
+        assert "not available" in actions[name].toolTip().lower()
+
+
+def test_fetch_of_a_private_address_is_refused_and_reported(
+    qtbot: object, make_gui: GuiFactory, portfolio: Path, paths: AppPaths
+) -> None:
+    with TrainTrace.open(paths) as facade:
+        work = facade.scan([portfolio]).works[0].work
+    found = phash_match(work.id, "888", 1, f"{work.phash:016x}")
+    record_matches(paths, [dataclasses.replace(found, url="http://127.0.0.1:9/private.jpg")])
+    gui = make_gui()
+    qtbot.waitUntil(lambda: gui.window.model.row_for_key("m1") is not None)  # type: ignore[attr-defined]
+    select_key(gui, "m1")
+    assert gui.window.compare.fetch.isEnabled()
+    with qtbot.waitSignal(gui.controller.failed, timeout=SCAN_TIMEOUT_MS):  # type: ignore[attr-defined]
+        gui.window.compare.fetch.click()
+    assert any(isinstance(dialog, ErrorDialog) for dialog in gui.window.open_dialogs())
+    assert gui.window.compare.fetch_result.text() == ""
 
 
 def test_window_splitter_and_columns_persist(qtbot: object, make_gui: GuiFactory) -> None:

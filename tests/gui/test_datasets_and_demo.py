@@ -1,0 +1,48 @@
+"""The dataset manager and the first-run demo flow, on the bundled sample data (real import, real matching)."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtWidgets import QMessageBox
+
+from core.profile import Profile
+from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
+from gui.dialogs.datasets_dialog import DatasetsDialog
+from tests.gui.conftest import GuiFactory
+
+TIMEOUT_MS = 60_000
+
+
+def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactory) -> None:
+    gui = make_gui()
+    gui.window.feature_actions["datasets"].trigger()
+    dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, DatasetsDialog))
+    dataset_id, schema, file = next(sample for sample in sample_datasets() if sample[1] == "coyo")
+    add = dialog.ask_add()
+    add.dataset_id.setCurrentText(dataset_id)
+    add.schema.setCurrentIndex(add.schema.findData(schema))
+    add.source.setText(str(file))
+    with qtbot.waitSignal(gui.controller.datasets_loaded, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
+        add.accept()
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1)  # type: ignore[attr-defined]
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    assert "3,000 rows indexed" in dialog.details.toPlainText()
+    box = dialog.ask_remove()
+    assert isinstance(box, QMessageBox)
+    with qtbot.waitSignal(gui.controller.dataset_removed, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
+        box.accept()
+    qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 0)  # type: ignore[attr-defined]
+
+
+def test_the_demo_flow_shows_real_matches(qtbot: object, make_gui: GuiFactory) -> None:
+    gui = make_gui()
+    profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
+    with qtbot.waitSignal(gui.controller.matching_finished, timeout=TIMEOUT_MS) as done:  # type: ignore[attr-defined]
+        assert gui.window.start_demo(profile, sample_datasets(), sample_portfolio_dir())
+    assert done.args[0].found > 0
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: {row.kind for row in gui.window.model.rows()} >= {"sha256", "phash", "url", "text"}
+    )
+    datasets = {gui.window.filters.dataset.itemText(i) for i in range(gui.window.filters.dataset.count())}
+    assert {dataset_id for dataset_id, _schema, _file in sample_datasets()} <= datasets
