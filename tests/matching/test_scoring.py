@@ -15,7 +15,7 @@ from core.matching.scoring import (
 )
 from core.matching.variants import GEOMETRIES
 
-VARIANTS = ["original", "flattened", "matted-black", "trimmed", *GEOMETRIES]
+VARIANTS = ["original", "flattened", "matted-black", *GEOMETRIES]
 sizes = st.one_of(st.none(), st.tuples(st.integers(1, 8000), st.integers(1, 8000)))
 
 
@@ -45,7 +45,6 @@ def test_a_variant_is_judged_by_the_aspect_it_implies() -> None:
     work, copy = (1500, 1000), (750, 580)  # bars of 8 % above and below, then resized
     assert aspect_mismatch("bars-tb-8-black", work, copy) == pytest.approx(0.0, abs=0.01)
     assert aspect_mismatch("original", work, copy) > 0.1
-    assert aspect_mismatch("trimmed", work, copy) is None
     assert aspect_mismatch("original", None, copy) is None
 
 
@@ -63,7 +62,7 @@ def test_accepts_the_work_and_alpha_variants_up_to_the_threshold(threshold: int)
 
 @pytest.mark.parametrize("threshold", [6, 8, 10, 14])
 def test_accepts_geometric_variants_only_inside_the_stricter_margin(threshold: int) -> None:
-    for variant in ("trimmed", *GEOMETRIES):
+    for variant in GEOMETRIES:
         assert accepts(threshold - VARIANT_MARGIN, variant, threshold)
         assert not accepts(threshold - VARIANT_MARGIN + 1, variant, threshold)
 

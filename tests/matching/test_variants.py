@@ -102,21 +102,12 @@ def test_letterboxed_sample_copy_is_found_through_a_bars_variant() -> None:
     assert row["distance"] >= 16 and best <= 6
 
 
-def test_trimmed_variant_only_for_a_work_with_a_uniform_frame() -> None:
-    art = pattern(400, 300, seed=8)
-    framed = Image.new("RGB", (440, 340), (250, 250, 250))
-    framed.paste(art, (20, 20))
-    assert "trimmed" not in dict(phash_variants(art))
-    trimmed = dict(phash_variants(framed))["trimmed"]
-    assert distance(trimmed, phash_int(art)) <= 2
-
-
 def test_geometric_variants_match_variant_size() -> None:
     work = pattern(500, 300, seed=9)
     for name, geometry in GEOMETRIES.items():
         assert variant_size(name, work.size) == geometry.size(*work.size)
     assert variant_size("original", (500, 300)) == (500, 300)
-    assert variant_size("trimmed", (500, 300)) is None
+    assert variant_size("flattened", (500, 300)) == (500, 300)
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "CMYK", "I;16", "P", "RGBA"])
