@@ -1,0 +1,97 @@
+"""The JSON manifest written beside the PDF: the SHA-256 of the PDF and of every input it was built from.
+
+Anyone can recompute each digest: the PDF's and each work file's over their bytes, the match list's over
+`matches_json`, each dataset's descriptor over its canonical JSON (`inputs.canonical_json`). No local path is
+written: works are named by their file name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.evidence.inputs import EvidenceInput, canonical_json
+from core.evidence.thumbnails import WorkPicture
+
+MANIFEST_FORMAT = "traintrace-evidence-manifest"
+MANIFEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class EvidenceManifest:
+    pdf_path: Path
+    manifest_path: Path
+    pdf_sha256: str
+    data: Mapping[str, Any]  # the manifest's JSON content
+
+
+def manifest_path_for(pdf_path: Path) -> Path:
+    return pdf_path.with_name(pdf_path.name + ".manifest.json")
+
+
+def matches_json(evidence: EvidenceInput) -> bytes:
+    """The confirmed matches as canonical JSON (the work named by file name, never by path)."""
+    records = []
+    for item in evidence.matches:
+        record = {name: getattr(item.match, name) for name in item.match.__dataclass_fields__}
+        record.pop("work_path")
+        record["evidence"] = item.how_found
+        record["work"] = item.work_name or None
+        records.append(record)
+    return canonical_json(records)
+
+
+def profile_json(evidence: EvidenceInput) -> bytes:
+    profile = evidence.profile
+    return canonical_json({name: getattr(profile, name) for name in profile.__dataclass_fields__})
+
+
+def manifest_data(
+    evidence: EvidenceInput, pdf_bytes: bytes, pdf_name: str, pictures: Mapping[int, WorkPicture]
+) -> dict[str, Any]:
+    works = []
+    for work in evidence.works:
+        picture = pictures.get(work.id)
+        works.append(
+            {
+                "file": Path(work.path).name,
+                "sha256_at_match": work.sha256,
+                "sha256_now": picture.sha256 if picture else None,
+            }
+        )
+    datasets = [
+        {
+            "id": d.id,
+            "revision": d.revision,
+            "coverage": d.coverage,
+            "rows": d.rows,
+            "descriptor_sha256": d.descriptor_sha256,
+            "shards_sha256": d.shards_sha256,
+        }
+        for d in evidence.datasets
+    ]
+    return {
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "generated_at": evidence.generated_at.isoformat(timespec="seconds"),
+        "tool": {"name": evidence.tool_name, "version": evidence.tool_version, "url": evidence.project_url},
+        "pdf": {"file": pdf_name, "sha256": hashlib.sha256(pdf_bytes).hexdigest(), "bytes": len(pdf_bytes)},
+        "inputs": {
+            "profile_sha256": hashlib.sha256(profile_json(evidence)).hexdigest(),
+            "matches": {"count": len(evidence.matches), "sha256": hashlib.sha256(matches_json(evidence)).hexdigest()},
+            "works": works,
+            "datasets": datasets,
+            "sources": [
+                {"id": s.id, "status": s.status, "coverage": s.coverage, "error": s.error} for s in evidence.sources
+            ],
+            "pHash_threshold": evidence.max_distance,
+        },
+    }
+
+
+def write_manifest(path: Path, data: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
