@@ -8,6 +8,7 @@ a directory, far below the final index for big indexes; the runs are deleted at 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +16,21 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import UsageError
+from core.matching.mapped import MappedFile
 from core.matching.phash_layout import (
     FORMAT_VERSION,
     KIND,
     ORDINALS_FILE,
     REST_BYTES,
     REST_PADDING,
+    SUBSTRING_COUNT,
     TableLayout,
     directory_dtype,
     ordinal_dtype,
     rotate_left,
     table_layouts,
 )
-from core.matching.runs import RunStore, slab_bounds, write_manifest
+from core.matching.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
 from core.progress import Progress
 
 SLAB_ROWS = 1 << 24
@@ -38,12 +41,13 @@ class PhashIndexBuilder:
     """Collects (pHash, ordinal) chunks into `directory`; `finish()` turns them into a `PhashIndex`.
 
     Opening a directory with an unfinished build resumes it: `completed_chunks` tells which chunk ids (for
-    instance shard names) were already added, so the importer skips them.
+    instance shard names) were already added, so the importer skips them. Opening a finished index turns it
+    back into a run, so later shards can be added (the next `finish` rebuilds the tables).
     """
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self._runs = RunStore.open(self.directory, KIND, np.uint64, 1)
+        self._runs = RunStore.open(self.directory, KIND, np.uint64, 1, _FinishedPhashIndex())
 
     @property
     def completed_chunks(self) -> frozenset[str]:
@@ -155,6 +159,29 @@ def argsort_uint64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
         rows = order[positions]
         order[positions] = rows[np.lexsort((values[rows], high[positions]))]
     return order
+
+
+class _FinishedPhashIndex:
+    """Reads the rows of a finished index back from table 0 (every row, in hash order, with its ordinal)."""
+
+    files: tuple[str, ...] = (
+        *(name for i in range(SUBSTRING_COUNT) for name in (f"table{i}.rest.bin", f"table{i}.dir.bin")),
+        ORDINALS_FILE,
+    )
+
+    def rows(self, directory: Path) -> Iterator[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]]:
+        manifest = read_manifest(directory)
+        entry = manifest["tables"][0]
+        layout = TableLayout(rotation=int(entry["rotation"]), key_bits=int(entry["key_bits"]))
+        count = int(entry["rows"])
+        starts = np.fromfile(directory / layout.directory_file(0), dtype=directory_dtype(count))
+        rest = MappedFile(directory / layout.rest_file(0)).strided_uint64(count, REST_BYTES)
+        ordinals = MappedFile(directory / ORDINALS_FILE).array(np.dtype(manifest["ordinal_dtype"]))
+        for begin in range(0, count, READ_ROWS):
+            positions = np.arange(begin, min(count, begin + READ_ROWS))
+            keys = (np.searchsorted(starts, positions, side="right") - 1).astype(np.uint64)
+            values = (keys << np.uint64(layout.rest_bits)) | (rest[positions] & layout.rest_mask)
+            yield rotate_left(values, -layout.rotation % 64), ordinals[positions].astype(np.int64)
 
 
 class _NoFile:

@@ -38,7 +38,7 @@ from core.matching.runs import IndexFormatError, read_manifest
 MAX_DISTANCE = 16
 # Probe keys per group, candidates per verification piece (both bound the temporary arrays).
 _PROBES_PER_GROUP = 1 << 20
-_CANDIDATES_PER_PIECE = 1 << 20
+_CANDIDATES_PER_PIECE = 1 << 17
 # One probed key costs about as much as this many verified candidates (two directory reads, bookkeeping).
 _KEY_COST = 4.0
 

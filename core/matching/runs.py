@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,14 @@ READ_ROWS = 1 << 22
 
 class IndexFormatError(TrainTraceError):
     """An index directory is missing, unfinished, or written by an incompatible version."""
+
+
+class FinishedIndex(Protocol):
+    """How a builder reads back its own finished index, to add more chunks to it."""
+
+    files: tuple[str, ...]  # the finished index's files, deleted once its rows are runs again
+
+    def rows(self, directory: Path) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[np.int64]]]: ...
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
@@ -64,12 +72,17 @@ class RunStore:
     max_ordinal: int
 
     @classmethod
-    def open(cls, directory: Path, kind: str, key_dtype: npt.DTypeLike, key_width: int) -> RunStore:
-        """Open the build in `directory`, creating it, or resuming it (dropping runs never recorded)."""
+    def open(
+        cls, directory: Path, kind: str, key_dtype: npt.DTypeLike, key_width: int, finished: FinishedIndex | None = None
+    ) -> RunStore:
+        """Open the build in `directory`, creating it, or resuming it (dropping runs never recorded). A finished
+        index is turned back into a run first (if `finished` says how to read it), so more chunks can be added."""
         directory.mkdir(parents=True, exist_ok=True)
         (directory / RUNS_DIR).mkdir(exist_ok=True)
         if (directory / MANIFEST).exists():
             manifest = read_manifest(directory)
+            if manifest.get("kind") == kind and manifest.get("state") == "finished" and finished is not None:
+                manifest = cls._reopen(directory, kind, key_dtype, key_width, manifest, finished)
             if manifest.get("kind") != kind or manifest.get("state") != "building":
                 raise IndexFormatError(f"{directory} holds a {manifest.get('state')} {manifest.get('kind')} index")
         else:
@@ -89,6 +102,27 @@ class RunStore:
             int(manifest["max_ordinal"]),
         )
 
+    @classmethod
+    def _reopen(
+        cls,
+        directory: Path,
+        kind: str,
+        key_dtype: npt.DTypeLike,
+        key_width: int,
+        manifest: dict[str, Any],
+        finished: FinishedIndex,
+    ) -> dict[str, Any]:
+        """Runs from the finished files, then the building manifest, then the finished files go (crash-safe: until
+        the manifest is replaced the index stays finished, and a retry rewrites the same run names)."""
+        store = cls(directory, np.dtype(key_dtype), key_width, [], list(manifest.get("chunks", [])), 0, -1)
+        for keys, ordinals in finished.rows(directory):
+            store.write_run(keys, ordinals)
+        building = store.manifest(kind)
+        write_manifest(directory, building)
+        for name in finished.files:
+            (directory / name).unlink(missing_ok=True)
+        return building
+
     def manifest(self, kind: str) -> dict[str, Any]:
         return {
             "kind": kind,
@@ -101,19 +135,24 @@ class RunStore:
 
     def add(self, kind: str, keys: npt.NDArray[Any], ordinals: npt.NDArray[np.int64], chunk_id: str | None) -> None:
         """Write one run and record it (with `chunk_id`, if given) in the manifest."""
-        if len(keys):
-            name = f"{len(self.runs):06d}"
-            for suffix, array in ((".keys.npy", keys), (".ord.npy", ordinals)):
-                with open(self.directory / RUNS_DIR / (name + suffix), "wb") as handle:
-                    np.save(handle, array)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            self.runs.append(name)
-            self.rows += len(keys)
-            self.max_ordinal = max(self.max_ordinal, int(ordinals.max()))
+        self.write_run(keys, ordinals)
         if chunk_id is not None:
             self.chunks.append(chunk_id)
         write_manifest(self.directory, self.manifest(kind))
+
+    def write_run(self, keys: npt.NDArray[Any], ordinals: npt.NDArray[np.int64]) -> None:
+        """Write one run file pair (durably) and count it; the caller records it in the manifest."""
+        if not len(keys):
+            return
+        name = f"{len(self.runs):06d}"
+        for suffix, array in ((".keys.npy", keys), (".ord.npy", ordinals)):
+            with open(self.directory / RUNS_DIR / (name + suffix), "wb") as handle:
+                np.save(handle, array)
+                handle.flush()
+                os.fsync(handle.fileno())
+        self.runs.append(name)
+        self.rows += len(keys)
+        self.max_ordinal = max(self.max_ordinal, int(ordinals.max()))
 
     def pieces(self, with_ordinals: bool) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[np.int64] | None]]:
         """Every run's keys (and ordinals) in pieces of at most READ_ROWS rows, read without memory maps."""

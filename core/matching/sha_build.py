@@ -6,6 +6,7 @@ and appends each slab, sorted, to the three column files, so peak memory is one 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,10 @@ import numpy.typing as npt
 
 from core.errors import UsageError
 from core.matching.hexparse import SHA256_BYTES, sha256_prefixes
+from core.matching.mapped import MappedFile
 from core.matching.phash_build import argsort_uint64
 from core.matching.phash_layout import ordinal_dtype
-from core.matching.runs import RunStore, slab_bounds, write_manifest
+from core.matching.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
 from core.matching.sha_index import FILES, FORMAT_VERSION, KIND, Digests, as_digest_rows
 from core.progress import Progress
 
@@ -24,11 +26,12 @@ _HISTOGRAM_BITS = 16
 
 
 class ShaIndexBuilder:
-    """Collects (digest, ordinal) chunks in `directory`; resumable by chunk id like `PhashIndexBuilder`."""
+    """Collects (digest, ordinal) chunks in `directory`; resumable by chunk id, and reopenable after `finish`
+    to add more, like `PhashIndexBuilder`."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self._runs = RunStore.open(self.directory, KIND, np.uint8, SHA256_BYTES)
+        self._runs = RunStore.open(self.directory, KIND, np.uint8, SHA256_BYTES, _FinishedShaIndex())
 
     @property
     def completed_chunks(self) -> frozenset[str]:
@@ -93,3 +96,16 @@ class ShaIndexBuilder:
         prefixes = np.concatenate(prefix_parts)
         order = argsort_uint64(prefixes)
         return prefixes[order], np.concatenate(digest_parts)[order], np.concatenate(ordinal_parts)[order]
+
+
+class _FinishedShaIndex:
+    """Reads the rows of a finished SHA-256 index back (digests with their ordinals)."""
+
+    files: tuple[str, ...] = FILES
+
+    def rows(self, directory: Path) -> Iterator[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]:
+        manifest = read_manifest(directory)
+        digests = MappedFile(directory / FILES[1]).array(np.uint8).reshape(-1, SHA256_BYTES)
+        ordinals = MappedFile(directory / FILES[2]).array(np.dtype(manifest["ordinal_dtype"]))
+        for begin in range(0, len(ordinals), READ_ROWS):
+            yield np.array(digests[begin : begin + READ_ROWS]), ordinals[begin : begin + READ_ROWS].astype(np.int64)

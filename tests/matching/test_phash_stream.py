@@ -27,7 +27,7 @@ def triples(result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[tuple[int
     return sorted(zip(rows.tolist(), query_idx.tolist(), distances.tolist(), strict=True))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     queries=st.lists(U64, min_size=1, max_size=40),
     noise=st.lists(U64, max_size=200),

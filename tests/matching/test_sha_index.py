@@ -53,3 +53,14 @@ def test_empty_index_and_bad_digests(tmp_path: Path) -> None:
     index = ShaIndex.open(tmp_path)
     assert index.rows == 0
     assert len(index.lookup([digest(1)]).query_idx) == 0
+
+
+def test_finished_index_reopens_to_add_more(tmp_path: Path) -> None:
+    first = ShaIndexBuilder(tmp_path)
+    first.add([digest(1), digest(2)], [10, 20], chunk_id="a")
+    first.finish()
+    more = ShaIndexBuilder(tmp_path)
+    assert more.completed_chunks == {"a"} and more.rows == 2
+    more.add([digest(3)], [30], chunk_id="b")
+    more.finish()
+    assert ShaIndex.open(tmp_path).lookup([digest(1), digest(3)]).ordinals.tolist() == [10, 30]
