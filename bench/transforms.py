@@ -10,8 +10,8 @@ Steps (ranges from the matching issue):
 - ``crop``: 2..8 % cut from one, two, three or all four sides;
 - ``border``: a solid frame of 1..6 % of the short side on all four sides;
 - ``letterbox``: two solid bars (4..12 % each) on the short axis;
-- ``watermark_text``: semi-transparent text in Pillow's default font;
-- ``watermark_logo``: a semi-transparent badge (disc and bar) in a corner;
+- ``watermark_text``: semi-transparent text (4..9 % of the short side high) in Pillow's default font;
+- ``watermark_logo``: a semi-transparent badge (disc and bar, 6..14 % of the short side) in a corner or centre;
 - ``flatten_white``: transparency composited on white (only meaningful for works with alpha);
 - ``jpeg``: re-encode as JPEG at quality 60..90; alpha, if any is left, is flattened on white first, as a
   browser or a CMS would. ``jpeg`` is the encoding of the copy, so it is always the last step of a chain.
@@ -128,11 +128,11 @@ def watermark_text(image: Image.Image, rng: random.Random) -> Image.Image:
 
 
 def watermark_logo(image: Image.Image, rng: random.Random) -> Image.Image:
-    side = max(12, round(min(image.size) * rng.uniform(0.1, 0.2)))
+    side = max(12, round(min(image.size) * rng.uniform(0.06, 0.14)))
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     x, y = _corner(image, side, side, rng)
-    alpha = rng.randint(90, 150)
+    alpha = rng.randint(80, 140)
     draw.ellipse((x, y, x + side, y + side), fill=(255, 255, 255, alpha))
     draw.rectangle((x + side // 5, y + side * 2 // 5, x + side * 4 // 5, y + side * 3 // 5), fill=(0, 0, 0, alpha))
     return _overlay(image, layer)
