@@ -1,13 +1,15 @@
 """The desktop app's composition root: builds the facade, the worker pools and the window, and runs Qt.
 
 `main()` is the `traintrace-gui` entry point; `run()` is what `traintrace gui` calls with the CLI's paths.
-`--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, scans
-the bundled sample portfolio and exits 0 only if works came back.
+`--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, runs the
+first-run demo (sample profile, sample datasets imported, sample portfolio scanned and matched) and exits 0
+only if works and matches reached the results table.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import sys
@@ -25,7 +27,8 @@ from core import APP_ID, APP_NAME, __version__
 from core.app import TrainTrace
 from core.errors import TrainTraceError
 from core.paths import AppPaths
-from core.resources import sample_portfolio_dir
+from core.profile import Profile
+from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
 from gui.controller import Controller
 from gui.dialogs.error_dialog import ErrorDialog, install_excepthook
 from gui.dialogs.first_run import FirstRunChoice, FirstRunDialog
@@ -35,7 +38,7 @@ from gui.thumbnails import ThumbnailCache
 from gui.workers import Workers
 
 THUMBNAIL_SIZE = 48
-PREVIEW_SIZE = 360
+PREVIEW_SIZE = 280
 SELF_TEST_TIMEOUT_MS = 120_000
 DEMO_SUFFIX = " — sample portfolio (demo catalogue)"
 
@@ -106,10 +109,9 @@ def run(paths: AppPaths, roots: Sequence[Path] = (), demo: bool = False, self_te
     choice: FirstRunChoice | None = None
     try:
         if demo or self_test:
-            paths, roots = paths.for_demo(), [sample_portfolio_dir()]
+            paths, choice = paths.for_demo(), FirstRunChoice.SAMPLE
         elif not roots:
             paths, choice = _first_run(paths, state)
-            roots = [sample_portfolio_dir()] if choice is FirstRunChoice.SAMPLE else []
         facade = TrainTrace.open(paths)
     except TrainTraceError as exc:
         ErrorDialog("Opening your catalogue", exc, traceback.format_exc()).exec()
@@ -119,31 +121,39 @@ def run(paths: AppPaths, roots: Sequence[Path] = (), demo: bool = False, self_te
     try:
         gui.window.show()
         gui.controller.refresh()
-        if roots:
-            gui.window.scan([Path(root) for root in roots])
-        elif choice is FirstRunChoice.OWN_FOLDER:
-            QTimer.singleShot(0, gui.window.drop_zone.choose_folder)
         if self_test:
             _arm_self_test(gui, app)
+        _start(gui, [Path(root) for root in roots], choice)
         return app.exec()
     finally:
         restore_hook()
         gui.close()
 
 
-def _arm_self_test(gui: Gui, app: QApplication) -> None:
-    """Exit 0 once the sample scan finished with works in the table; 1 on failure, cancel or timeout."""
+def _start(gui: Gui, roots: list[Path], choice: FirstRunChoice | None) -> None:
+    if roots:
+        gui.window.scan(roots)
+    elif choice is FirstRunChoice.SAMPLE:
+        profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
+        gui.window.start_demo(profile, sample_datasets(), sample_portfolio_dir())
+    elif choice is FirstRunChoice.OWN_FOLDER:
+        QTimer.singleShot(0, gui.window.drop_zone.choose_folder)
 
-    def finished(summary: object) -> None:
+
+def _arm_self_test(gui: Gui, app: QApplication) -> None:
+    """Exit 0 once the demo (scan + match of the samples) put works and matches in the table; else 1."""
+
+    def verdict(matches: list[object]) -> None:
         rows = gui.window.model.rowCount()
-        print(f"self-test: scan finished, {rows} rows in the results table")
-        app.exit(0 if rows > 0 else 1)
+        print(f"self-test: demo finished, {rows} rows in the results table, {len(matches)} matches")
+        app.exit(0 if rows > 0 and matches else 1)
 
     def failed(doing: str, error: object) -> None:
-        print(f"self-test: {doing} failed: {error}", file=sys.stderr)
+        print(f"self-test: {doing} failed: {getattr(error, 'details', error)}", file=sys.stderr)
         app.exit(1)
 
-    gui.controller.scan_finished.connect(finished)
+    # the demo's end refreshes the catalogue; the snapshot that follows is what the user sees
+    gui.controller.matching_finished.connect(lambda _summary: gui.controller.matches_loaded.connect(verdict))
     gui.controller.failed.connect(failed)
     gui.controller.cancelled.connect(lambda _what: app.exit(1))
     QTimer.singleShot(SELF_TEST_TIMEOUT_MS, lambda: (print("self-test: timed out", file=sys.stderr), app.exit(1)))

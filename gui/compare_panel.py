@@ -159,13 +159,15 @@ class ComparePanel(QWidget):
         form.addRow("Review:", self.review)
         self.fetch_result = self._plain_label("Fetch result")
         form.addRow("Fetched:", self.fetch_result)
-        buttons = QHBoxLayout()
+        self.actions = QWidget(self)  # the decision buttons stay at the top, above the fold
+        buttons = QHBoxLayout(self.actions)
+        buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.confirm, self.reject, self.open_url, self.fetch):
             buttons.addWidget(button)
-        form.addRow(buttons)
         self.no_match = self._plain_label("About this work")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
+        layout.addWidget(self.actions)
         layout.addWidget(self.image, 1)
         layout.addWidget(self.no_match)
         layout.addWidget(self.evidence)
@@ -197,6 +199,7 @@ class ComparePanel(QWidget):
         self.review.setText(self._review(row, match))
         has_match = match is not None
         self.evidence.setVisible(has_match)
+        self.actions.setVisible(has_match)
         self.no_match.setText(self._no_match_text(row, work) if row is not None and not has_match else "")
         self.no_match.setVisible(bool(self.no_match.text()))
         self.confirm.setEnabled(has_match and match.status != "confirmed")

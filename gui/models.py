@@ -26,7 +26,7 @@ from PySide6.QtGui import QPixmap
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
 
-NO_MATCH = "no match"
+NO_MATCH = "no match yet"
 UNREADABLE = "unreadable"
 ModelIndex = QModelIndex | QPersistentModelIndex
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the one-folder desktop bundle, then run it: --version and the offscreen self-test (scan the sample).
-# Usage: packaging/build.sh [python]   (default: the python on PATH; pyinstaller is installed if missing)
+# Usage: [BUILD_DIR=build] packaging/build.sh [python]   (default: python on PATH; installs pyinstaller if missing)
 # Prints the bundle size and the self-test's wall time. Exit status is non-zero if any step fails.
 set -euo pipefail
 PYTHON="${1:-python}"
@@ -8,9 +8,10 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 "$PYTHON" -c "import PyInstaller" 2>/dev/null || "$PYTHON" -m pip install --quiet "pyinstaller>=6.10"
 "$PYTHON" packaging/icons/render_icons.py
+BUILD_DIR="${BUILD_DIR:-build}"  # where the work files and the bundle go
 "$PYTHON" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --distpath build/dist --workpath build/pyinstaller packaging/traintrace.spec
-BUNDLE="build/dist/TrainTrace"
+    --distpath "$BUILD_DIR/dist" --workpath "$BUILD_DIR/pyinstaller" packaging/traintrace.spec
+BUNDLE="$BUILD_DIR/dist/TrainTrace"
 EXE="$BUNDLE/traintrace-gui"
 [ -x "$EXE" ] || EXE="$BUNDLE/traintrace-gui.exe"
 

@@ -3,8 +3,8 @@
     PYTHONPATH=. xvfb-run -a -s "-screen 0 1400x900x24" python packaging/screenshots.py docs/screenshots
 
 Uses a throwaway data folder and the demo catalogue: the first-run screen, the empty window, a scan in
-progress, and the results with the compare panel (after real matching against the bundled sample datasets when
-the core offers it), in the light and the dark palette. Look at every PNG after running it.
+progress, the results with the compare panel after real matching against the bundled sample datasets (the
+first-run demo), in the light and the dark palette, and the dataset manager. Look at every PNG after running it.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
-import core.resources
 from core.app import TrainTrace
 from core.paths import AppPaths
 from core.profile import Profile
-from core.resources import resource_path, sample_portfolio_dir
+from core.progress import ProgressUpdate
+from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
 from gui.app import DEMO_SUFFIX, Gui, build, create_application
+from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.first_run import FirstRunDialog
+from gui.models import Column
 from gui.state import UiState
 
 WINDOW_SIZE = (1320, 820)
@@ -74,46 +76,40 @@ def dark_palette() -> QPalette:
     return palette
 
 
-def match_samples(facade: TrainTrace) -> bool:
-    """Import the sample datasets and run real matching, if this build's core offers it."""
-    run_matching = getattr(facade, "run_matching", None)
-    add_dataset = getattr(facade, "add_dataset", None)
-    samples = getattr(core.resources, "sample_datasets", None)
-    if not (run_matching and add_dataset and samples):
-        print("matching is not available in this build: the results show scanned works only")
-        return False
-    profile = json.loads(resource_path("sample_portfolio", "profile.json").read_text(encoding="utf-8"))
-    facade.set_profile(Profile(**{key: tuple(v) if isinstance(v, list) else v for key, v in profile.items()}))
-    for dataset_id, schema, file in samples():
-        add_dataset(dataset_id, schema=schema, sources=[str(file)])
-    run_matching()
-    return True
-
-
-def scanning_and_results(gui: Gui, out: Path, suffix: str) -> None:
+def demo_and_results(gui: Gui, out: Path, suffix: str) -> None:
+    """Run the first-run demo (real import, scan and matching of the samples), shooting it mid-scan and done."""
     window = gui.window
     shot_taken: list[bool] = []
 
-    def on_progress(update: object) -> None:
-        if not shot_taken and getattr(update, "done", 0) >= 2 and getattr(update, "step", "") == "Fingerprinting":
+    def on_progress(update: ProgressUpdate) -> None:
+        if not shot_taken and update.done >= 3 and update.step == "Fingerprinting":
             shot_taken.append(True)
             shoot(window, out / f"scanning{suffix}.png")
 
     gui.controller.scan_progress.connect(on_progress)
-    finished: list[object] = []
-    gui.controller.scan_finished.connect(finished.append)
-    window.scan([sample_portfolio_dir()])
-    wait_for(lambda: bool(finished))
+    matched: list[object] = []
+    gui.controller.matching_finished.connect(matched.append)
+    profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
+    window.start_demo(profile, sample_datasets(), sample_portfolio_dir())
+    wait_for(lambda: bool(matched), seconds=180)
+    wait_for(lambda: any(row.kind == "phash" for row in window.model.rows()))
     gui.controller.scan_progress.disconnect(on_progress)
-    if match_samples(gui.facade):
-        gui.controller.refresh()
-        wait_for(lambda: any(row.match_id is not None for row in window.model.rows()))
-    settle(800)
-    window.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    window.filters.kind.setCurrentIndex(window.filters.kind.findData("phash"))
+    window.table.sortByColumn(Column.MEASURE, Qt.SortOrder.DescendingOrder)  # the farthest look-alike first
     window.table.selectRow(0)
     window.table.setFocus()
-    settle(1200)  # thumbnails and the preview decode on workers
+    settle(1500)  # thumbnails and the preview decode on workers
     shoot(window, out / f"results{suffix}.png")
+    window.filters.kind.setCurrentIndex(0)
+
+
+def dataset_manager(gui: Gui, out: Path) -> None:
+    gui.window.feature_actions["datasets"].trigger()
+    dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, DatasetsDialog))
+    wait_for(lambda: dialog.list.topLevelItemCount() > 0)
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+    shoot(dialog, out / "datasets.png")
+    dialog.close()
 
 
 def main() -> int:
@@ -137,7 +133,9 @@ def main() -> int:
         gui.controller.refresh()
         if not suffix:
             shoot(gui.window, out / "empty.png")
-        scanning_and_results(gui, out, suffix)
+        demo_and_results(gui, out, suffix)
+        if not suffix:
+            dataset_manager(gui, out)
         gui.window.close()
         gui.close()
     QTimer.singleShot(0, app.quit)

@@ -155,6 +155,8 @@ class DatasetsDialog(QDialog):
             self.list.addTopLevelItem(item)
             if info.descriptor.id == selected:
                 self.list.setCurrentItem(item)
+        for column in range(len(COLUMNS)):
+            self.list.resizeColumnToContents(column)
         if not infos:
             self.details.setPlainText("No dataset yet. Add one to match your works against it.")
 
