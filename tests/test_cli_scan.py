@@ -76,9 +76,13 @@ def test_a_catalogue_from_a_newer_version_is_refused_cleanly(
     assert "newer TrainTrace" in capsys.readouterr().err
 
 
-def _corpus(folder: Path, count: int) -> None:
-    for index in range(count):
-        save(pattern(900, 700, seed=index), folder / f"work-{index:03d}.png")
+@pytest.fixture(scope="module")
+def corpus_40(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Forty camera-like JPEGs, made once: enough work for a scan to be interrupted half way."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for index in range(40):
+        save(pattern(1200, 900, seed=index), folder / f"work-{index:03d}.jpg", quality=90)
+    return folder
 
 
 def _catalogued(home: Path) -> int:
@@ -105,9 +109,8 @@ def _wait_for_some_work(home: Path, process: subprocess.Popen[bytes], at_least: 
 
 
 @pytest.mark.slow
-def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path) -> None:
-    folder, home = tmp_path / "big", tmp_path / "home"
-    _corpus(folder, 40)
+def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path, corpus_40: Path) -> None:
+    folder, home = corpus_40, tmp_path / "home"
     process = _start_scan(home, folder)
     _wait_for_some_work(home, process, at_least=3)
     os.killpg(process.pid, signal.SIGKILL)  # the whole group: parent and its workers, like a power cut
@@ -121,9 +124,8 @@ def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_quickly_and_keeps_finished_works(tmp_path: Path) -> None:
-    folder, home = tmp_path / "big", tmp_path / "home"
-    _corpus(folder, 40)
+def test_ctrl_c_stops_quickly_and_keeps_finished_works(tmp_path: Path, corpus_40: Path) -> None:
+    folder, home = corpus_40, tmp_path / "home"
     process = _start_scan(home, folder)
     _wait_for_some_work(home, process, at_least=2)
     process.send_signal(signal.SIGINT)
