@@ -26,6 +26,8 @@ from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import Progress, ProgressUpdate
 from core.scanning.scanner import ScanSummary
+from core.sources import source_type
+from core.sources.base import SettingSpec, SourceResult
 from core.sources.compare import FetchComparison
 from gui.workers import MainThreadPost, Pool, TaskError, Workers
 
@@ -89,6 +91,10 @@ class Controller(QObject):
     dataset_added = Signal(object)  # ImportReport
     dataset_removed = Signal(str)  # dataset id
     fetched = Signal(object)  # FetchComparison
+    sources_loaded = Signal(list)  # list[SourceStatus]
+    source_configured = Signal(object)  # SourceStatus
+    plan_ready = Signal(list)  # list[OutgoingRequest]: exactly what would be sent
+    sources_queried = Signal(list)  # list[SourceResult]
     matching_finished = Signal(object)  # whatever the facade's run_matching returns
     decided = Signal(list)  # list[Match] with their new status
     profile_loaded = Signal(object)  # Profile
@@ -126,6 +132,18 @@ class Controller(QObject):
     def load_datasets(self) -> None:
         self._read(self._facade.datasets, self.datasets_loaded.emit, "Reading the datasets")
 
+    def load_sources(self) -> None:
+        self._read(self._facade.sources, self.sources_loaded.emit, "Reading the remote sources")
+
+    def source_form(self, source_id: str) -> tuple[tuple[SettingSpec, ...], dict[str, str]]:
+        """A source's setting specs and its current non-secret values (in memory: no I/O)."""
+        return source_type(source_id).settings, dict(self._facade.settings.sources.get(source_id, {}))
+
+    def plan_sources(self, source_ids: Sequence[str]) -> None:
+        """Build the "what will be sent" list (hashes, URLs, names; never an image); nothing is sent."""
+        chosen = list(source_ids)
+        self._read(lambda: self._facade.plan_sources(chosen), self.plan_ready.emit, "Preparing the preview")
+
     # --- writes -------------------------------------------------------------------------------------
     def decide(self, match_ids: Sequence[int], status: str, note: str = "") -> None:
         ids = list(match_ids)
@@ -140,6 +158,14 @@ class Controller(QObject):
             return dataset_id
 
         self._write(remove, self._dataset_removed, "Removing the dataset")
+
+    def configure_source(self, source_id: str, values: dict[str, str], token: str | None) -> None:
+        """Store a source's settings; a token goes to the keyring only (None keeps the stored one)."""
+
+        def configure() -> object:
+            return self._facade.configure_source(source_id, values, token)
+
+        self._write(configure, self._source_configured, "Saving the source settings")
 
     # --- long work (one at a time, on the writer thread, cancellable) -------------------------------
     def scan(self, roots: Sequence[Path], match_after: bool = True) -> bool:
@@ -174,6 +200,14 @@ class Controller(QObject):
             return self._facade.fetch_match(match_id, progress=progress)
 
         return self._start_long(fetch, self._fetched, "Fetching the dataset image")
+
+    def query_sources(self, source_ids: Sequence[str]) -> bool:
+        chosen = list(source_ids)
+
+        def query(progress: Progress) -> list[SourceResult]:
+            return self._facade.query_sources(chosen, progress=progress)
+
+        return self._start_long(query, self._sources_queried, "Asking the remote sources")
 
     def run_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
         """The whole flow on sample data: the sample artist, the sample datasets, scan, match."""
@@ -240,6 +274,14 @@ class Controller(QObject):
         self.dataset_removed.emit(dataset_id)
         self.load_datasets()
         self.refresh()
+
+    def _source_configured(self, status: object) -> None:
+        self.source_configured.emit(status)
+        self.load_sources()
+
+    def _sources_queried(self, results: list[object]) -> None:
+        self._finish_long()
+        self.sources_queried.emit(results)
 
     def _fetched(self, comparison: object) -> None:
         self._finish_long()

@@ -39,6 +39,7 @@ from gui.controller import Controller, SampleDataset
 from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.error_dialog import ErrorDialog
 from gui.dialogs.profile_dialog import ProfileDialog
+from gui.dialogs.sources_dialog import SourcesDialog
 from gui.drop_zone import DropZone, local_paths
 from gui.filter_bar import FilterBar
 from gui.models import Column, ResultsModel, ReviewProxy, ReviewRow, build_rows
@@ -54,7 +55,7 @@ COMING = {
     "evidence": "Evidence PDF of your confirmed matches. Not available in this version yet.",
     "matching": "Match your works against the imported datasets. Not available in this version yet.",
 }
-WIRED = frozenset({"matching", "datasets"})  # features this window has a real handler for
+WIRED = frozenset({"matching", "datasets", "sources"})  # features this window has a real handler for
 EMPTY_HINT = (
     "Drop a folder of your works here, or use “Choose folder…” above.\n"
     "Only fingerprints are computed, on this computer; your images are never uploaded."
@@ -167,7 +168,7 @@ class MainWindow(QMainWindow):
         self.matching_action = self._action(datasets, "&Run matching", "Ctrl+M", self.run_matching)
         self.feature_actions = {"matching": self.matching_action}
         self.feature_actions["datasets"] = self._action(datasets, "&Manage datasets…", None, self._manage_datasets)
-        self.feature_actions["sources"] = self._action(datasets, "&Source settings…", None, None)
+        self.feature_actions["sources"] = self._action(datasets, "&Remote sources…", None, self._manage_sources)
         act = bar.addMenu("&Act")
         self.feature_actions["optout"] = self._action(act, "&Opt-out pack…", None, None)
         self.feature_actions["evidence"] = self._action(act, "&Evidence PDF…", None, None)
@@ -331,6 +332,10 @@ class MainWindow(QMainWindow):
     def _manage_datasets(self) -> None:
         if not any(isinstance(dialog, DatasetsDialog) for dialog in self._dialogs):
             self._open(DatasetsDialog(self.controller, self))
+
+    def _manage_sources(self) -> None:
+        if not any(isinstance(dialog, SourcesDialog) for dialog in self._dialogs):
+            self._open(SourcesDialog(self.controller, self))
 
     def _task_failed(self, doing: str, error: TaskError) -> None:
         self.show_error(doing, error.exception, error.details)

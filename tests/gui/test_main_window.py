@@ -158,8 +158,8 @@ def test_a_failing_call_shows_an_error_dialog_and_the_app_goes_on(
 def test_feature_actions_without_a_handler_are_disabled_with_a_reason(make_gui: GuiFactory) -> None:
     gui = make_gui()
     actions = gui.window.feature_actions
-    assert actions["matching"].isEnabled() and actions["datasets"].isEnabled()
-    for name in ("sources", "optout", "evidence"):
+    assert actions["matching"].isEnabled() and actions["datasets"].isEnabled() and actions["sources"].isEnabled()
+    for name in ("optout", "evidence"):
         assert not actions[name].isEnabled()
         assert "not available" in actions[name].toolTip().lower()
 
