@@ -134,17 +134,11 @@ def describe_dataset(info: DatasetInfo) -> DatasetSearched:
     descriptor = info.descriptor
     shards = info.shards
     done = [shard for shard in shards if shard.status == "done"]
-    on_hub = descriptor.hub is not None and any(shard.source.startswith("hf://") for shard in shards)
-    if on_hub and descriptor.hub is not None:
-        revision = f"{descriptor.hub.repo}@{descriptor.hub.revision}"
-    else:
-        imported = max((shard.imported_at or "" for shard in done), default="")
-        revision = f"local copy, {len(shards)} file(s)" + (f", imported {utc_text(imported)}" if imported else "")
     shard_list = [[file_name(shard.source), shard.rows, shard.bytes, shard.status] for shard in shards]
     return DatasetSearched(
         id=descriptor.id,
         name=descriptor.name,
-        revision=revision,
+        revision=_revision(info),
         coverage=info.coverage,
         rows=info.rows,
         shards_done=len(done),
@@ -155,6 +149,28 @@ def describe_dataset(info: DatasetInfo) -> DatasetSearched:
         descriptor_sha256=hashlib.sha256(canonical_json(descriptor.to_json())).hexdigest(),
         shards_sha256=hashlib.sha256(canonical_json(shard_list)).hexdigest(),
     )
+
+
+def _revision(info: DatasetInfo) -> str:
+    """Where the imported shards came from: Hub "repo@revision"s, web hosts, or a dated local copy."""
+    origins: dict[str, None] = {}
+    local = 0
+    for shard in info.shards:
+        if shard.source.startswith("hf://datasets/"):
+            origins[_hub_repo_revision(shard.source)] = None
+        elif "://" in shard.source:
+            origins[shard.source.rsplit("/", 1)[0] + "/"] = None
+        else:
+            local += 1
+    if local:
+        imported = max((shard.imported_at or "" for shard in info.shards if shard.status == "done"), default="")
+        origins[f"local copy, {local} file(s)" + (f", imported {utc_text(imported)}" if imported else "")] = None
+    return "; ".join(origins) or "no files"
+
+
+def _hub_repo_revision(source: str) -> str:
+    """ "owner/name@revision" from hf://datasets/owner/name@revision/path/in/repo."""
+    return "/".join(source.removeprefix("hf://datasets/").split("/")[:2])
 
 
 def without_local_paths(text: str, paths: Iterable[str]) -> str:
