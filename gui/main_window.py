@@ -13,17 +13,14 @@ from pathlib import Path
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFrame,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +40,7 @@ from gui.dialogs.sources_dialog import SourcesDialog
 from gui.drop_zone import DropZone, local_paths
 from gui.filter_bar import FilterBar
 from gui.models import Column, ResultsModel, ReviewProxy, ReviewRow, build_rows
+from gui.results_view import ResultsView
 from gui.scan_panel import ScanPanel
 from gui.state import UiState
 from gui.thumbnails import ThumbnailCache
@@ -56,10 +54,6 @@ COMING = {
     "matching": "Match your works against the imported datasets. Not available in this version yet.",
 }
 WIRED = frozenset({"matching", "datasets", "sources"})  # features this window has a real handler for
-EMPTY_HINT = (
-    "Drop a folder of your works here, or use “Choose folder…” above.\n"
-    "Only fingerprints are computed, on this computer; your images are never uploaded."
-)
 
 
 class MainWindow(QMainWindow):
@@ -94,7 +88,7 @@ class MainWindow(QMainWindow):
         self.drop_zone = DropZone(self)
         self.scan_panel = ScanPanel(self)
         self.filters = FilterBar(self)
-        self._build_table(thumbnails.logical_size)
+        self.table = ResultsView(self.proxy, thumbnails.logical_size, self)
         self.compare = ComparePanel(previews, self.controller.supports("fetch"), self)
         compare_area = QScrollArea(self)  # small screens scroll the evidence instead of squashing it
         compare_area.setWidget(self.compare)
@@ -116,36 +110,6 @@ class MainWindow(QMainWindow):
         self.counts = QLabel(self)
         self.counts.setAccessibleName("Counts")
         self.statusBar().addPermanentWidget(self.counts)
-
-    def _build_table(self, size: int) -> None:
-        self.table = QTableView(self)
-        self.table.setObjectName("results")
-        self.table.setAccessibleName("Results")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.KIND, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setIconSize(self.table.iconSize().scaled(size, size, Qt.AspectRatioMode.IgnoreAspectRatio))
-        self.table.verticalHeader().setDefaultSectionSize(size + 6)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setObjectName("results-header")
-        header.setSectionResizeMode(Column.THUMBNAIL, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(Column.THUMBNAIL, size + 8)
-        for column, width in ((Column.FILE, 190), (Column.KIND, 96), (Column.MEASURE, 104), (Column.DATASET, 120)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
-        self.empty_hint = QLabel(EMPTY_HINT, self.table.viewport())
-        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_hint.setWordWrap(True)
-        self.empty_hint.setEnabled(False)  # drawn in the palette's disabled (muted) text colour
-        QVBoxLayout(self.table.viewport()).addWidget(self.empty_hint)
-        proxy = self.proxy
-        for signal in (proxy.rowsInserted, proxy.rowsRemoved, proxy.modelReset, proxy.layoutChanged):
-            signal.connect(self._update_empty_hint)
 
     def _build_actions(self) -> None:
         bar = self.menuBar()
@@ -283,12 +247,6 @@ class MainWindow(QMainWindow):
         to_review = sum(1 for match in self._matches.values() if match.status == "candidate")
         self.counts.setText(f"{len(self._works)} works · {len(self._matches)} matches · {to_review} to review")
         self._show_current()
-
-    def _update_empty_hint(self) -> None:
-        empty = self.proxy.rowCount() == 0
-        filtered = self.model.rowCount() > 0
-        self.empty_hint.setText("No results match the filters." if filtered else EMPTY_HINT)
-        self.empty_hint.setVisible(empty)
 
     def current_row(self) -> ReviewRow | None:
         index = self.table.currentIndex()
