@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.catalogue.db import open_database
+from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
 from core.catalogue.profiles import ProfileRepository
 from core.catalogue.works import Work, WorkRepository
@@ -21,6 +22,11 @@ from core.errors import UsageError
 from core.matching.service import MatchService, MatchSummary
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
+from core.optout.c2pa_sign import SigningCredentials
+from core.optout.crawlers import load_crawler_list
+from core.optout.site_check import SiteReport, check_site
+from core.optout.site_files import GeneratedFile, generate_site_files
+from core.optout.tagging import TagResult, tag_copies
 from core.paths import AppPaths
 from core.profile import Profile
 from core.progress import Progress
@@ -32,6 +38,7 @@ from core.sources.compare import FetchComparison, fetch_and_compare
 from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
 
 HUB_TOKEN_ID = "huggingface"
+MAX_CHECKED = 5  # image URLs the site checker fetches
 
 Clock = Callable[[], datetime]
 
@@ -62,6 +69,7 @@ class TrainTrace:
             paths.datasets_dir, self._http_client, self._timestamp, lambda: secrets.get(HUB_TOKEN_ID)
         )
         self._fetches = FetchRepository(connection)
+        self._generated = GeneratedRepository(connection)
         self._remote = RemoteService(lambda: self.settings.sources, secrets, self._http_client)
 
     @classmethod
@@ -200,6 +208,35 @@ class TrainTrace:
 
     def optout_status(self, url: str) -> tuple[bool, bool, str] | None:
         return self._fetches.optout_status(url)
+
+    # --- opt-out ------------------------------------------------------------------------------------
+    def optout_site_files(self, out_dir: Path, tdm_policy_url: str | None = None) -> list[GeneratedFile]:
+        """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README for the artist's site."""
+        files = generate_site_files(
+            out_dir, self.profile(), tdm_policy_url=tdm_policy_url, crawlers=load_crawler_list()
+        )
+        self._generated.record(
+            "site-files", ((str(out_dir / f.relative_path), f.sha256) for f in files), self._timestamp()
+        )
+        return files
+
+    def check_site(self, base_url: str, progress: Progress | None = None) -> SiteReport:
+        """Which opt-out signals the artist's site really serves, for its pages and for images of theirs."""
+        matcher = UrlMatcher(self.profile())
+        image_urls = [m.url for m in self._matches.find() if m.url and m.kind == "url" and matcher.match(m.url)]
+        return check_site(base_url, self._http_client(), image_urls=list(dict.fromkeys(image_urls))[:MAX_CHECKED])
+
+    def tag_copies(
+        self, paths: Sequence[Path], out_dir: Path, data_mining: str, c2pa: SigningCredentials | None = None
+    ) -> list[TagResult]:
+        """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched."""
+        results = tag_copies(list(paths), out_dir, self.profile(), data_mining=data_mining, c2pa_credentials=c2pa)
+        written = [(str(r.output), r.sha256) for r in results if r.output is not None]
+        self._generated.record("tagged-copy", written, self._timestamp())
+        return results
+
+    def generated_history(self) -> list[GeneratedRecord]:
+        return self._generated.history()
 
     # --- review -------------------------------------------------------------------------------------
     def matches(self, status: str | None = None) -> list[Match]:

@@ -33,6 +33,10 @@ WORK_FIELDS = (
     "status",
     "reason",
 )
+MATCH_FIELDS = (
+    "id", "work", "work_sha256", "dataset", "row_id", "kind", "distance", "score", "url", "text", "coverage",
+    "published_hash", "evidence", "source", "found_at", "status", "note", "decided_at",
+)  # fmt: skip
 _HEX_WIDTH = {"phash": 16, "dhash": 16, "whash": 16, "colorhash": 11}
 
 
@@ -50,26 +54,12 @@ def match_record(match: Match, relative_paths: Mapping[int, str] | None = None) 
     work = None
     if match.work_id is not None:
         work = (relative_paths or {}).get(match.work_id, match.work_path)
-    return {
-        "id": match.id,
-        "work": work,
-        "work_sha256": match.work_sha256,
-        "dataset": match.dataset,
-        "row_id": match.row_id,
-        "kind": match.kind,
-        "distance": match.distance,
-        "score": match.score,
-        "url": match.url,
-        "text": match.caption,
-        "coverage": match.coverage,
-        "published_hash": match.published_hash,
-        "evidence": match.evidence,
-        "source": match.source,
-        "found_at": match.found_at,
-        "status": match.status,
-        "note": match.note,
-        "decided_at": match.decided_at,
-    }
+    values = (
+        match.id, work, match.work_sha256, match.dataset, match.row_id, match.kind, match.distance, match.score,
+        match.url, match.caption, match.coverage, match.published_hash, match.evidence, match.source,
+        match.found_at, match.status, match.note, match.decided_at,
+    )  # fmt: skip
+    return dict(zip(MATCH_FIELDS, values, strict=True))
 
 
 def scan_document(
@@ -112,3 +102,16 @@ def _hex(value: int | None, width: int) -> str | None:
 
 def _reason(work: Work) -> str | None:
     return None if work.ok else work.reason
+
+
+def write_matches_csv(path: Path, matches: list[Match]) -> None:
+    """The matches with their decisions, one row each, in the JSON record's fields."""
+    records = [match_record(match) for match in matches]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    with open(temp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=MATCH_FIELDS)
+        writer.writeheader()
+        for record in records:
+            writer.writerow({key: ("" if value is None else value) for key, value in record.items()})
+    os.replace(temp, path)

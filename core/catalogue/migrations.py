@@ -91,6 +91,15 @@ MIGRATIONS: dict[int, str] = {
             error       TEXT
         );
     """,
+    5: """
+        CREATE TABLE generated (
+            id         INTEGER PRIMARY KEY,
+            kind       TEXT NOT NULL,
+            path       TEXT NOT NULL,
+            sha256     TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

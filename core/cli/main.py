@@ -18,6 +18,7 @@ from rich.console import Console
 from core import __version__
 from core.cli.context import CliContext
 from core.cli.dataset_commands import dataset
+from core.cli.optout_commands import optout
 from core.cli.profile_commands import profile
 from core.cli.review_commands import matches
 from core.cli.scan_commands import demo, match, scan
@@ -39,7 +40,7 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console())
 
 
-for command in (scan, match, demo, dataset, profile, matches, sources):
+for command in (scan, match, demo, dataset, profile, matches, sources, optout):
     cli.add_command(command)
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from core.catalogue.matches import STATUSES
 from core.cli.context import CliContext
-from core.export import match_record, write_json
+from core.export import match_record, write_json, write_matches_csv
 
 
 @click.group()
@@ -21,14 +21,19 @@ def matches() -> None:
 @matches.command("list")
 @click.option("--status", type=click.Choice(STATUSES), help="Only matches with this review status.")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write them as JSON.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write them as CSV.")
 @click.pass_obj
-def list_matches(obj: CliContext, status: str | None, json_file: Path | None) -> None:
-    """Every match with its id, kind, dataset row and review status."""
+def list_matches(obj: CliContext, status: str | None, json_file: Path | None, csv_file: Path | None) -> None:
+    """Every match with its id, kind, dataset row and review status (and decision)."""
     with obj.open_app() as app:
         found = app.matches(status)
     if json_file:
         write_json(json_file, {"matches": [match_record(m) for m in found]})
         obj.console.print(f"Wrote {json_file}")
+    if csv_file:
+        write_matches_csv(csv_file, found)
+        obj.console.print(f"Wrote {csv_file}")
+    if json_file or csv_file:
         return
     table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "url / caption")
     for item in found:

@@ -1,0 +1,34 @@
+"""Every opt-out pack file and evidence report TrainTrace wrote, with the SHA-256 of what was written."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from core.catalogue.db import transaction
+
+
+@dataclass(frozen=True)
+class GeneratedRecord:
+    kind: str  # site-files, tagged-copy, letter, evidence-pdf, manifest, ...
+    path: str
+    sha256: str
+    created_at: str
+
+
+class GeneratedRepository:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def record(self, kind: str, files: Iterable[tuple[str, str]], now: str) -> None:
+        """`files` are (path, sha256) pairs."""
+        with transaction(self._db):
+            self._db.executemany(
+                "INSERT INTO generated (kind, path, sha256, created_at) VALUES (?, ?, ?, ?)",
+                [(kind, path, sha256, now) for path, sha256 in files],
+            )
+
+    def history(self) -> list[GeneratedRecord]:
+        rows = self._db.execute("SELECT kind, path, sha256, created_at FROM generated ORDER BY id")
+        return [GeneratedRecord(*row) for row in rows]

@@ -1,0 +1,78 @@
+"""The opt-out commands end to end: files written and recorded, tagged copies read back by exiftool."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from core.app import TrainTrace
+from core.cli.main import main
+from core.paths import AppPaths
+from tests.imagefactory import pattern, save
+
+
+def _cli(home: Path, *args: str | Path) -> int:
+    return main(["--data-dir", str(home), *map(str, args)])
+
+
+def test_site_files_are_written_and_recorded_with_their_hashes(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert _cli(home, "profile", "set", "--name", "Ada", "--domain", "ada-paints.art") == 0
+    assert _cli(home, "optout", "site", "--out", tmp_path / "site") == 0
+    robots = (tmp_path / "site" / "robots.txt").read_text()
+    assert "User-agent: GPTBot" in robots and "User-agent: CCBot" in robots
+    assert json.loads((tmp_path / "site" / ".well-known" / "tdmrep.json").read_text())[0]["tdm-reservation"] == 1
+    with TrainTrace.open(AppPaths.resolve(home)) as app:
+        history = app.generated_history()
+    assert {record.kind for record in history} == {"site-files"} and len(history) == 9
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool (libimage-exiftool-perl) is not installed")
+def test_tagged_copies_carry_the_data_mining_value_and_originals_stay_untouched(tmp_path: Path) -> None:
+    work = save(pattern(200, 150), tmp_path / "works" / "harbour.jpg", quality=90)
+    before = work.read_bytes()
+    assert _cli(tmp_path / "home", "profile", "set", "--name", "Ada Lindqvist") == 0
+    assert _cli(tmp_path / "home", "optout", "tag", work, "--out", tmp_path / "tagged") == 0
+    assert work.read_bytes() == before
+    read = subprocess.run(["exiftool", "-j", "-n", "-XMP:all", str(tmp_path / "tagged" / "harbour.jpg")],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    (tags,) = json.loads(read.stdout)
+    assert any("DMI-PROHIBITED-AIMLTRAINING" in str(value) for value in tags.values())
+    assert tags.get("Creator") == "Ada Lindqvist"
+
+
+def test_site_check_reports_missing_signals_in_plain_words(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_request("/").respond_with_data(
+        "<html><head></head><body>hi</body></html>", content_type="text/html"
+    )
+    assert _cli(tmp_path / "home", "optout", "check", httpserver.url_for("/")) == 0
+    out = capsys.readouterr().out
+    assert "MISSING" in out and "robots.txt" in out and "some signals are missing" in out
+
+
+def test_review_decisions_from_the_command_line_export_to_json_and_csv(tmp_path: Path) -> None:
+    from core.catalogue.db import open_database
+    from core.catalogue.matches import FoundMatch, MatchRepository
+
+    home = tmp_path / "home"
+    db = open_database(AppPaths.resolve(home).catalogue_file)
+    found = [FoundMatch(None, "laion-sample", str(row), "url", None, 0.9, f"https://ada.art/{row}.jpg", "caption",
+                        None, "URL on the artist's domain", "full", "local index") for row in (1, 2)]  # fmt: skip
+    MatchRepository(db).record(found, "2026-11-26T00:00:00+00:00")
+    db.close()
+    assert _cli(home, "matches", "confirm", "1", "--note", "mine") == 0
+    assert _cli(home, "matches", "reject", "2") == 0
+    assert _cli(home, "matches", "confirm", "99") == 2
+    assert _cli(home, "matches", "list", "--json", tmp_path / "m.json", "--csv", tmp_path / "m.csv") == 0
+    records = {m["id"]: m for m in json.loads((tmp_path / "m.json").read_text())["matches"]}
+    assert records[1]["status"] == "confirmed" and records[1]["note"] == "mine" and records[1]["decided_at"]
+    assert records[2]["status"] == "rejected"
+    lines = (tmp_path / "m.csv").read_text().splitlines()
+    assert lines[0].startswith("id,work,work_sha256,dataset,row_id,kind") and len(lines) == 3
