@@ -5,6 +5,8 @@ Kept apart from the layout so the wording can be reviewed (by a lawyer, a collec
 
 from __future__ import annotations
 
+from core.matching.scoring import VARIANT_MARGIN
+
 KIND_NAMES = {
     "sha256": "identical file (SHA-256)",
     "phash": "near-duplicate picture (pHash)",
@@ -22,8 +24,9 @@ KIND_MEANINGS = {
     ),
     "phash": (
         "The perceptual hash (pHash, 64 bits, computed as the ImageHash library does, the way the dataset computed "
-        "its own) of the local work, or of a canonical variant of it such as the picture with its border trimmed, "
-        "differs from the hash the dataset publishes for this row in only a few of 64 bits (the Hamming distance). "
+        "its own) of the local work, or of a canonical variant of it (the picture with a border or bars added, "
+        "slightly cropped, or its transparency flattened), differs from the hash the dataset publishes for this "
+        "row in only a few of 64 bits (the Hamming distance). "
         "Resized or recompressed copies of one picture keep almost the same pHash; unrelated pictures differ in "
         "about 32 bits."
     ),
@@ -38,7 +41,8 @@ KIND_MEANINGS = {
 
 def methodology_sections(max_distance: int) -> list[tuple[str, list[str]]]:
     """(heading, paragraphs) of the methodology and limits section."""
-    kinds = [f"{KIND_NAMES[kind].capitalize()}: {text}" for kind, text in KIND_MEANINGS.items()]
+    kinds = [f"{KIND_NAMES[kind][0].upper()}{KIND_NAMES[kind][1:]}: {text}" for kind, text in KIND_MEANINGS.items()]
+    variant_limit = max(max_distance - VARIANT_MARGIN, 0)
     return [
         (
             "How matches were found",
@@ -49,9 +53,9 @@ def methodology_sections(max_distance: int) -> list[tuple[str, list[str]]]:
                 "image). No image was uploaded anywhere. Every match listed in this report was reviewed and "
                 "confirmed by the artist; unconfirmed and rejected candidates are not included.",
                 *kinds,
-                f"Threshold: a pHash match is accepted at a Hamming distance of at most {max_distance} of 64 bits for "
-                f"the work itself, and at most {max(max_distance - 2, 0)} for a geometric variant (border, crop, "
-                "bars), where chance collisions are likelier.",
+                f"Threshold: a pHash match is accepted at a Hamming distance of at most {max_distance} of 64 bits "
+                f"for the work itself (and its flattened transparency), and at most {variant_limit} for a geometric "
+                "variant (border, bars, crop), where chance collisions are likelier.",
             ],
         ),
         (
