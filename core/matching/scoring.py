@@ -5,15 +5,16 @@ Acceptance. The matcher searches the work's own pHash ("original") and its canon
 variant is one more query against hundreds of millions of rows, so one more chance of a collision with an
 unrelated picture; measured on the recall corpus (bench/eval_recall.py), a geometric variant (border, bars,
 crop) accepted at the same threshold as the original (8) found 4 more copies in 100 but nearly doubled the false
-positives, and against 747 million rows each such query would add about 0.5 chance hits per work, so geometric
-variants are accepted `VARIANT_MARGIN` bits tighter (6: about 0.01 chance hits per query at that scale). The rule, `accepts`:
+positives, and against 747 million random-like rows each such query would draw about 0.5 chance hits, so geometric
+variants are accepted `VARIANT_MARGIN` bits tighter (6: about 0.01 chance hits per query at that scale).
+The rule, `accepts`:
 - "original" and the transparency variants ("flattened", "matted-black": the same picture, only its
   transparent pixels resolved) are accepted at distance <= max_distance;
 - every other (geometric) variant at distance <= max_distance - VARIANT_MARGIN.
 Nothing else is dropped: every accepted candidate is kept and only ordered by `phash_score`.
 
-Score. A logistic function of the evidence, fitted on the selection corpus (seed 1; the reported figures come
-from another seed): the Hamming distance (the strongest evidence), whether a geometric variant was needed, and
+Score. A logistic function of the evidence, fitted on the selection corpus (seed 1; bench/README.md reports
+another seed): the Hamming distance (the strongest evidence), whether a geometric variant was needed, and
 how far the row's published width/height is from the aspect ratio the variant implies (a resized copy keeps
 the aspect ratio; COYO publishes width and height). It is strictly decreasing in the distance, so among
 candidates of one kind and one aspect agreement a closer hash always ranks first.
@@ -29,13 +30,18 @@ DEFAULT_MAX_DISTANCE = 8
 VARIANT_MARGIN = 2
 EXACT_CONTENT_VARIANTS = frozenset({"original", *ALPHA_VARIANTS})
 
-# Logistic coefficients (see the module docstring); the aspect term saturates so one odd size cannot dominate.
-_INTERCEPT = 6.0
-_PER_BIT = 0.55
-_GEOMETRIC = 0.8
-_PER_LOG_ASPECT = 10.0
+# Logistic coefficients, fitted (Newton, maximum likelihood) on the (work, row) pairs of the selection corpus within
+# distance 12 (original) / 10 (variants): intercept 6.37, 0.40 per bit, 22.7 per unit of |log aspect ratio|. The
+# geometric-variant term fitted to about 0 there (every chain is equally frequent in the corpus); it is kept at 0.3
+# as a prior, because in the wild most copies are plain resizes. The aspect term saturates at a mismatch of 0.4
+# so one odd size cannot bury a close hash. The score ranks; it is not a calibrated probability (the share of true
+# pairs in a corpus is not that of a 700-million-row dataset).
+_INTERCEPT = 6.4
+_PER_BIT = 0.4
+_GEOMETRIC = 0.3
+_PER_LOG_ASPECT = 22.0
 _ASPECT_CAP = 0.4
-_UNKNOWN_ASPECT = 0.1  # the typical mismatch of a true copy, used when a size is unknown
+_UNKNOWN_ASPECT = 0.05  # used when a size is unknown: between a true copy's median (0.002) and 90th centile (0.06)
 
 
 def accepts(distance: int, variant: str, max_distance: int = DEFAULT_MAX_DISTANCE) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import imagehash
 from PIL import Image
 
-REDUCED_SHORT_SIDE = 512
+REDUCED_SHORT_SIDE = 384  # measured: 0.58 bits from the full-size hash on average (512: 0.47) at half the time
 GREYS = {"white": 255, "grey": 128, "black": 0}
 
 # Sides are (left, top, right, bottom). Borders are shares of the short side; bars are shares of the dimension
