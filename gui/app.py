@@ -62,7 +62,10 @@ def build(facade: TrainTrace, state: UiState, title_suffix: str = "") -> Gui:
     """Wire the window around an open facade (tests call this with a catalogue in a temp folder)."""
     workers = Workers()
     controller = Controller(facade, workers)
-    ratio = QGuiApplication.instance().devicePixelRatio  # type: ignore[union-attr]
+    app = QGuiApplication.instance()
+    if not isinstance(app, QGuiApplication):
+        raise RuntimeError("create the QApplication before building the window")
+    ratio = app.devicePixelRatio  # the highest of all screens: thumbnails stay sharp on any of them
     thumbnails = ThumbnailCache(workers, THUMBNAIL_SIZE, ratio)
     previews = ThumbnailCache(workers, PREVIEW_SIZE, ratio, capacity=40)
     window = MainWindow(controller, state, thumbnails, previews, title_suffix)

@@ -139,7 +139,7 @@ class ComparePanel(QWidget):
         self.confirm.clicked.connect(lambda: self._decide("confirmed"))
         self.reject.clicked.connect(lambda: self._decide("rejected"))
         self.open_url.clicked.connect(self._open_url)
-        self.fetch.clicked.connect(lambda: self._match and self.fetch_requested.emit(self._match.id))
+        self.fetch.clicked.connect(self._request_fetch)
 
     def _lay_out(self) -> None:
         self.evidence = QWidget(self)  # hidden when the row has no match: nothing to compare
@@ -159,15 +159,15 @@ class ComparePanel(QWidget):
         form.addRow("Review:", self.review)
         self.fetch_result = self._plain_label("Fetch result")
         form.addRow("Fetched:", self.fetch_result)
-        self.actions = QWidget(self)  # the decision buttons stay at the top, above the fold
-        buttons = QHBoxLayout(self.actions)
+        self.action_row = QWidget(self)  # the decision buttons stay at the top, above the fold
+        buttons = QHBoxLayout(self.action_row)
         buttons.setContentsMargins(0, 0, 0, 0)
         for button in (self.confirm, self.reject, self.open_url, self.fetch):
             buttons.addWidget(button)
         self.no_match = self._plain_label("About this work")
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.actions)
+        layout.addWidget(self.action_row)
         layout.addWidget(self.image, 1)
         layout.addWidget(self.no_match)
         layout.addWidget(self.evidence)
@@ -199,12 +199,13 @@ class ComparePanel(QWidget):
         self.review.setText(self._review(row, match))
         has_match = match is not None
         self.evidence.setVisible(has_match)
-        self.actions.setVisible(has_match)
+        self.action_row.setVisible(has_match)
         self.no_match.setText(self._no_match_text(row, work) if row is not None and not has_match else "")
         self.no_match.setVisible(bool(self.no_match.text()))
-        self.confirm.setEnabled(has_match and match.status != "confirmed")
-        self.reject.setEnabled(has_match and match.status != "rejected")
-        self.open_url.setEnabled(has_match and web_url(match.url or "") is not None)
+        status = match.status if match is not None else ""
+        self.confirm.setEnabled(has_match and status != "confirmed")
+        self.reject.setEnabled(has_match and status != "rejected")
+        self.open_url.setEnabled(match is not None and web_url(match.url or "") is not None)
         self.fetch.setEnabled(self._can_fetch and self.open_url.isEnabled())
 
     @property
@@ -283,6 +284,10 @@ class ComparePanel(QWidget):
         if distance is not None:
             verdict += f"; pHash distance {distance} of 64"
         self.fetch_result.setText(f"{size:,} bytes from {getattr(comparison, 'final_url', '')}: {verdict}")
+
+    def _request_fetch(self) -> None:
+        if self._match is not None:
+            self.fetch_requested.emit(self._match.id)
 
     def _decide(self, status: str) -> None:
         if self._match is not None:

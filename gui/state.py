@@ -37,7 +37,8 @@ class UiState:
         value = self._settings.value("recent/folders", [])
         if isinstance(value, str):  # QSettings returns a lone string for a one-item list
             value = [value]
-        return [str(item) for item in value or []][:MAX_RECENT]
+        items = value if isinstance(value, list) else []
+        return [str(item) for item in items][:MAX_RECENT]
 
     def add_recent_folder(self, folder: Path) -> list[str]:
         text = str(folder)

@@ -30,9 +30,9 @@ def decode_scaled(path: str, device_size: int) -> QImage:
         if image.width * image.height > MAX_SOURCE_PIXELS:
             raise ValueError(f"image too large to preview ({image.width} x {image.height})")
         image.draft("RGB", (device_size, device_size))  # JPEG: decode at a reduced scale directly
-        image = ImageOps.exif_transpose(image)
-        image.thumbnail((device_size, device_size), Image.Resampling.LANCZOS)
-        rgba = image.convert("RGBA")
+        upright = ImageOps.exif_transpose(image)
+        upright.thumbnail((device_size, device_size), Image.Resampling.LANCZOS)
+        rgba = upright.convert("RGBA")
     data = rgba.tobytes()
     qimage = QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888)
     return qimage.copy()  # detach from the Python buffer before it is freed
