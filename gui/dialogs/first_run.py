@@ -19,8 +19,9 @@ class FirstRunChoice(Enum):
 WELCOME = (
     f"{APP_NAME} tells you whether your works are listed in public AI-training datasets. "
     "Your images never leave this computer: only fingerprints are compared, here.\n\n"
-    "New here? Try the sample portfolio of an imaginary artist first: it is scanned into a separate demo "
-    "catalogue, so it never mixes with your own works."
+    "New here? See the whole flow in a minute with the sample portfolio of an imaginary artist, matched "
+    "against small sample datasets in the real LAION, COYO and DataComp formats. It all goes into a separate "
+    "demo catalogue, so it never mixes with your own works."
 )
 
 
