@@ -1,7 +1,8 @@
 """The report's page frame (running header, "Page X of Y" footer with the generation time) and its text blocks.
 
-All text goes through `plain_text` and is drawn with markdown off: dataset captions and URLs are data, never
-markup. Hashes, ids and URLs are drawn in the monospace face and wrapped at any character.
+All text goes through `clean` (plain text, every character visible) and is drawn with markdown off: dataset
+captions and URLs are data, never markup. Hashes, ids and URLs are drawn in the monospace face and wrapped at any
+character.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from core.evidence.fonts import MONO, SANS, needs_shaping, register_fonts
+from core.evidence.fonts import MONO, SANS, covered_text, font_coverage, needs_shaping, register_fonts
 from core.evidence.text import plain_text
 
 INK = (20, 20, 20)
@@ -31,12 +32,17 @@ class EvidenceDocument(FPDF):
 
     def __init__(self, running_title: str, footer_note: str, fallbacks: Iterable[str]) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self._running_title = plain_text(running_title)
         self._footer_note = footer_note
         self.set_margins(18, 20, 18)
         self.set_auto_page_break(True, margin=20)
         register_fonts(self, fallbacks)
+        self._coverage = font_coverage(self)
+        self._running_title = self.clean(running_title)
         self.alias_nb_pages()
+
+    def clean(self, text: str, keep_newlines: bool = False) -> str:
+        """`text` as the report may draw it: inert plain text, every character visible (see core.evidence.fonts)."""
+        return covered_text(plain_text(text, keep_newlines), self._coverage)
 
     def shape_for(self, *texts: str) -> None:
         """Turn HarfBuzz shaping on only when one of `texts` needs it (see core.evidence.fonts)."""
@@ -78,7 +84,7 @@ class EvidenceDocument(FPDF):
         self.ln(2 if level > 1 else 1)
         self.set_font(SANS, "B", size)
         self.set_text_color(*ACCENT)
-        text = plain_text(text)
+        text = self.clean(text)
         self.shape_for(text)
         self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*INK)
@@ -97,7 +103,7 @@ class EvidenceDocument(FPDF):
     def paragraph(self, text: str, size: float = BODY_SIZE, muted: bool = False) -> None:
         self.set_font(SANS, "", size)
         self.set_text_color(*(MUTED if muted else INK))
-        text = plain_text(text, keep_newlines=True)
+        text = self.clean(text, keep_newlines=True)
         self.shape_for(text)
         self.multi_cell(0, size * 0.48, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*INK)
@@ -119,7 +125,7 @@ class EvidenceDocument(FPDF):
             self.set_font(MONO, "", MONO_SIZE)
         else:
             self.set_font(SANS, "", BODY_SIZE)
-        value = plain_text(value) or "-"
+        value = self.clean(value) or "-"
         self.shape_for(value)
         self.multi_cell(
             width - LABEL_WIDTH,

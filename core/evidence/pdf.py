@@ -20,7 +20,6 @@ from core.evidence.inputs import DatasetSearched, EvidenceInput
 from core.evidence.manifest import EvidenceManifest, manifest_data, manifest_path_for, write_manifest
 from core.evidence.match_section import add_match_page
 from core.evidence.methodology import SHORT_KIND_NAMES, methodology_sections
-from core.evidence.text import plain_text
 from core.evidence.thumbnails import WorkPicture
 from core.progress import Progress
 
@@ -195,7 +194,7 @@ def _table(
             row = table.row()
             for index, value in enumerate(values):
                 last = mono_last and index == len(values) - 1
-                row.cell(plain_text(value), style=mono if last else None)
+                row.cell(pdf.clean(value), style=mono if last else None)
     pdf.ln(3)
 
 

@@ -24,6 +24,7 @@ GENERATED_AT = datetime(2026, 11, 27, 1, 2, 3, tzinfo=UTC)
 LATIN_NAME = "Zoë Ångström-Müller"
 CJK_NAME = "山田花子"
 ARABIC_NAME = "ليلى أحمد"
+HANGUL_NAME = "김민지"
 LONG_URL = "https://images.example-host.net/" + "a1b2c3d4e5" * 24 + ".jpg?token=" + "f" * 40
 HOSTILE_CAPTION = "{{ 7*7 }} [click](https://evil.example/x) \u202etxt.exe <b>bold</b> & more"
 
@@ -114,7 +115,7 @@ def build_case(folder: Path) -> Case:
         _match(13, None, "laion2b-en", "4078584921", "text", score=0.8,
                url="https://static.example.org/p/123.jpg", caption=f"portrait by {ARABIC_NAME}"),
     )  # fmt: skip
-    profile = Profile(name=LATIN_NAME, aliases=(CJK_NAME, ARABIC_NAME), domains=("zoe-art.example",),
+    profile = Profile(name=LATIN_NAME, aliases=(CJK_NAME, ARABIC_NAME, HANGUL_NAME), domains=("zoe-art.example",),
                       handles=("@zoe",), email="zoe@zoe-art.example")  # fmt: skip
     evidence = build_evidence_input(
         profile, GENERATED_AT, _datasets(folder / "shards"), matches, [rotated, alpha, broken],

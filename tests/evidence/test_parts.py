@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from core.evidence.bits import BitComparison, parse_hash_hex
-from core.evidence.fonts import ARABIC, CJK, fallbacks_needed, needs_shaping
+from core.evidence.fonts import ARABIC, CJK, HANGUL, covered_text, fallbacks_needed, needs_shaping
 from core.evidence.inputs import without_local_paths
 from core.evidence.text import plain_text
 from core.evidence.thumbnails import THUMBNAIL_PX, read_work_picture
@@ -58,6 +58,14 @@ def test_shaping_and_fallbacks_only_where_needed() -> None:
     assert fallbacks_needed(["plain", "Zoë"]) == ()
     assert fallbacks_needed(["山田花子"]) == (CJK,)
     assert fallbacks_needed(["ليلى", "x 山"]) == (ARABIC, CJK)
+    assert fallbacks_needed(["김민지"]) == (HANGUL,)
+    assert not needs_shaping("김민지")
+
+
+def test_characters_no_font_has_stay_visible() -> None:
+    coverage = frozenset(map(ord, "abc "))
+    assert covered_text("a b", coverage) == "a b"
+    assert covered_text("a\U0001f3a8b\u05e9", coverage) == "a[U+1F3A8]b[U+05E9]"
 
 
 def test_thumbnail_is_upright_flattened_and_small(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from core.datasets.descriptors import builtin_descriptors
 from core.evidence import EvidenceManifest, build_evidence_pdf, matches_json
 from core.evidence.inputs import canonical_json
 from core.profile import Profile
-from tests.evidence.cases import ARABIC_NAME, CJK_NAME, LATIN_NAME, LONG_URL, Case, build_case
+from tests.evidence.cases import ARABIC_NAME, CJK_NAME, HANGUL_NAME, LATIN_NAME, LONG_URL, Case, build_case
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(case, manifest, pages)
 
 
-def test_names_in_three_scripts_render_and_extract(built: Built) -> None:
+def test_names_in_four_scripts_render_and_extract(built: Built) -> None:
     cover = built.pages[0]
     assert LATIN_NAME in cover
     assert CJK_NAME in cover
+    assert HANGUL_NAME in cover
+    assert "[U+" not in cover  # every character of the names had a glyph
     # pypdf returns right-to-left words in visual order; each Arabic word extracts whole and joined.
     for word in ARABIC_NAME.split():
         assert word in cover
