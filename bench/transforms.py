@@ -95,7 +95,7 @@ def letterbox(image: Image.Image, rng: random.Random) -> Image.Image:
     return _pad(image, bar, 0, bar, 0, colour)
 
 
-def _corner(image: Image.Image, box_w: int, box_h: int, rng: random.Random) -> tuple[int, int]:
+def _corner(image: Image.Image, box_w: float, box_h: float, rng: random.Random) -> tuple[float, float]:
     margin = max(2, min(image.size) // 40)
     choices = [
         (margin, margin),

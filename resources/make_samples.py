@@ -11,6 +11,7 @@ which is why the datasets are always regenerated from the pictures actually writ
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import random
 from collections.abc import Callable
@@ -269,15 +270,14 @@ def write_portfolio(out_dir: Path) -> None:
 
 
 def licences_markdown() -> str:
-    import skimage  # only for its version string
-
+    skimage_version = importlib.metadata.version("scikit-image")
     lines = [
         "# Sample portfolio: sources and licences",
         "",
         f"Works of the imaginary artist {PROFILE['name']} (okonkwo-lindqvist.art, @ada.ok), made by",
         "`resources/make_samples.py` from fixed seeds. Generated works are procedural (gradients, shapes, smooth",
         "noise, no text) and are dedicated to the public domain (CC0 1.0) by the TrainTrace project. The other works",
-        f"are derived from pictures shipped in the scikit-image {skimage.__version__} wheel (`skimage/data/`); the",
+        f"are derived from pictures shipped in the scikit-image {skimage_version} wheel (`skimage/data/`); the",
         "licence of each is stated in the docstring of its loader in `skimage/data/_fetchers.py`, and only",
         "public-domain or CC0 pictures are used (that folder's `README.txt` lists no licences in this version).",
         "The derived works are likewise dedicated CC0 1.0.",
