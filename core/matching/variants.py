@@ -98,7 +98,7 @@ def phash_variants(image: Image.Image) -> list[tuple[str, int]]:
         flat = _reduced(_composite(rgba, 255))
         variants += [("flattened", _phash(flat)), ("matted-black", _phash(_reduced(_composite(rgba, 0))))]
     else:
-        flat = _reduced(image.convert("RGB"))
+        flat = _reduced(image if image.mode in ("RGB", "L") else image.convert("RGB"))  # no 24 MP copy
     grey = flat.convert("L")
     for geometry in applicable_geometries(*grey.size):
         variants.append((geometry.name, _phash(_apply(grey, geometry))))
