@@ -127,6 +127,11 @@ class EvidenceDocument(FPDF):
             self.set_font(SANS, "", BODY_SIZE)
         value = self.clean(value) or "-"
         self.shape_for(value)
+        if self._fits_one_line(value, width - LABEL_WIDTH):
+            # fpdf2's line breaking measures the text once per character; one line needs none of it
+            self.cell(width - LABEL_WIDTH, LINE, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(0.6)
+            return
         self.multi_cell(
             width - LABEL_WIDTH,
             LINE,
@@ -137,6 +142,18 @@ class EvidenceDocument(FPDF):
             new_y=YPos.NEXT,
         )
         self.ln(0.6)
+
+    def _fits_one_line(self, text: str, width: float) -> bool:
+        """Whether `text` is one line that fits `width` in the current font alone.
+
+        Shaped text and text that needs a fallback font are left to multi_cell, which measures them correctly.
+        """
+        if "\n" in text or len(text) > 200 or needs_shaping(text):
+            return False
+        cmap = getattr(self.current_font, "cmap", {})
+        if any(ord(char) not in cmap for char in text):
+            return False
+        return bool(self.get_string_width(text) <= width - 2 * self.c_margin)
 
     def mono_lines(self, lines: list[tuple[str, tuple[int, int, int]]], size: float = MONO_SIZE) -> None:
         """Preformatted monospace lines, each in its own colour (for the bit-by-bit comparison)."""
