@@ -7,6 +7,7 @@ document's own bytes, thumbnails are encoded with fixed settings and nothing els
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -46,7 +47,7 @@ def build_evidence_pdf(evidence: EvidenceInput, out: Path, progress: Progress | 
         progress.advance()
     _methodology(pdf, evidence)
     _appendix(pdf, evidence)
-    data = bytes(pdf.output())
+    data = _render(pdf)
     out = Path(out)
     _write_atomically(out, data)
     manifest = manifest_data(evidence, data, out.name, pictures)
@@ -219,6 +220,17 @@ def _appendix(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
         muted=True,
     )
     _table(pdf, ("File", "Reason"), [(f.name, f.reason) for f in evidence.unreadable], (60, 114))
+
+
+def _render(pdf: EvidenceDocument) -> bytes:
+    """The document's bytes; fontTools' notes about font tables it drops while subsetting are not for the user."""
+    subset_log = logging.getLogger("fontTools.subset")
+    level = subset_log.level
+    subset_log.setLevel(logging.ERROR)
+    try:
+        return bytes(pdf.output())
+    finally:
+        subset_log.setLevel(level)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
