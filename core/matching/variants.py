@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import imagehash
+import numpy as np
 from PIL import Image
 
 REDUCED_SHORT_SIDE = 384  # measured: 0.58 bits from the full-size hash on average (512: 0.47) at half the time
@@ -94,9 +95,8 @@ def phash_variants(image: Image.Image) -> list[tuple[str, int]]:
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
     variants: list[tuple[str, int]] = []
     if has_alpha:
-        rgba = image.convert("RGBA")
-        flat = _reduced(_composite(rgba, 255))
-        variants += [("flattened", _phash(flat)), ("matted-black", _phash(_reduced(_composite(rgba, 0))))]
+        flat, matted = _flattened_and_matted(image.convert("RGBA"))
+        variants += [("flattened", _phash(flat)), ("matted-black", _phash(matted))]
     else:
         flat = _reduced(image if image.mode in ("RGB", "L") else image.convert("RGB"))  # no 24 MP copy
     grey = flat.convert("L")
@@ -120,6 +120,21 @@ def variant_size(variant: str, work_size: tuple[int, int]) -> tuple[int, int]:
 
 def _phash(image: Image.Image) -> int:
     return int(str(imagehash.phash(image)), 16)
+
+
+def _flattened_and_matted(rgba: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """The work composited on white and on black, box-reduced. A work small enough not to be reduced is composited
+    exactly as the reference would (bit-identical pHash). A larger one is premultiplied, reduced, then composited:
+    compositing is linear in (premultiplied RGB, alpha) and so is a box average, so this equals reducing the
+    full-size composites to within one grey level, at a third of the cost of two full-size composites."""
+    factor = min(rgba.size) // REDUCED_SHORT_SIDE
+    if factor <= 1:
+        return _composite(rgba, 255), _composite(rgba, 0)
+    small = np.asarray(rgba.convert("RGBa").reduce(factor), dtype=np.float32)
+    premultiplied, alpha = small[:, :, :3], small[:, :, 3:]
+    on_white = np.clip(np.rint(premultiplied + 255.0 - alpha), 0, 255).astype(np.uint8)
+    on_black = np.clip(np.rint(premultiplied), 0, 255).astype(np.uint8)
+    return Image.fromarray(on_white, "RGB"), Image.fromarray(on_black, "RGB")
 
 
 def _composite(rgba: Image.Image, grey: int) -> Image.Image:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import imagehash
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
 from bench import artgen, transforms
+from core.matching.scoring import DEFAULT_MAX_DISTANCE, accepts
 from core.matching.variants import GEOMETRIES, REDUCED_SHORT_SIDE, phash_variants, variant_size
 from tests.imagefactory import pattern, with_alpha
 
@@ -121,3 +123,30 @@ def test_every_pixel_mode_is_accepted(mode: str) -> None:
     reopened = Image.open(io.BytesIO(buffer.getvalue()))
     reopened.load()
     assert len(phash_variants(reopened)) >= len(GEOMETRIES) // 2
+
+
+def test_every_planted_coyo_sample_copy_is_accepted_and_no_distractor_is() -> None:
+    """The bundled COYO sample: 22 planted copies (letterboxed, cropped, flattened ones included; the plain pHash
+    alone misses 5) are all accepted at the default threshold through the work or a variant; none of the 2,978
+    other rows is."""
+    expected = json.loads((SAMPLES / "sample_datasets" / "expected.json").read_text(encoding="utf-8"))
+    planted = {(m["work"], m["row_id"]) for m in expected["datasets"]["coyo"]["matches"] if m["kind"] == "phash"}
+    table = pq.read_table(SAMPLES / "sample_datasets" / "coyo-sample.parquet", columns=["id", "image_phash"])
+    ids = [str(i) for i in table.column("id").to_pylist()]
+    rows = np.array([int(h, 16) for h in table.column("image_phash").to_pylist()], dtype=np.uint64)
+    accepted, plain_only = set(), set()
+    for work in {work for work, _ in planted}:
+        with Image.open(SAMPLES / "sample_portfolio" / work) as image:
+            image.load()
+            queries = [("original", phash_int(image)), *phash_variants(image)]
+        for name, value in queries:
+            distances = np.bitwise_count(rows ^ np.uint64(value))
+            hits = {
+                (work, ids[i])
+                for i in np.nonzero(distances <= DEFAULT_MAX_DISTANCE)[0]
+                if accepts(int(distances[i]), name)
+            }
+            accepted |= hits
+            plain_only |= hits if name == "original" else set()
+    assert accepted == planted
+    assert len(planted - plain_only) >= 5
