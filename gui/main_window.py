@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from core import APP_NAME, __version__
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
+from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import ProgressUpdate
 from core.scanning.scanner import ScanSummary
@@ -213,10 +214,8 @@ class MainWindow(QMainWindow):
         message += f", {unreadable} unreadable)" if unreadable else ")"
         self.statusBar().showMessage(f"{message} in {summary.elapsed_seconds:.1f} s", 10_000)
 
-    def _matching_finished(self, summary: object) -> None:
-        found = getattr(summary, "found", None)
-        if found is not None:
-            self.statusBar().showMessage(f"Matching done: {found} entries found in the datasets.", 10_000)
+    def _matching_finished(self, summary: MatchSummary) -> None:
+        self.statusBar().showMessage(f"Matching done: {summary.found} entries found in the datasets.", 10_000)
 
     def _cancelled(self, what: str) -> None:
         self.scan_panel.finish()

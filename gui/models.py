@@ -144,6 +144,7 @@ class ResultsModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[ReviewRow] = []
         self._index_of: dict[str, int] = {}
+        self._by_path: dict[str, list[int]] = {}
         self._thumbnails = thumbnails
 
     # --- Qt model API -------------------------------------------------------------------------------
@@ -195,11 +196,15 @@ class ResultsModel(QAbstractTableModel):
         """Replace the content, diffing by key: removed rows go, changed rows update in place, new rows append."""
         wanted = {row.key: row for row in rows}
         self._remove_missing(wanted)
+        changed = False
         for key, row in wanted.items():
             position = self._index_of.get(key)
             if position is not None and self._rows[position] != row:
+                changed = changed or self._rows[position].path != row.path
                 self._rows[position] = row
                 self.dataChanged.emit(self.index(position, 0), self.index(position, len(Column) - 1))
+        if changed:
+            self._reindex()  # a moved file: its thumbnail is now found under the new path
         new = [row for key, row in wanted.items() if key not in self._index_of]
         if new:
             first = len(self._rows)
@@ -210,10 +215,9 @@ class ResultsModel(QAbstractTableModel):
 
     def thumbnail_ready(self, path: str) -> None:
         """A thumbnail for `path` finished loading: repaint just those cells."""
-        for position, row in enumerate(self._rows):
-            if row.path == path:
-                cell = self.index(position, Column.THUMBNAIL)
-                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
+        for position in self._by_path.get(path, ()):
+            cell = self.index(position, Column.THUMBNAIL)
+            self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
 
     def _remove_missing(self, wanted: dict[str, ReviewRow]) -> None:
         doomed = sorted((self._index_of[key] for key in self._index_of if key not in wanted), reverse=True)
@@ -226,6 +230,10 @@ class ResultsModel(QAbstractTableModel):
 
     def _reindex(self) -> None:
         self._index_of = {row.key: position for position, row in enumerate(self._rows)}
+        self._by_path = {}
+        for position, row in enumerate(self._rows):
+            if row.path is not None:
+                self._by_path.setdefault(row.path, []).append(position)
 
     def _display(self, row: ReviewRow, column: Column, role: int) -> str | None:
         if column == Column.THUMBNAIL:
