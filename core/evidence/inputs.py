@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from core import APP_NAME, PROJECT_URL, __version__
 from core.catalogue.matches import Match
@@ -22,6 +23,7 @@ from core.catalogue.works import Work
 from core.datasets.manager import DatasetInfo
 from core.errors import UsageError
 from core.matching.engine import SOURCE as LOCAL_SOURCE
+from core.matching.scoring import DEFAULT_MAX_DISTANCE
 from core.profile import Profile
 
 if TYPE_CHECKING:
@@ -159,7 +161,7 @@ def _revision(info: DatasetInfo) -> str:
         if shard.source.startswith("hf://datasets/"):
             origins[_hub_repo_revision(shard.source)] = None
         elif "://" in shard.source:
-            origins[shard.source.rsplit("/", 1)[0] + "/"] = None
+            origins[_web_folder(shard.source)] = None
         else:
             local += 1
     if local:
@@ -171,6 +173,14 @@ def _revision(info: DatasetInfo) -> str:
 def _hub_repo_revision(source: str) -> str:
     """ "owner/name@revision" from hf://datasets/owner/name@revision/path/in/repo."""
     return "/".join(source.removeprefix("hf://datasets/").split("/")[:2])
+
+
+def _web_folder(url: str) -> str:
+    """The folder of a shard URL, without any user:password@ or query string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rsplit("/", 1)[0] + "/", "", ""))
 
 
 def without_local_paths(text: str, paths: Iterable[str]) -> str:
@@ -188,11 +198,13 @@ def build_evidence_input(
     confirmed: Sequence[Match],
     works: Sequence[Work],
     sources: Sequence[Mapping[str, object]] = (),
-    max_distance: int = 8,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
 ) -> EvidenceInput:
     """Assemble the input from plain values (what `gather_evidence` reads from the facade)."""
     by_id = {work.id: work for work in works}
-    local_paths = [shard.source for info in datasets for shard in info.shards] + [work.path for work in works]
+    matched_paths = [by_id[m.work_id].path for m in confirmed if m.work_id is not None and m.work_id in by_id]
+    local_paths = [shard.source for info in datasets for shard in info.shards if "://" not in shard.source]
+    local_paths += matched_paths
     matches = tuple(
         EvidenceMatch(
             match=match,
