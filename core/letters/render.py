@@ -22,7 +22,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from core.catalogue.matches import Match
@@ -91,6 +99,11 @@ def _environment(fmt: str, override: Path | None) -> SandboxedEnvironment:
     return env
 
 
+def user_templates_dir(data_dir: Path) -> Path:
+    """Where a user's own templates live: `<data dir>/templates/` (pass it as `templates_dir_override`)."""
+    return data_dir / "templates"
+
+
 def _letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(letter id, output stem, extra context) of each letter the confirmed matches call for."""
     wanted: list[tuple[str, str, dict[str, Any]]] = [("reservation-notice", "reservation-notice", {})]
@@ -129,13 +142,23 @@ def render_letters(
     for letter, stem, extra in _letters_wanted(context):
         for fmt in FORMATS:
             name = f"{letter}.{fmt}.j2"
-            try:
-                template = environments[fmt].get_template(name)
-            except TemplateNotFound as exc:
-                raise UsageError(f"no letter template {name} in the templates folder or the app") from exc
-            text = template.render({**context, **extra})
-            path = out_dir / f"{stem}.{fmt}"
-            path.write_text(text, encoding="utf-8")
-            source = Path(template.filename) if template.filename else None
-            written.append(GeneratedFile(letter, fmt, path, hashlib.sha256(text.encode("utf-8")).hexdigest(), source))
+            written.append(_render_one(environments[fmt], name, {**context, **extra}, out_dir / f"{stem}.{fmt}"))
     return written
+
+
+def _render_one(env: SandboxedEnvironment, name: str, context: dict[str, Any], path: Path) -> GeneratedFile:
+    """Render one template to `path`; a broken (user) template is a `UsageError` naming the file."""
+    try:
+        template = env.get_template(name)
+    except TemplateNotFound as exc:
+        raise UsageError(f"no letter template {name} in the templates folder or the app") from exc
+    except TemplateSyntaxError as exc:
+        raise UsageError(f"letter template {exc.filename or name}, line {exc.lineno}: {exc.message}") from exc
+    try:
+        text = template.render(context)
+    except (UndefinedError, SecurityError) as exc:
+        raise UsageError(f"letter template {template.filename or name}: {exc}") from exc
+    path.write_text(text, encoding="utf-8")
+    letter, fmt = name.removesuffix(".j2").rsplit(".", 1)
+    source = Path(template.filename) if template.filename else None
+    return GeneratedFile(letter, fmt, path, hashlib.sha256(text.encode("utf-8")).hexdigest(), source)
