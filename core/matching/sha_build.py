@@ -21,7 +21,7 @@ from core.matching.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, 
 from core.matching.sha_index import FILES, FORMAT_VERSION, KIND, Digests, as_digest_rows
 from core.progress import Progress
 
-SLAB_ROWS = 1 << 23
+SLAB_ROWS = 1 << 24
 _HISTOGRAM_BITS = 16
 
 
