@@ -159,3 +159,13 @@ def test_an_unreadable_file_is_recorded_and_the_scan_goes_on(tmp_path: Path) -> 
     works = {work["path"]: work for work in json.loads(out.read_text())["works"]}
     assert works["fine.png"]["status"] == "ok"
     assert works["secret.png"]["status"] == "unreadable" and "permission" in works["secret.png"]["reason"]
+
+
+def test_the_gui_command_starts_the_desktop_app_in_its_own_process(tmp_path: Path) -> None:
+    """`traintrace gui --self-test`: the window opens offscreen, scans and matches the sample, exits 0."""
+    pytest.importorskip("PySide6")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-m", "core.cli.main", "--data-dir", str(tmp_path), "gui", "--self-test"]
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=240)
+    assert completed.returncode == 0, completed.stderr
+    assert "demo finished" in completed.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 
@@ -14,6 +15,7 @@ from core.paths import AppPaths
 class CliContext:
     paths: AppPaths
     console: Console
+    data_dir_option: Path | None = None  # --data-dir as given, handed on to the desktop app
 
     def open_app(self) -> TrainTrace:
         return TrainTrace.open(self.paths)

@@ -8,6 +8,7 @@ also write the traceback to `<data dir>/logs/crash.log` for a bug report.
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -27,6 +28,20 @@ from core.errors import Cancelled, TrainTraceError, UsageError
 from core.paths import AppPaths
 
 
+@click.command("gui")
+@click.option("--demo", is_flag=True, help="Open the demo catalogue with the sample portfolio and datasets.")
+@click.option("--self-test", is_flag=True, help="Check the install: open the window offscreen, scan the sample, exit.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def gui_command(obj: CliContext, demo: bool, self_test: bool, paths: tuple[Path, ...]) -> None:
+    """Open the desktop app (in its own process: the command line never loads Qt)."""
+    flags = (["--demo"] if demo else []) + (["--self-test"] if self_test else [])
+    command = [sys.executable, "-m", "gui.app", *flags, *map(str, paths)]
+    if obj.data_dir_option is not None:
+        command[3:3] = ["--data-dir", str(obj.data_dir_option)]
+    raise click.exceptions.Exit(subprocess.call(command))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="traintrace")
 @click.option(
@@ -37,11 +52,12 @@ from core.paths import AppPaths
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """TrainTrace: find your works in public AI-training datasets, without uploading them."""
-    ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console())
+    ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console(), data_dir_option=data_dir)
 
 
 for command in (scan, match, demo, dataset, profile, matches, sources, optout):
     cli.add_command(command)
+cli.add_command(gui_command)
 
 
 def main(argv: list[str] | None = None) -> int:
