@@ -44,11 +44,16 @@ _ASPECT_CAP = 0.4
 _UNKNOWN_ASPECT = 0.05  # used when a size is unknown: between a true copy's median (0.002) and 90th centile (0.06)
 
 
-def accepts(distance: int, variant: str, max_distance: int = DEFAULT_MAX_DISTANCE) -> bool:
-    """Whether a candidate found through `variant` at `distance` is accepted (see the module docstring)."""
+def accepts(distance: int, variant: str, max_distance: int | None = None) -> bool:
+    """Whether a candidate found through `variant` at `distance` is accepted (see the module docstring).
+
+    Pass the threshold the search used as `max_distance`. Without it, the range search is trusted to have applied
+    the user's threshold to the work and its transparency variants, and geometric variants are held to
+    DEFAULT_MAX_DISTANCE - VARIANT_MARGIN, so a caller that omits it never loses a hit on the work itself."""
     if variant in EXACT_CONTENT_VARIANTS:
-        return distance <= max_distance
-    return distance <= max_distance - VARIANT_MARGIN
+        return max_distance is None or distance <= max_distance
+    limit = DEFAULT_MAX_DISTANCE if max_distance is None else max_distance
+    return distance <= limit - VARIANT_MARGIN
 
 
 def aspect_mismatch(variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None) -> float | None:

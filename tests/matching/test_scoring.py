@@ -67,7 +67,8 @@ def test_accepts_geometric_variants_only_inside_the_stricter_margin(threshold: i
         assert not accepts(threshold - VARIANT_MARGIN + 1, variant, threshold)
 
 
-def test_accepts_defaults_to_the_default_threshold() -> None:
-    assert accepts(DEFAULT_MAX_DISTANCE, "original")
-    assert not accepts(DEFAULT_MAX_DISTANCE + 1, "original")
-    assert accepts(0, "crop-5") and not accepts(DEFAULT_MAX_DISTANCE, "crop-5")
+def test_accepts_without_a_threshold_trusts_the_search_for_the_work_and_holds_variants_to_the_default() -> None:
+    """The range search already applied the user's threshold: a hit on the work itself is never refused."""
+    assert accepts(DEFAULT_MAX_DISTANCE + 4, "original") and accepts(DEFAULT_MAX_DISTANCE + 4, "flattened")
+    assert accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN, "crop-5")
+    assert not accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN + 1, "crop-5")
