@@ -35,7 +35,7 @@ WORK_FIELDS = (
 )
 MATCH_FIELDS = (
     "id", "work", "work_sha256", "dataset", "row_id", "kind", "distance", "score", "url", "text", "coverage",
-    "published_hash", "evidence", "source", "found_at", "status", "note", "decided_at",
+    "published_hash", "local_hash", "evidence", "source", "found_at", "status", "note", "decided_at",
 )  # fmt: skip
 _HEX_WIDTH = {"phash": 16, "dhash": 16, "whash": 16, "colorhash": 11}
 
@@ -56,7 +56,7 @@ def match_record(match: Match, relative_paths: Mapping[int, str] | None = None) 
         work = (relative_paths or {}).get(match.work_id, match.work_path)
     values = (
         match.id, work, match.work_sha256, match.dataset, match.row_id, match.kind, match.distance, match.score,
-        match.url, match.caption, match.coverage, match.published_hash, match.evidence, match.source,
+        match.url, match.caption, match.coverage, match.published_hash, match.local_hash, match.evidence, match.source,
         match.found_at, match.status, match.note, match.decided_at,
     )  # fmt: skip
     return dict(zip(MATCH_FIELDS, values, strict=True))

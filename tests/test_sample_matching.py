@@ -80,3 +80,14 @@ def test_decisions_survive_a_rerun(matched: tuple[TrainTrace, list[Match]]) -> N
     again = app.get_match(target.id)
     assert again is not None and again.status == "confirmed" and again.note == "my harbour painting"
     assert again.decided_at is not None
+
+
+def test_a_variant_match_records_the_variant_hash_that_matched(matched: tuple[TrainTrace, list[Match]]) -> None:
+    app, found = matched
+    for match in (m for m in found if m.kind == "phash"):
+        assert match.local_hash is not None and match.published_hash is not None
+        assert (int(match.local_hash, 16) ^ int(match.published_hash, 16)).bit_count() == match.distance
+    variant_matches = [m for m in found if m.kind == "phash" and "variant" in m.evidence]
+    assert variant_matches, "the sample's letterboxed and flattened copies are found through variants"
+    work = app.work(variant_matches[0].work_id or 0)
+    assert work is not None and variant_matches[0].local_hash != f"{work.phash:016x}"

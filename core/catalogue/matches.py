@@ -35,6 +35,7 @@ class FoundMatch:
     evidence: str
     coverage: str
     source: str
+    local_hash: str | None = None  # the work's hash that matched (a variant's pHash, or the SHA-256)
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,13 @@ class Match:
     status: str
     note: str
     decided_at: str | None
+    local_hash: str | None = None  # the work's hash that matched: for pHash, the variant's, not always the file's
 
 
 _SELECT = """
     SELECT m.id, m.work_id, w.path, w.sha256, m.dataset, m.row_id, m.kind, m.distance, m.score, m.url, m.caption,
-           m.published_hash, m.evidence, m.coverage, m.source, m.found_at, m.status, m.note, m.decided_at
+           m.published_hash, m.evidence, m.coverage, m.source, m.found_at, m.status, m.note, m.decided_at,
+           m.local_hash
     FROM match m LEFT JOIN work w ON w.id = m.work_id
 """
 
@@ -81,17 +84,18 @@ class MatchRepository:
                 self._db.execute(
                     """
                     INSERT INTO match (work_id, dataset, row_id, kind, distance, score, url, caption, published_hash,
-                                       evidence, coverage, source, found_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       evidence, coverage, source, found_at, local_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (dataset, row_id, kind, IFNULL(work_id, 0)) DO UPDATE SET
                         distance = excluded.distance, score = excluded.score, url = excluded.url,
                         caption = excluded.caption, published_hash = excluded.published_hash,
-                        evidence = excluded.evidence, coverage = excluded.coverage, source = excluded.source
+                        evidence = excluded.evidence, coverage = excluded.coverage, source = excluded.source,
+                        local_hash = excluded.local_hash
                     """,
                     (
                         match.work_id, match.dataset, match.row_id, match.kind, match.distance, match.score,
                         match.url, match.caption, match.published_hash, match.evidence, match.coverage,
-                        match.source, now,
+                        match.source, now, match.local_hash,
                     ),
                 )  # fmt: skip
                 count += 1

@@ -100,6 +100,9 @@ MIGRATIONS: dict[int, str] = {
             created_at TEXT NOT NULL
         );
     """,
+    6: """
+        ALTER TABLE match ADD COLUMN local_hash TEXT;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -71,32 +71,32 @@ class DatasetMatcher:
         rows = {row.ordinal: row for row in store.rows([int(o) for o in ordinals])}
         for index, ordinal in zip(query_idx.tolist(), ordinals.tolist(), strict=True):
             work, row = works[index], rows[ordinal]
-            yield _found(store, work.work_id, row, "sha256", 0, 1.0, row.sha256,
-                         "byte-identical file: the work's SHA-256 equals the row's", coverage)  # fmt: skip
+            how = "byte-identical file: the work's SHA-256 equals the row's"
+            yield _found(store, work.work_id, row, "sha256", 0, 1.0, (work.sha256, row.sha256), how, coverage)
 
     def _by_phash(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
         if not works or not (store.phash_dir / "manifest.json").exists():
             return
-        owners = [(work, variant) for work in works for variant, _ in work.phashes]
-        queries = np.array([value for work in works for _, value in work.phashes], dtype=np.uint64)
+        owners = [(work, variant, value) for work in works for variant, value in work.phashes]
+        queries = np.array([value for _, _, value in owners], dtype=np.uint64)
         result = PhashIndex.open(store.phash_dir).search(queries, self._max_distance)
-        best: dict[tuple[int, int], tuple[int, str]] = {}
+        best: dict[tuple[int, int], tuple[int, str, int]] = {}
         for index, ordinal, distance in zip(result.query_idx.tolist(), result.ordinals.tolist(),
                                             result.distances.tolist(), strict=True):  # fmt: skip
-            work, variant = owners[index]
+            work, variant, value = owners[index]
             if not accepts(distance, variant):
                 continue
             key = (work.work_id, ordinal)
             if key not in best or distance < best[key][0] or (distance == best[key][0] and variant == "original"):
-                best[key] = (distance, variant)
+                best[key] = (distance, variant, value)
         by_id = {work.work_id: work for work in works}
         rows = {row.ordinal: row for row in store.rows(sorted({ordinal for _, ordinal in best}))}
-        for (work_id, ordinal), (distance, variant) in best.items():
+        for (work_id, ordinal), (distance, variant, value) in best.items():
             work, row = by_id[work_id], rows[ordinal]
             score = phash_score(distance, variant, work.size, row.size)
-            published = f"{row.phash:016x}" if row.phash is not None else None
+            hashes = (f"{value:016x}", f"{row.phash:016x}" if row.phash is not None else None)
             how = f"pHash of the work{_variant_words(variant)} at Hamming distance {distance}"
-            yield _found(store, work_id, row, "phash", distance, score, published, how, coverage)
+            yield _found(store, work_id, row, "phash", distance, score, hashes, how, coverage)
 
     def _by_url(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
         if self._urls is None:
@@ -115,7 +115,7 @@ class DatasetMatcher:
             work_id = by_name.get(name.casefold()) if name else None
             what = "domain" if reason.kind == "domain" else "upload address"
             how = f"URL on the artist's {what} {reason.rule}" + (f"; file name {name} is a work's" if work_id else "")
-            yield _found(store, work_id, row, "url", None, 1.0 if work_id else 0.9, None, how, coverage)
+            yield _found(store, work_id, row, "url", None, 1.0 if work_id else 0.9, (None, None), how, coverage)
 
     def _by_text(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
         if self._text is None:
@@ -125,7 +125,7 @@ class DatasetMatcher:
             if not found:
                 continue
             terms = ", ".join(dict.fromkeys(f"{match.term} ({match.kind})" for match in found))
-            yield _found(store, None, row, "text", None, 0.8, None, f"caption names {terms}", coverage)
+            yield _found(store, None, row, "text", None, 0.8, (None, None), f"caption names {terms}", coverage)
 
 
 def _found(
@@ -135,15 +135,17 @@ def _found(
     kind: str,
     distance: int | None,
     score: float,
-    published: str | None,
+    hashes: tuple[str | None, str | None],
     how: str,
     coverage: str,
 ) -> FoundMatch:
+    """`hashes`: the work's hash that matched (a variant's pHash, or the SHA-256) and the row's published one."""
+    local, published = hashes
     return FoundMatch(
         work_id=work_id, dataset=store.descriptor.id, row_id=row.row_id, kind=kind, distance=distance,
         score=round(score, 4), url=row.url, caption=row.caption, published_hash=published,
         evidence=f"{how}; {store.descriptor.name} row {row.row_id} ({row.shard}, row {row.shard_row})",
-        coverage=coverage, source=SOURCE,
+        coverage=coverage, source=SOURCE, local_hash=local,
     )  # fmt: skip
 
 
