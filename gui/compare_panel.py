@@ -43,6 +43,9 @@ def web_url(text: str) -> QUrl | None:
 
 
 def local_hash_for(match: Match, work: Work | None) -> str:
+    """The work's hash that matched: for a pHash match through a variant, the variant's, not the file's."""
+    if match.local_hash:
+        return match.local_hash
     if match.kind == "sha256":
         return match.work_sha256 or ""
     if work is not None and work.phash is not None:
