@@ -7,17 +7,17 @@ besides the plain pHash (which the caller already has, as "original"), TrainTrac
 variants of the work, each made the way such a copy is made.
 
 The set is small on purpose: every variant is one more query against hundreds of millions of rows, so one more
-chance of a false positive. It was chosen greedily on a held-out corpus (bench/eval_recall.py, selection seed 1,
-evaluation seed 0; see bench/README.md "Recall and precision"): each variant recovers the most copies missed so
-far for the fewest new false positives. Measured and left out: a "trimmed" variant (uniform frame removed) found
-fewer true copies than false ones; other bar colours and sizes, the other one-sided crops and deeper crops each
-recovered fewer copies per new false positive than the ones kept (greedy score: copies recovered minus three
-times the new false positives, variants accepted at distance <= 6).
+chance of a false positive. It was chosen greedily on a selection corpus (bench/recall_corpus.py, seed 1) and is
+reported on another one (seed 0; bench/eval_recall.py, bench/README.md "Recall and precision"): each variant
+recovers the most copies missed so far for the fewest new false positives. Measured and left out: a "trimmed"
+variant (uniform frame removed) found fewer true copies than false ones; other bar colours and sizes, the other
+one-sided crops and deeper crops each recovered fewer copies per new false positive than the ones kept (greedy
+score: copies recovered minus three times the new false positives, variants accepted at distance <= 6).
 
 Speed: variants are hashed from a box-reduced copy of the work (short side about `REDUCED_SHORT_SIDE`), made once
 and converted to greyscale once; pads and crops of a greyscale image give the same pixels as pads and crops of
 the RGB image converted afterwards, because ``convert("L")`` works pixel by pixel. Transparency is resolved
-(flattened on white) *before* shrinking, because Pillow resizes alpha images premultiplied.
+(composited, or premultiplied) *before* shrinking, so hidden colour under transparent pixels never bleeds in.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 REDUCED_SHORT_SIDE = 384  # measured: 0.58 bits from the full-size hash on average (512: 0.47) at half the time
-GREYS = {"white": 255, "grey": 128, "black": 0}
+GREYS = {"white": 255, "black": 0}
 
 # Sides are (left, top, right, bottom). Borders are shares of the short side; bars are shares of the dimension
 # they extend (a landscape work gets bars above and below); crops are shares of the dimension they cut.
