@@ -160,3 +160,13 @@ def test_pdftoppm_renders_every_page(built: Built, tmp_path: Path) -> None:
         thumb = page.convert("RGB").crop((40, 60, 160, 190))
         reds = sum(1 for r, g, b in thumb.get_flattened_data() if r > 150 and g < 110 and b < 90)
         assert reds > 200
+
+
+def test_a_report_without_confirmed_matches_still_says_what_was_searched(built: Built, tmp_path: Path) -> None:
+    evidence = replace(built.case.evidence, matches=(), unreadable=(), profile=Profile(name="Zoe"))
+    manifest = build_evidence_pdf(evidence, tmp_path / "none.pdf")
+    pages = [page.extract_text() for page in PdfReader(manifest.pdf_path).pages]
+    assert len(pages) == 4  # cover, summary, methodology, appendix
+    assert "COYO-700M" in pages[0] and "No match has been confirmed" in pages[1]
+    assert "Every file in the catalogue was read" in pages[3]
+    assert manifest.data["inputs"]["matches"]["count"] == 0
