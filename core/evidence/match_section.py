@@ -99,7 +99,7 @@ def _comparison(pdf: EvidenceDocument, item: EvidenceMatch) -> None:
     match, work = item.match, item.work
     published = parse_hash_hex(match.published_hash)
     if match.kind == "phash" and work is not None and work.phash is not None and published is not None:
-        _phash_bits(pdf, work.phash, published, match.distance)
+        _phash_comparison(pdf, work.phash, parse_hash_hex(match.local_hash), published)
     elif match.kind == "sha256" and work is not None:
         same = (work.sha256 or "").lower() == (match.published_hash or "").strip().lower()
         pdf.field("Work SHA-256", work.sha256 or "", mono=True)
@@ -112,27 +112,32 @@ def _comparison(pdf: EvidenceDocument, item: EvidenceMatch) -> None:
         )
 
 
-def _phash_bits(pdf: EvidenceDocument, ours: int, theirs: int, recorded: int | None) -> None:
+def _phash_comparison(pdf: EvidenceDocument, file_hash: int, matched: int | None, theirs: int) -> None:
+    """The bits of the hash that matched (the file's own, or the variant's that the matcher recorded)."""
+    pdf.field("Work pHash", hex64(file_hash), mono=True)
+    if matched is not None and matched != file_hash:
+        pdf.field("Matched pHash", hex64(matched), mono=True)
+        pdf.paragraph(
+            "The row was found through a variant of the work (see 'How'): the pHash of that variant is the one "
+            f"compared below. The file's own pHash is {BitComparison(file_hash, theirs).distance} bits from the row's.",
+            muted=True,
+        )
+        ours, label = matched, "variant"
+    else:
+        ours, label = file_hash, "work"
     comparison = BitComparison(ours, theirs)
     positions = comparison.differing
-    pdf.field("Work pHash", hex64(ours), mono=True)
     pdf.field("Row pHash", hex64(theirs), mono=True)
     pdf.field(
         "Hamming distance",
         f"{comparison.distance} of 64 bits differ"
         + (f" (positions {', '.join(map(str, positions))}; 0 is the most significant bit)" if positions else ""),
     )
-    if recorded is not None and recorded != comparison.distance:
-        pdf.paragraph(
-            f"The match was found through a variant of the work at distance {recorded} (see 'How'); the work's own "
-            f"pHash is {comparison.distance} bits from the row's.",
-            muted=True,
-        )
     ours_bits, theirs_bits, marks = comparison.binary_rows()
     pdf.mono_lines(
         [
-            (f"work  {ours_bits}", INK),
-            (f"row   {theirs_bits}", INK),
-            (f"diff  {marks}" if marks else "diff  (none: the values are equal)", MARK if marks else MUTED),
+            (f"{label:<8}{ours_bits}", INK),
+            (f"{'row':<8}{theirs_bits}", INK),
+            (f"{'diff':<8}{marks}" if marks else f"{'diff':<8}(none: the values are equal)", MARK if marks else MUTED),
         ]
     )

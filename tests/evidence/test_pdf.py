@@ -170,3 +170,18 @@ def test_a_report_without_confirmed_matches_still_says_what_was_searched(built: 
     assert "COYO-700M" in pages[0] and "No match has been confirmed" in pages[1]
     assert "Every file in the catalogue was read" in pages[3]
     assert manifest.data["inputs"]["matches"]["count"] == 0
+
+
+def test_a_match_through_a_variant_compares_the_variants_bits(built: Built, tmp_path: Path) -> None:
+    item = built.case.evidence.matches[0]
+    assert item.work is not None and item.work.phash is not None
+    variant = item.work.phash ^ 0xFF  # the recorded hash of, say, the work with a border
+    published = variant ^ (1 << 40)
+    match = replace(item.match, local_hash=f"{variant:016x}", published_hash=f"{published:016x}", distance=1,
+                    caption="plain caption")  # fmt: skip
+    evidence = replace(built.case.evidence, matches=(replace(item, match=match),), profile=Profile(name="Zoe"))
+    manifest = build_evidence_pdf(evidence, tmp_path / "variant.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(manifest.pdf_path).pages)
+    assert f"{variant:016x}" in text and "found through a variant" in text
+    assert "1 of 64 bits differ (positions 23;" in text
+    assert "The file's own pHash is 9 bits from the row's" in text
