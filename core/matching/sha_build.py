@@ -18,7 +18,15 @@ from core.matching.mapped import MappedFile
 from core.matching.phash_build import argsort_uint64
 from core.matching.phash_layout import ordinal_dtype
 from core.matching.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
-from core.matching.sha_index import FILES, FORMAT_VERSION, KIND, Digests, as_digest_rows
+from core.matching.sha_index import (
+    ALL_FILES,
+    FENCE_STRIDE,
+    FILES,
+    FORMAT_VERSION,
+    KIND,
+    Digests,
+    as_digest_rows,
+)
 from core.progress import Progress
 
 SLAB_ROWS = 1 << 24
@@ -58,7 +66,8 @@ class ShaIndexBuilder:
         bounds = slab_bounds(self._histogram(), SLAB_ROWS)
         progress.start(len(bounds), "building the SHA-256 index")
         dtype = ordinal_dtype(self._runs.max_ordinal)
-        outputs = [open(self.directory / name, "wb") for name in FILES]
+        outputs = [open(self.directory / name, "wb") for name in ALL_FILES]
+        written = 0
         try:
             for first_bin, end_bin in bounds:
                 progress.check_cancelled()
@@ -66,6 +75,8 @@ class ShaIndexBuilder:
                 outputs[0].write(prefixes.tobytes())
                 outputs[1].write(digests.tobytes())
                 outputs[2].write(ordinals.astype(dtype).tobytes())
+                outputs[3].write(prefixes[-written % FENCE_STRIDE :: FENCE_STRIDE].tobytes())
+                written += len(prefixes)
                 progress.advance(1)
         finally:
             for output in outputs:
@@ -101,7 +112,7 @@ class ShaIndexBuilder:
 class _FinishedShaIndex:
     """Reads the rows of a finished SHA-256 index back (digests with their ordinals)."""
 
-    files: tuple[str, ...] = FILES
+    files: tuple[str, ...] = ALL_FILES
 
     def rows(self, directory: Path) -> Iterator[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]:
         manifest = read_manifest(directory)
