@@ -6,8 +6,9 @@ built by a composition root (`core.cli.main`, `gui.app`) from its dependencies; 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,9 @@ from core.catalogue.works import Work, WorkRepository
 from core.datasets.importer import ImportReport
 from core.datasets.manager import DatasetInfo, DatasetManager
 from core.errors import UsageError
+from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
+from core.letters import GeneratedFile as LetterFile
+from core.letters import render_letters, user_templates_dir
 from core.matching.service import MatchService, MatchSummary
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
@@ -235,6 +239,26 @@ class TrainTrace:
         self._generated.record("tagged-copy", written, self._timestamp())
         return results
 
+    def write_letters(self, out_dir: Path) -> list[LetterFile]:
+        """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win)."""
+        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
+        files = render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
+                               user_templates_dir(self.paths.data_dir))  # fmt: skip
+        self._generated.record("letter", ((str(f.path), f.sha256) for f in files), self._timestamp())
+        return files
+
+    def write_evidence_report(
+        self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
+    ) -> EvidenceManifest:
+        """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
+        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), sources), pdf, progress)
+        written = [
+            (str(manifest.pdf_path), manifest.pdf_sha256),
+            (str(manifest.manifest_path), _sha256_of(manifest.manifest_path)),
+        ]
+        self._generated.record("evidence-report", written, self._timestamp())
+        return manifest
+
     def generated_history(self) -> list[GeneratedRecord]:
         return self._generated.history()
 
@@ -251,3 +275,7 @@ class TrainTrace:
 
     def _timestamp(self) -> str:
         return self._clock().astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -76,3 +76,25 @@ def test_review_decisions_from_the_command_line_export_to_json_and_csv(tmp_path:
     assert records[2]["status"] == "rejected"
     lines = (tmp_path / "m.csv").read_text().splitlines()
     assert lines[0].startswith("id,work,work_sha256,dataset,row_id,kind") and len(lines) == 3
+
+
+def test_letters_and_the_evidence_report_from_the_command_line(tmp_path: Path) -> None:
+    from core.catalogue.db import open_database
+    from core.catalogue.matches import FoundMatch, MatchRepository
+
+    home = tmp_path / "home"
+    assert _cli(home, "profile", "set", "--name", "Ada Lindqvist", "--domain", "ada-paints.art") == 0
+    db = open_database(AppPaths.resolve(home).catalogue_file)
+    row = FoundMatch(None, "laion-sample", "4242", "url", None, 0.9, "https://ada-paints.art/w/sun.jpg", "Sun",
+                     None, "URL on the artist's domain", "full", "local index")  # fmt: skip
+    MatchRepository(db).record([row], "2026-11-26T00:00:00+00:00")
+    db.close()
+    assert _cli(home, "matches", "confirm", "1") == 0
+    assert _cli(home, "optout", "letters", "--out", tmp_path / "letters") == 0
+    assert "https://ada-paints.art/w/sun.jpg" in (tmp_path / "letters" / "spawning-do-not-train.txt").read_text()
+    assert _cli(home, "report", "--pdf", tmp_path / "evidence.pdf") == 0
+    manifest = json.loads((tmp_path / "evidence.pdf.manifest.json").read_text())
+    assert (tmp_path / "evidence.pdf").read_bytes().startswith(b"%PDF") and manifest
+    with TrainTrace.open(AppPaths.resolve(home)) as app:
+        kinds = {record.kind for record in app.generated_history()}
+    assert kinds == {"letter", "evidence-report"}

@@ -21,6 +21,7 @@ from core.cli.context import CliContext
 from core.cli.dataset_commands import dataset
 from core.cli.optout_commands import optout
 from core.cli.profile_commands import profile
+from core.cli.report_command import report
 from core.cli.review_commands import matches
 from core.cli.scan_commands import demo, match, scan
 from core.cli.source_commands import sources
@@ -55,7 +56,7 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console(), data_dir_option=data_dir)
 
 
-for command in (scan, match, demo, dataset, profile, matches, sources, optout):
+for command in (scan, match, demo, dataset, profile, matches, sources, optout, report):
     cli.add_command(command)
 cli.add_command(gui_command)
 

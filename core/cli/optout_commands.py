@@ -80,3 +80,16 @@ def tag(
         where = f" -> {result.output}" if result.output else ""
         status = result.status.value
         obj.console.print(escape(f"  {status}: {result.source.name}{where} ({result.message})"), highlight=False)
+
+
+@optout.command("letters")
+@OUT_OPTION
+@click.pass_obj
+def letters(obj: CliContext, out_dir: Path) -> None:
+    """Letters and lists from your confirmed matches: Art. 4(3) notice, LAION request, Spawning list, ..."""
+    with obj.open_app() as app:
+        files = app.write_letters(out_dir)
+        templates = app.paths.data_dir / "templates"
+    for generated in files:
+        obj.console.print(escape(f"  {generated.path.name}"), highlight=False)
+    obj.console.print(f"Wrote {len(files)} files into {escape(str(out_dir))}. Your own templates go in {templates}.")
