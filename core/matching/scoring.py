@@ -6,11 +6,13 @@ variant is one more query against hundreds of millions of rows, so one more chan
 unrelated picture; measured on the recall corpus (bench/eval_recall.py), a geometric variant (border, bars,
 crop) accepted at the same threshold as the original (8) found 4 more copies in 100 but nearly doubled the false
 positives, and against 747 million random-like rows each such query would draw about 0.5 chance hits, so geometric
-variants are accepted `VARIANT_MARGIN` bits tighter (6: about 0.01 chance hits per query at that scale).
-The rule, `accepts`:
+variants are accepted `VARIANT_MARGIN` bits tighter (6: about 0.01 chance hits per query at that scale). Crop
+variants are the least specific (a crop of a work looks like its look-alikes too): on the selection corpus,
+holding them `CROP_MARGIN` bits tighter still removed 23 % of the false pairs for 3 % of the copies.
+The rule, `accepts` (`margin` gives the number of bits per variant):
 - "original" and the transparency variants ("flattened", "matted-black": the same picture, only its
   transparent pixels resolved) are accepted at distance <= max_distance;
-- every other (geometric) variant at distance <= max_distance - VARIANT_MARGIN.
+- borders and bars at distance <= max_distance - VARIANT_MARGIN; crops at <= max_distance - CROP_MARGIN.
 Nothing else is dropped: every accepted candidate is kept and only ordered by `phash_score`.
 
 Score. A logistic function of the evidence, fitted on the selection corpus (seed 1; bench/README.md reports
@@ -28,6 +30,7 @@ from core.matching.variants import ALPHA_VARIANTS, variant_size
 
 DEFAULT_MAX_DISTANCE = 8
 VARIANT_MARGIN = 2
+CROP_MARGIN = 4
 EXACT_CONTENT_VARIANTS = frozenset({"original", *ALPHA_VARIANTS})
 
 # Logistic coefficients, fitted (Newton, maximum likelihood) on the (work, row) pairs of the selection corpus within
@@ -49,11 +52,18 @@ def accepts(distance: int, variant: str, max_distance: int | None = None) -> boo
 
     Pass the threshold the search used as `max_distance`. Without it, the range search is trusted to have applied
     the user's threshold to the work and its transparency variants, and geometric variants are held to
-    DEFAULT_MAX_DISTANCE - VARIANT_MARGIN, so a caller that omits it never loses a hit on the work itself."""
+    DEFAULT_MAX_DISTANCE minus their margin, so a caller that omits it never loses a hit on the work itself."""
     if variant in EXACT_CONTENT_VARIANTS:
         return max_distance is None or distance <= max_distance
     limit = DEFAULT_MAX_DISTANCE if max_distance is None else max_distance
-    return distance <= limit - VARIANT_MARGIN
+    return distance <= limit - margin(variant)
+
+
+def margin(variant: str) -> int:
+    """How many bits tighter than the threshold a hit through `variant` must be (0 for the work itself)."""
+    if variant in EXACT_CONTENT_VARIANTS:
+        return 0
+    return CROP_MARGIN if variant.startswith("crop-") else VARIANT_MARGIN
 
 
 def aspect_mismatch(variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None) -> float | None:

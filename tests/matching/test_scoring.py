@@ -7,10 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.matching.scoring import (
+    CROP_MARGIN,
     DEFAULT_MAX_DISTANCE,
     VARIANT_MARGIN,
     accepts,
     aspect_mismatch,
+    margin,
     phash_score,
 )
 from core.matching.variants import GEOMETRIES
@@ -63,12 +65,16 @@ def test_accepts_the_work_and_alpha_variants_up_to_the_threshold(threshold: int)
 @pytest.mark.parametrize("threshold", [6, 8, 10, 14])
 def test_accepts_geometric_variants_only_inside_the_stricter_margin(threshold: int) -> None:
     for variant in GEOMETRIES:
-        assert accepts(threshold - VARIANT_MARGIN, variant, threshold)
-        assert not accepts(threshold - VARIANT_MARGIN + 1, variant, threshold)
+        tighter = CROP_MARGIN if variant.startswith("crop-") else VARIANT_MARGIN
+        assert margin(variant) == tighter
+        assert accepts(threshold - tighter, variant, threshold)
+        assert not accepts(threshold - tighter + 1, variant, threshold)
 
 
 def test_accepts_without_a_threshold_trusts_the_search_for_the_work_and_holds_variants_to_the_default() -> None:
     """The range search already applied the user's threshold: a hit on the work itself is never refused."""
     assert accepts(DEFAULT_MAX_DISTANCE + 4, "original") and accepts(DEFAULT_MAX_DISTANCE + 4, "flattened")
-    assert accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN, "crop-5")
-    assert not accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN + 1, "crop-5")
+    assert accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN, "border-2-white")
+    assert not accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN + 1, "border-2-white")
+    assert accepts(DEFAULT_MAX_DISTANCE - CROP_MARGIN, "crop-5")
+    assert not accepts(DEFAULT_MAX_DISTANCE - CROP_MARGIN + 1, "crop-5")

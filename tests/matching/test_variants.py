@@ -82,7 +82,7 @@ def test_palette_transparency_is_flattened_too() -> None:
 )
 def test_a_shaped_copy_missed_by_the_plain_phash_is_near_a_variant(chain: str, seeds: tuple[int, ...]) -> None:
     """Fixed seeds whose copy is more than 8 bits from the plain pHash (the naive matcher misses it): some variant
-    is within the variant threshold (6) and at least 4 bits closer."""
+    is within 6 bits and at least 4 bits closer."""
     work = artgen.procedural_artwork("orbits", 21, 900, 600)
     plain = phash_int(work)
     variants = phash_variants(work)
