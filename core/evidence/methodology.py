@@ -5,7 +5,7 @@ Kept apart from the layout so the wording can be reviewed (by a lawyer, a collec
 
 from __future__ import annotations
 
-from core.matching.scoring import VARIANT_MARGIN
+from core.matching.scoring import CROP_MARGIN, VARIANT_MARGIN
 
 KIND_NAMES = {
     "sha256": "identical file (SHA-256)",
@@ -43,6 +43,7 @@ def methodology_sections(max_distance: int) -> list[tuple[str, list[str]]]:
     """(heading, paragraphs) of the methodology and limits section."""
     kinds = [f"{KIND_NAMES[kind][0].upper()}{KIND_NAMES[kind][1:]}: {text}" for kind, text in KIND_MEANINGS.items()]
     variant_limit = max(max_distance - VARIANT_MARGIN, 0)
+    crop_limit = max(max_distance - CROP_MARGIN, 0)
     return [
         (
             "How matches were found",
@@ -54,8 +55,10 @@ def methodology_sections(max_distance: int) -> list[tuple[str, list[str]]]:
                 "confirmed by the artist; unconfirmed and rejected candidates are not included.",
                 *kinds,
                 f"Threshold: a pHash match is accepted at a Hamming distance of at most {max_distance} of 64 bits "
-                f"for the work itself (and its flattened transparency), and at most {variant_limit} for a geometric "
-                "variant (border, bars, crop), where chance collisions are likelier.",
+                f"for the work itself (and its flattened transparency), at most {variant_limit} for a variant with a "
+                f"border or bars added and at most {crop_limit} for a cropped variant, where chance collisions are "
+                "likelier. A dataset row within reach of several of the artist's works is listed for the closest "
+                "one only.",
             ],
         ),
         (
