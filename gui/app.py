@@ -1,6 +1,7 @@
 """The desktop app's composition root: builds the facade, the worker pools and the window, and runs Qt.
 
-`main()` is the `traintrace-gui` entry point; `run()` is what `traintrace gui` calls with the CLI's paths.
+`main()` runs the app from parsed arguments (the `traintrace-gui` entry point is the lighter `gui.__main__:main`,
+which calls it); `run()` is what `traintrace gui` calls with the CLI's paths.
 `--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, runs the
 first-run demo (sample profile, sample datasets imported, sample portfolio scanned and matched) and exits 0
 only if works and matches reached the results table.
