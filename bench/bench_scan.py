@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
 import resource
 import subprocess
 import sys
@@ -39,6 +40,13 @@ def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _reap_workers(limit_seconds: float = 15.0) -> None:
+    """Wait for the scan's worker processes to exit, so their CPU time is counted."""
+    deadline = time.monotonic() + limit_seconds
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def naive_scan(files: list[Path]) -> tuple[float, dict[str, str]]:
@@ -131,6 +139,7 @@ def main() -> None:
 
         cpu_before = cpu_seconds()
         ours, our_phashes = traintrace_scan(corpus, scratch / "home")
+        _reap_workers()
         cpu_ours = cpu_seconds() - cpu_before
         naive, naive_phashes = naive_scan(files)
         cpu_naive = cpu_seconds() - cpu_before - cpu_ours
