@@ -40,8 +40,8 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "datasets": ("datasets", "add_dataset", "remove_dataset"),
     "sources": ("sources", "configure_source", "plan_sources"),
     "fetch": ("fetch_match",),
-    "optout": ("optout_pack",),
-    "evidence": ("evidence_pdf",),
+    "optout": ("optout_site_files", "write_letters", "tag_copies", "matches"),
+    "evidence": ("write_evidence_report",),
 }
 SampleDataset = tuple[str, str, Path]  # dataset id, schema, Parquet file
 
@@ -91,6 +91,7 @@ class Controller(QObject):
     dataset_added = Signal(object)  # ImportReport
     dataset_removed = Signal(str)  # dataset id
     fetched = Signal(object)  # FetchComparison
+    exported = Signal(str, object)  # what was written ("Opt-out pack", "Evidence PDF") and where (Path)
     sources_loaded = Signal(list)  # list[SourceStatus]
     source_configured = Signal(object)  # SourceStatus
     plan_ready = Signal(list)  # list[OutgoingRequest]: exactly what would be sent
@@ -201,6 +202,29 @@ class Controller(QObject):
 
         return self._start_long(fetch, self._fetched, "Fetching the dataset image")
 
+    def write_optout_pack(self, out_dir: Path) -> bool:
+        """Website files, letters and tagged copies of the works with confirmed matches, into `out_dir`."""
+
+        def write(progress: Progress) -> Path:
+            with progress.step(0.2, "Website files"):
+                self._facade.optout_site_files(out_dir / "website")
+            with progress.step(0.2, "Letters and lists"):
+                self._facade.write_letters(out_dir / "letters")
+            with progress.step(0.6, "Tagged copies"):
+                confirmed = {m.work_path for m in self._facade.matches("confirmed") if m.work_path}
+                works = sorted(Path(path) for path in confirmed if Path(path).is_file())
+                if works:
+                    self._facade.tag_copies(works, out_dir / "tagged-copies", "DMI-PROHIBITED-AIMLTRAINING")
+            return out_dir
+
+        return self._start_long(write, lambda where: self._exported("Opt-out pack", where), "Writing the opt-out pack")
+
+    def write_evidence_pdf(self, pdf: Path) -> bool:
+        def write(progress: Progress) -> Path:
+            return self._facade.write_evidence_report(pdf, progress=progress).pdf_path
+
+        return self._start_long(write, lambda where: self._exported("Evidence PDF", where), "Writing the evidence PDF")
+
     def query_sources(self, source_ids: Sequence[str]) -> bool:
         chosen = list(source_ids)
 
@@ -282,6 +306,10 @@ class Controller(QObject):
     def _sources_queried(self, results: list[object]) -> None:
         self._finish_long()
         self.sources_queried.emit(results)
+
+    def _exported(self, what: str, where: object) -> None:
+        self._finish_long()
+        self.exported.emit(what, where)
 
     def _fetched(self, comparison: object) -> None:
         self._finish_long()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
+    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -54,7 +55,9 @@ COMING = {
     "evidence": "Evidence PDF of your confirmed matches. Not available in this version yet.",
     "matching": "Match your works against the imported datasets. Not available in this version yet.",
 }
-WIRED = frozenset({"matching", "datasets", "sources"})  # features this window has a real handler for
+WIRED = frozenset(
+    {"matching", "datasets", "sources", "optout", "evidence"}
+)  # features this window has a real handler for
 
 
 class MainWindow(QMainWindow):
@@ -135,8 +138,8 @@ class MainWindow(QMainWindow):
         self.feature_actions["datasets"] = self._action(datasets, "&Manage datasets…", None, self._manage_datasets)
         self.feature_actions["sources"] = self._action(datasets, "&Remote sources…", None, self._manage_sources)
         act = bar.addMenu("&Act")
-        self.feature_actions["optout"] = self._action(act, "&Opt-out pack…", None, None)
-        self.feature_actions["evidence"] = self._action(act, "&Evidence PDF…", None, None)
+        self.feature_actions["optout"] = self._action(act, "&Opt-out pack…", None, self._write_optout_pack)
+        self.feature_actions["evidence"] = self._action(act, "&Evidence PDF…", None, self._write_evidence_pdf)
         settings = bar.addMenu("&Settings")
         self._action(settings, "Your &profile…", QKeySequence.StandardKey.Preferences, self.controller.load_profile)
         help_menu = bar.addMenu("&Help")
@@ -176,6 +179,7 @@ class MainWindow(QMainWindow):
         c.busy_changed.connect(self._busy_changed)
         c.profile_loaded.connect(self._edit_profile)
         c.profile_saved.connect(lambda _profile: self.statusBar().showMessage("Profile saved", 4000))
+        c.exported.connect(self._exported)
         c.failed.connect(self._task_failed)
         self.drop_zone.paths_chosen.connect(self.scan)
         self.scan_panel.cancel_requested.connect(c.cancel)
@@ -285,6 +289,19 @@ class MainWindow(QMainWindow):
         dialog = ProfileDialog(profile, self)
         dialog.accepted.connect(lambda: self.controller.save_profile(dialog.profile()))
         self._open(dialog)
+
+    def _write_optout_pack(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Write the opt-out pack into")
+        if folder and not self.controller.write_optout_pack(Path(folder)):
+            self.statusBar().showMessage("Wait for the running task to finish, or cancel it.", 5000)
+
+    def _write_evidence_pdf(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Save the evidence PDF", "evidence.pdf", "PDF (*.pdf)")
+        if target and not self.controller.write_evidence_pdf(Path(target)):
+            self.statusBar().showMessage("Wait for the running task to finish, or cancel it.", 5000)
+
+    def _exported(self, what: str, where: object) -> None:
+        self.statusBar().showMessage(f"{what} written to {where}", 15_000)
 
     def _manage_datasets(self) -> None:
         if not any(isinstance(dialog, DatasetsDialog) for dialog in self._dialogs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,9 @@ import keyring
 import pytest
 
 from tests.memory_keyring import MemoryKeyring
+
+# Qt's platform must be chosen before pytest-qt creates its session-wide QApplication.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -37,7 +37,7 @@ from core.paths import AppPaths
 def gui_command(obj: CliContext, demo: bool, self_test: bool, paths: tuple[Path, ...]) -> None:
     """Open the desktop app (in its own process: the command line never loads Qt)."""
     flags = (["--demo"] if demo else []) + (["--self-test"] if self_test else [])
-    command = [sys.executable, "-m", "gui.app", *flags, *map(str, paths)]
+    command = [sys.executable, "-m", "gui", *flags, *map(str, paths)]
     if obj.data_dir_option is not None:
         command[3:3] = ["--data-dir", str(obj.data_dir_option)]
     raise click.exceptions.Exit(subprocess.call(command))
