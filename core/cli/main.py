@@ -97,10 +97,5 @@ def _write_crash_log() -> Path:
     return log
 
 
-def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
-
-
 if __name__ == "__main__":
-    run()
+    sys.exit(main())
