@@ -6,32 +6,10 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 
 from core.secrets import SecretStore, SecretStoreError, env_var_name
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring backend: the seam the OS keyring plugs into."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.store:
-            raise PasswordDeleteError("not found")
-        del self.store[(service, username)]
+from tests.memory_keyring import MemoryKeyring
 
 
 class PlaintextKeyring(MemoryKeyring):
