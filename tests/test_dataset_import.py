@@ -182,3 +182,25 @@ def test_adding_an_imported_dataset_again_changes_nothing(tmp_path: Path) -> Non
     manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
     again = manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
     assert again.rows_added == 0 and again.rows_total == 10 and again.shards_done == 1
+
+
+def test_an_index_in_an_outdated_format_is_rebuilt_on_the_next_add(tmp_path: Path) -> None:
+    import json
+
+    _coyo_shard(tmp_path / "a.parquet", 0, 50, seed=11)
+    manager = _manager(tmp_path)
+    manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    manifest_file = tmp_path / "datasets" / "coyo-700m" / "phash" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest_file.write_text(json.dumps({**manifest, "version": -1}))
+    report = manager.add("coyo-700m", None, [], {}, Progress())
+    assert report.rebuilt and report.rows_total == 50
+    assert PhashIndex.open(manager.open("coyo-700m").phash_dir).rows == 50
+
+
+def test_a_custom_dataset_resumes_with_its_stored_mapping(tmp_path: Path) -> None:
+    _coyo_shard(tmp_path / "a.parquet", 0, 20, seed=12)
+    manager = _manager(tmp_path)
+    manager.add("my-scrape", None, [str(tmp_path / "a.parquet")], {"phash": "image_phash", "url": "url"}, Progress())
+    again = manager.add("my-scrape", None, [], {}, Progress())
+    assert again.rows_total == 20 and again.failed == ()

@@ -12,6 +12,7 @@ from core.matching.service import MatchSummary
 from core.scanning.scanner import ScanSummary
 
 MAX_LISTED = 20
+WIDE_TERMINAL = 140
 
 
 def print_scan_summary(console: Console, summary: ScanSummary) -> None:
@@ -56,15 +57,19 @@ def print_match_summary(console: Console, summary: MatchSummary, matches: list[M
     )
     for outcome in summary.datasets:
         kinds = ", ".join(f"{count} {kind}" for kind, count in outcome.by_kind) or "nothing"
+        if outcome.error:
+            kinds = f"not searched: {escape(outcome.error)}"
         console.print(f"  {outcome.dataset} ({outcome.coverage} coverage): {kinds}")
     if not matches:
         return
-    table = Table("id", "kind", "dist.", "score", "dataset", "row id", "work", "evidence", title="Listed in datasets")
+    wide = console.width >= WIDE_TERMINAL  # the "how found" column only where it can be read
+    columns = ("id", "kind", "dist.", "dataset", "row id", "work") + (("how found",) if wide else ())
+    table = Table(*columns, title="Listed in datasets")
     for match in matches[: MAX_LISTED * 3]:
         work = match.work_path.rsplit("/", 1)[-1] if match.work_path else "(profile)"
         distance = "" if match.distance is None else str(match.distance)
-        table.add_row(str(match.id), match.kind, distance, f"{match.score:.2f}", match.dataset, escape(match.row_id),
-                      escape(work), escape(match.evidence.split(";")[0]))  # fmt: skip
+        cells = [str(match.id), match.kind, distance, match.dataset, escape(match.row_id), escape(work)]
+        table.add_row(*cells, *((escape(match.evidence.split(";")[0]),) if wide else ()))
     console.print(table)
     if len(matches) > MAX_LISTED * 3:
         console.print(f"... and {len(matches) - MAX_LISTED * 3} more (`traintrace matches list`).")

@@ -25,7 +25,10 @@ from core.datasets.store import CAPTION_TABLE, DatasetStore, ShardState
 from core.errors import Cancelled, TrainTraceError
 from core.matching.hexparse import ParsedDigests, ParsedPhashes, parse_phash_hex, parse_sha256_hex
 from core.matching.phash_build import PhashIndexBuilder
+from core.matching.phash_index import PhashIndex
+from core.matching.runs import IndexFormatError
 from core.matching.sha_build import ShaIndexBuilder
+from core.matching.sha_index import ShaIndex
 from core.matching.text import insert_captions
 from core.matching.urls import DomainExtractor
 from core.net.http import HttpClient
@@ -89,7 +92,11 @@ class DatasetImporter:
 
     @staticmethod
     def _needs_rebuild(store: DatasetStore) -> bool:
+        """Rebuild from all shards when shards failed, when new shards join a finished index, or when the
+        index on disk was written in a format this version cannot read."""
         shards = store.shards()
+        if _outdated_index(store):
+            return True
         pending = any(shard.status in ("pending", "failed") for shard in shards)
         finished = (store.phash_dir / "manifest.json").exists() or (store.sha256_dir / "manifest.json").exists()
         finished = finished and not _has_unfinished_runs(store)
@@ -183,6 +190,16 @@ class _Builders:
         for builder in (self.phash, self.sha256):
             if builder is not None and builder.rows:
                 builder.finish(progress)
+
+
+def _outdated_index(store: DatasetStore) -> bool:
+    for directory, index_type in ((store.phash_dir, PhashIndex), (store.sha256_dir, ShaIndex)):
+        if (directory / "manifest.json").exists() and not (directory / "runs").exists():
+            try:
+                index_type.open(directory)
+            except IndexFormatError:
+                return True
+    return False
 
 
 def _has_unfinished_runs(store: DatasetStore) -> bool:

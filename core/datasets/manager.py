@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,8 +74,15 @@ class DatasetManager:
         mappings: dict[str, str],
         progress: Progress,
     ) -> ImportReport:
-        descriptor = resolve_descriptor(dataset_id, schema, mappings, sources)
-        shard_sources = list(sources) or self._hub_shards(descriptor)
+        already_added = (self._directory / dataset_id / "descriptor.json").exists()
+        if already_added and schema is None and not mappings:
+            stored = self.open(dataset_id)
+            stored.close()
+            descriptor = dataclasses.replace(stored.descriptor, sources=tuple(sources))
+        else:
+            descriptor = resolve_descriptor(dataset_id, schema, mappings, sources)
+        # Without --from: a dataset added before resumes its own shards; a new one lists its shards on the Hub.
+        shard_sources = list(sources) or ([] if already_added else self._hub_shards(descriptor))
         store = DatasetStore.create_or_open(self._directory / dataset_id, descriptor)
         try:
             store.register_shards(shard_sources)

@@ -11,6 +11,7 @@ from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetManager
 from core.matching.engine import DatasetMatcher, WorkQuery
+from core.matching.runs import IndexFormatError
 from core.profile import Profile
 from core.progress import Progress
 
@@ -21,6 +22,7 @@ class DatasetOutcome:
     coverage: str
     found: int
     by_kind: tuple[tuple[str, int], ...]
+    error: str = ""  # why this dataset could not be searched (the others still were)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ class MatchService:
         store = self._datasets.open(dataset_id)
         try:
             found = matcher.match(store, queries, info.coverage, progress)
+        except IndexFormatError as exc:
+            reason = f"{exc}; run `traintrace dataset add {dataset_id}` again to rebuild its index"
+            return DatasetOutcome(dataset_id, info.coverage, 0, (), reason)
         finally:
             store.close()
         self._matches.record(found, self._now())
