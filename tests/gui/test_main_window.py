@@ -155,13 +155,11 @@ def test_a_failing_call_shows_an_error_dialog_and_the_app_goes_on(
     dialogs[0].reject()
 
 
-def test_feature_actions_without_a_handler_are_disabled_with_a_reason(make_gui: GuiFactory) -> None:
+def test_every_feature_action_is_wired_to_the_facade(make_gui: GuiFactory) -> None:
     gui = make_gui()
     actions = gui.window.feature_actions
-    assert actions["matching"].isEnabled() and actions["datasets"].isEnabled() and actions["sources"].isEnabled()
-    for name in ("optout", "evidence"):
-        assert not actions[name].isEnabled()
-        assert "not available" in actions[name].toolTip().lower()
+    assert set(actions) == {"matching", "datasets", "sources", "optout", "evidence"}
+    assert all(action.isEnabled() for action in actions.values())
 
 
 def test_fetch_of_a_private_address_is_refused_and_reported(
