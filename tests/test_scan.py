@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -137,3 +139,24 @@ def test_many_files_use_the_worker_pool_and_match_the_reference(app: TrainTrace,
     assert summary.new == 10
     for item in summary.works:
         assert f"{item.work.phash:016x}" == str(imagehash.phash(Image.open(folder / item.relative)))
+
+
+def test_where_worker_processes_cannot_start_the_scan_hashes_in_process(tmp_path: Path) -> None:
+    """A program read from standard input cannot be re-imported by spawned workers: no file is blamed for it."""
+    folder = tmp_path / "p"
+    for index in range(5):
+        save(pattern(200, 150, seed=index), folder / f"w{index}.png")
+    script = (
+        "from pathlib import Path\n"
+        "from core.app import TrainTrace\n"
+        "from core.paths import AppPaths\n"
+        f"with TrainTrace.open(AppPaths.resolve({str(tmp_path / 'home')!r})) as app:\n"
+        f"    summary = app.scan([Path({str(folder)!r})])\n"
+        "print(sorted(item.work.status for item in summary.works))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    completed = subprocess.run(
+        [sys.executable, "-"], input=script, capture_output=True, text=True, cwd=root, timeout=180
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip().splitlines()[-1] == str(["ok"] * 5)

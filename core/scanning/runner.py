@@ -8,6 +8,7 @@ retried one at a time in a fresh pool; the one that crashes alone is reported as
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections import deque
@@ -16,11 +17,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from core.progress import Progress
-from core.scanning.worker import Job, Outcome, configure, init_worker, run_job
+from core.scanning.worker import Job, Outcome, configure, init_worker, run_job, worker_ready
 from core.settings import ScanSettings
 
 POOL_THRESHOLD = 4  # fewer jobs than this run in-process: starting workers would cost more than it saves
 POLL_SECONDS = 0.2
+POOL_START_SECONDS = 60.0
 
 
 def worker_count(limits: ScanSettings) -> int:
@@ -41,6 +43,14 @@ def run_jobs(
     yield from _run_in_pool(jobs, known_sha256, limits, workers, progress)
 
 
+def _pool_works(executor: ProcessPoolExecutor) -> bool:
+    """Whether the pool's workers start and answer at all (a no-op task), before any file is given to them."""
+    try:
+        return executor.submit(worker_ready).result(timeout=POOL_START_SECONDS) is True
+    except (BrokenProcessPool, TimeoutError, OSError):
+        return False
+
+
 def _run_in_pool(
     jobs: list[Job], known_sha256: frozenset[str], limits: ScanSettings, workers: int, progress: Progress
 ) -> Iterator[Outcome]:
@@ -53,6 +63,13 @@ def _run_in_pool(
         )
         in_flight: dict[Future[Outcome], Job] = {}
         solo = False
+        if not _pool_works(executor):
+            # Workers cannot start here (e.g. a main module that cannot be re-imported): hash in-process rather
+            # than blaming every file on a crashing decoder.
+            executor.shutdown(wait=False, cancel_futures=True)
+            remaining = [*suspects, *pending]
+            yield from run_jobs(remaining, known_sha256, dataclasses.replace(limits, workers=1), progress)
+            return
         try:
             while pending or suspects or in_flight:
                 progress.check_cancelled()

@@ -74,3 +74,8 @@ def _read_failure(path: str, exc: OSError) -> Outcome:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return Outcome(path, None, reason="permission denied: TrainTrace may not read this file", code="permission")
     return Outcome(path, None, reason=f"could not read the file: {exc.strerror or exc}", code="io_error")
+
+
+def worker_ready() -> bool:
+    """A no-op task: proves that a worker process starts and runs this module."""
+    return True
