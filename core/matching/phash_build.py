@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.errors import UsageError
 from core.matching.mapped import MappedFile
 from core.matching.phash_layout import (
     FORMAT_VERSION,
@@ -60,14 +59,7 @@ class PhashIndexBuilder:
     def add(self, hashes: npt.ArrayLike, ordinals: npt.ArrayLike, chunk_id: str | None = None) -> None:
         """Add one chunk: `hashes[i]` (uint64) is the pHash of dataset row `ordinals[i]` (int64 >= 0)."""
         hash_array = np.ascontiguousarray(hashes, dtype=np.uint64).reshape(-1)
-        ordinal_array = np.ascontiguousarray(ordinals, dtype=np.int64).reshape(-1)
-        if hash_array.shape != ordinal_array.shape:
-            raise UsageError(f"{len(hash_array)} hashes but {len(ordinal_array)} ordinals")
-        if len(ordinal_array) and int(ordinal_array.min()) < 0:
-            raise UsageError("row ordinals must be >= 0")
-        if chunk_id is not None and chunk_id in self._runs.chunks:
-            raise UsageError(f"chunk {chunk_id!r} was already added")
-        self._runs.add(KIND, hash_array, ordinal_array, chunk_id)
+        self._runs.add(KIND, hash_array, ordinals, chunk_id)
 
     def finish(self, progress: Progress | None = None) -> None:
         """Build the tables from the runs, write the final manifest and delete the runs."""

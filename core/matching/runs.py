@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from core.errors import TrainTraceError
+from core.errors import TrainTraceError, UsageError
 
 MANIFEST = "manifest.json"
 RUNS_DIR = "runs"
@@ -133,9 +133,17 @@ class RunStore:
             "max_ordinal": self.max_ordinal,
         }
 
-    def add(self, kind: str, keys: npt.NDArray[Any], ordinals: npt.NDArray[np.int64], chunk_id: str | None) -> None:
-        """Write one run and record it (with `chunk_id`, if given) in the manifest."""
-        self.write_run(keys, ordinals)
+    def add(self, kind: str, keys: npt.NDArray[Any], ordinals: npt.ArrayLike, chunk_id: str | None) -> None:
+        """Check, write and record one run (with `chunk_id`, if given): one key row per ordinal, ordinals >= 0,
+        and a chunk id at most once."""
+        ordinal_array = np.ascontiguousarray(ordinals, dtype=np.int64).reshape(-1)
+        if len(keys) != len(ordinal_array):
+            raise UsageError(f"{len(keys)} keys but {len(ordinal_array)} ordinals")
+        if len(ordinal_array) and int(ordinal_array.min()) < 0:
+            raise UsageError("row ordinals must be >= 0")
+        if chunk_id is not None and chunk_id in self.chunks:
+            raise UsageError(f"chunk {chunk_id!r} was already added")
+        self.write_run(keys, ordinal_array)
         if chunk_id is not None:
             self.chunks.append(chunk_id)
         write_manifest(self.directory, self.manifest(kind))

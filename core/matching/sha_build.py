@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.errors import UsageError
 from core.matching.hexparse import SHA256_BYTES, sha256_prefixes
 from core.matching.mapped import MappedFile
 from core.matching.phash_build import argsort_uint64
@@ -50,15 +49,7 @@ class ShaIndexBuilder:
         return self._runs.rows
 
     def add(self, digests: Digests, ordinals: npt.ArrayLike, chunk_id: str | None = None) -> None:
-        rows = as_digest_rows(digests)
-        ordinal_array = np.ascontiguousarray(ordinals, dtype=np.int64).reshape(-1)
-        if len(rows) != len(ordinal_array):
-            raise UsageError(f"{len(rows)} digests but {len(ordinal_array)} ordinals")
-        if len(ordinal_array) and int(ordinal_array.min()) < 0:
-            raise UsageError("row ordinals must be >= 0")
-        if chunk_id is not None and chunk_id in self._runs.chunks:
-            raise UsageError(f"chunk {chunk_id!r} was already added")
-        self._runs.add(KIND, rows, ordinal_array, chunk_id)
+        self._runs.add(KIND, as_digest_rows(digests), ordinals, chunk_id)
 
     def finish(self, progress: Progress | None = None) -> None:
         """Sort the runs slab by slab into the final files, write the manifest, delete the runs."""
