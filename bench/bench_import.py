@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bench.hexdata import hex_column
-from core.matching.hexparse import parse_phash_hex
+from core.index.hexparse import parse_phash_hex
 
 BATCH_ROWS = 1 << 20
 

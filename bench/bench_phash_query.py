@@ -24,8 +24,8 @@ import numpy as np
 import psutil
 
 from bench.phash_data import Portfolio, RowSource, artwork_hashes, make_portfolio
-from core.matching.phash_build import PhashIndexBuilder
-from core.matching.phash_index import PhashIndex, PhashMatches
+from core.index.phash_build import PhashIndexBuilder
+from core.index.phash_index import PhashIndex, PhashMatches
 
 
 class PeakRss:

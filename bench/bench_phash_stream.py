@@ -20,8 +20,8 @@ import numpy as np
 import pyarrow as pa
 
 from bench.hexdata import hex_column
-from core.matching.hexparse import parse_phash_hex
-from core.matching.phash_stream import PhashStreamMatcher
+from core.index.hexparse import parse_phash_hex
+from core.index.phash_stream import PhashStreamMatcher
 
 
 def brute_force(hashes: np.ndarray, queries: np.ndarray, radius: int) -> list[tuple[int, int]]:

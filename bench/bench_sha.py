@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from core.matching.sha_build import ShaIndexBuilder
-from core.matching.sha_index import ShaIndex
+from core.index.sha_build import ShaIndexBuilder
+from core.index.sha_index import ShaIndex
 
 CHUNK_ROWS = 1 << 22
 

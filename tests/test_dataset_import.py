@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 
 from core.datasets.manager import DatasetManager
 from core.errors import Cancelled, UsageError
-from core.matching.phash_index import PhashIndex
+from core.index.phash_index import PhashIndex
 from core.net.http import HttpClient
 from core.progress import Progress, ProgressUpdate
 

@@ -23,12 +23,12 @@ from core.catalogue.db import transaction
 from core.datasets.shards import HUB_BASE, ShardReader, locate, open_shard
 from core.datasets.store import CAPTION_TABLE, DatasetStore, ShardState
 from core.errors import Cancelled, TrainTraceError
-from core.matching.hexparse import ParsedDigests, ParsedPhashes, parse_phash_hex, parse_sha256_hex
-from core.matching.phash_build import PhashIndexBuilder
-from core.matching.phash_index import PhashIndex
-from core.matching.runs import IndexFormatError
-from core.matching.sha_build import ShaIndexBuilder
-from core.matching.sha_index import ShaIndex
+from core.index.hexparse import ParsedDigests, ParsedPhashes, parse_phash_hex, parse_sha256_hex
+from core.index.phash_build import PhashIndexBuilder
+from core.index.phash_index import PhashIndex
+from core.index.runs import IndexFormatError
+from core.index.sha_build import ShaIndexBuilder
+from core.index.sha_index import ShaIndex
 from core.matching.text import insert_captions
 from core.matching.urls import DomainExtractor
 from core.net.http import HttpClient

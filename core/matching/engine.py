@@ -20,9 +20,9 @@ import numpy as np
 
 from core.catalogue.matches import FoundMatch
 from core.datasets.store import CAPTION_TABLE, DatasetRow, DatasetStore
-from core.matching.phash_index import PhashIndex
+from core.index.phash_index import PhashIndex
+from core.index.sha_index import ShaIndex
 from core.matching.scoring import accepts, phash_score
-from core.matching.sha_index import ShaIndex
 from core.matching.text import TextMatcher, candidate_row_ids
 from core.matching.urls import UrlMatcher, work_file_name_from_url
 from core.profile import Profile

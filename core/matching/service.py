@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetManager
+from core.index.runs import IndexFormatError
 from core.matching.engine import DatasetMatcher, WorkQuery
-from core.matching.runs import IndexFormatError
 from core.profile import Profile
 from core.progress import Progress
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import UsageError
-from core.matching.phash_stream import PhashStreamMatcher
+from core.index.phash_stream import PhashStreamMatcher
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
 

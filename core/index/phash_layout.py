@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from core.matching.mih_plan import HASH_BITS, split_substrings
+from core.index.mih_plan import HASH_BITS, split_substrings
 
 KIND = "phash"
 FORMAT_VERSION = 1

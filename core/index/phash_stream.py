@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import UsageError
-from core.matching.hexparse import HexColumn, parse_phash_hex
-from core.matching.mih_plan import ProbePlan, Substring, flip_masks, plan_probes, split_substrings
+from core.index.hexparse import HexColumn, parse_phash_hex
+from core.index.mih_plan import ProbePlan, Substring, flip_masks, plan_probes, split_substrings
 
 MAX_STREAM_DISTANCE = 16
 # Substring counts tried; 3 is the fewest whose direct-address tables (2**22 entries) stay small.

@@ -16,9 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import UsageError
-from core.matching.hexparse import SHA256_BYTES, sha256_prefixes
-from core.matching.mapped import MappedFile
-from core.matching.runs import IndexFormatError, read_manifest
+from core.index.hexparse import SHA256_BYTES, sha256_prefixes
+from core.index.mapped import MappedFile
+from core.index.runs import IndexFormatError, read_manifest
 
 KIND = "sha256"
 FORMAT_VERSION = 2

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from core.matching.mapped import MappedFile
-from core.matching.phash_layout import (
+from core.index.mapped import MappedFile
+from core.index.phash_layout import (
     FORMAT_VERSION,
     KIND,
     ORDINALS_FILE,
@@ -29,7 +29,7 @@ from core.matching.phash_layout import (
     rotate_left,
     table_layouts,
 )
-from core.matching.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
+from core.index.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
 from core.progress import Progress
 
 SLAB_ROWS = 1 << 24

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from core.matching.hexparse import SHA256_BYTES, sha256_prefixes
-from core.matching.mapped import MappedFile
-from core.matching.phash_build import argsort_uint64
-from core.matching.phash_layout import ordinal_dtype
-from core.matching.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
-from core.matching.sha_index import (
+from core.index.hexparse import SHA256_BYTES, sha256_prefixes
+from core.index.mapped import MappedFile
+from core.index.phash_build import argsort_uint64
+from core.index.phash_layout import ordinal_dtype
+from core.index.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
+from core.index.sha_index import (
     ALL_FILES,
     FENCE_STRIDE,
     FILES,

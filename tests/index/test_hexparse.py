@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.matching.hexparse import parse_phash_hex, parse_sha256_hex, sha256_prefixes
+from core.index.hexparse import parse_phash_hex, parse_sha256_hex, sha256_prefixes
 
 BAD_PHASHES = [
     None,

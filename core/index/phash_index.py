@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import UsageError
-from core.matching.mapped import MappedFile
-from core.matching.mih_plan import Substring, ball_volume, flip_masks, plan_probes
-from core.matching.phash_layout import (
+from core.index.mapped import MappedFile
+from core.index.mih_plan import Substring, ball_volume, flip_masks, plan_probes
+from core.index.phash_layout import (
     FORMAT_VERSION,
     KIND,
     ORDINALS_FILE,
@@ -33,7 +33,7 @@ from core.matching.phash_layout import (
     rotate_left,
     rotate_right,
 )
-from core.matching.runs import IndexFormatError, read_manifest
+from core.index.runs import IndexFormatError, read_manifest
 
 MAX_DISTANCE = 16
 # Probe keys per group, candidates per verification piece (both bound the temporary arrays).

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import UsageError
-from core.matching.phash_build import PhashIndexBuilder, argsort_uint64
-from core.matching.phash_index import PhashIndex
-from core.matching.runs import IndexFormatError
+from core.index.phash_build import PhashIndexBuilder, argsort_uint64
+from core.index.phash_index import PhashIndex
+from core.index.runs import IndexFormatError
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
 EDGES = [0, 2**64 - 1, 1, 2**63, 0x5555555555555555]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from core.errors import UsageError
-from core.matching.sha_build import ShaIndexBuilder
-from core.matching.sha_index import ShaIndex
+from core.index.sha_build import ShaIndexBuilder
+from core.index.sha_index import ShaIndex
 
 
 def digest(i: int) -> bytes:
