@@ -6,6 +6,7 @@ built by a composition root (`core.cli.main`, `gui.app`) from its dependencies; 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -17,12 +18,13 @@ from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
 from core.catalogue.profiles import ProfileRepository
 from core.catalogue.works import Work, WorkRepository
-from core.datasets.importer import ImportReport
 from core.datasets.manager import DatasetInfo, DatasetManager
+from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
 from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
 from core.letters import GeneratedFile as LetterFile
 from core.letters import render_letters, user_templates_dir
+from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
@@ -142,8 +144,28 @@ class TrainTrace:
         mappings: dict[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ImportReport:
-        """Import (or resume importing) a dataset's shards into its local index."""
-        return self._datasets.add(dataset_id, schema, sources, mappings or {}, progress or Progress())
+        """Add (or resume adding) a dataset: one streaming pass over its shards that matches the catalogue's works
+        and the profile in flight, keeps only the hits and writes the compact hash indexes; its matches are
+        recorded. A report whose `produced_nothing` is set left no dataset behind."""
+        report, summary = self._match_service().add_dataset(
+            dataset_id, schema, sources, mappings or {}, self.profile(), self.settings.matching.max_distance,
+            progress or Progress(),
+        )  # fmt: skip
+        return report if summary is None else dataclasses.replace(report, matches_found=summary.found)
+
+    def plan_dataset(
+        self,
+        dataset_id: str,
+        *,
+        schema: str | None = None,
+        sources: Sequence[str] = (),
+        mappings: dict[str, str] | None = None,
+    ) -> DatasetPlan:
+        """What adding a dataset (added or not) will read and take on disk, and whether the disk has room."""
+        return self._datasets.plan(dataset_id, schema, sources, mappings or {})
+
+    def is_added(self, dataset_id: str) -> bool:
+        return dataset_id in self._datasets.ids()
 
     def remove_dataset(self, dataset_id: str) -> None:
         self._datasets.remove(dataset_id)
@@ -151,8 +173,10 @@ class TrainTrace:
     def run_matching(self, max_distance: int | None = None, progress: Progress | None = None) -> MatchSummary:
         """Match every readable work and the profile against every added dataset; matches are stored."""
         distance = self.settings.matching.max_distance if max_distance is None else max_distance
-        service = MatchService(self._works, self._matches, self._datasets, self._timestamp)
-        return service.run(self.profile(), distance, progress or Progress())
+        return self._match_service().run(self.profile(), distance, progress or Progress())
+
+    def _match_service(self) -> MatchService:
+        return MatchService(self._works, self._matches, self._datasets, self._timestamp)
 
     # --- remote sources -----------------------------------------------------------------------------
     def sources(self) -> list[SourceStatus]:

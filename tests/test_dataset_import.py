@@ -1,10 +1,10 @@
-"""Importing dataset shards: local Parquet and TSV, remote by range requests, bad shards, resume."""
+"""Adding dataset shards: local Parquet and TSV, remote by range requests, bad shards, resume; only hits kept."""
 
 from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,10 @@ from werkzeug import Request, Response
 from core.datasets.manager import DatasetManager
 from core.errors import Cancelled, UsageError
 from core.index.phash_index import PhashIndex
+from core.matching.importer import DatasetImporter, ImportReport
+from core.matching.shard_pass import PortfolioQueries, ShardPass
 from core.net.http import HttpClient
+from core.profile import Profile
 from core.progress import Progress, ProgressUpdate
 
 
@@ -47,13 +50,40 @@ def _manager(tmp_path: Path, client: HttpClient | None = None, hub_base: str = "
                           hub_base)  # fmt: skip
 
 
+def add(
+    manager: DatasetManager,
+    dataset_id: str,
+    sources: list[str],
+    mappings: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    phashes: Sequence[str] = (),
+    digests: Sequence[str] = (),
+    profile: Profile | None = None,
+) -> ImportReport:
+    """Add a dataset the way the app does, matching in flight against these hashes and this profile."""
+    store = manager.prepare(dataset_id, None, sources, mappings or {})
+    try:
+        queries = PortfolioQueries(
+            np.array([int(h, 16) for h in phashes], dtype=np.uint64),
+            np.frombuffer(b"".join(bytes.fromhex(d) for d in digests), dtype=np.uint8).reshape(-1, 32),
+            8,
+        )
+        shard_pass = ShardPass(store.descriptor.kinds, queries, profile or Profile())
+        return DatasetImporter(manager.opener, shard_pass, "fingerprint", lambda: "t").run(
+            store, progress or Progress()
+        )
+    finally:
+        store.close()
+
+
 def test_local_shards_are_imported_with_case_insensitive_columns(tmp_path: Path) -> None:
     first = _coyo_shard(tmp_path / "a.parquet", 1000, 3000, seed=1)
     _coyo_shard(tmp_path / "b.parquet", 9000, 2000, seed=2, url_column="URL")
     manager = _manager(tmp_path)
-    report = manager.add("coyo-700m", None, [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")], {}, Progress())
+    report = add(manager, "coyo-700m", [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")], phashes=[first[17]])
     assert report.failed == () and report.rows_total == 5000 and report.shards_done == 2
     store = manager.open("coyo-700m")
+    assert store.hit_count() == report.hits_kept == 1, "only the row that matched in flight is kept"
     index = PhashIndex.open(store.phash_dir)
     result = index.search(np.array([int(first[17], 16)], dtype=np.uint64), 0)
     (row,) = store.rows(result.ordinals.tolist())
@@ -68,7 +98,7 @@ def test_a_missing_column_names_the_shard_and_the_column_and_the_rest_stays_usab
     (tmp_path / "broken.parquet").write_bytes(os.urandom(2048))
     manager = _manager(tmp_path)
     sources = [str(tmp_path / name) for name in ("good.parquet", "thin.parquet", "broken.parquet")]
-    report = manager.add("coyo-700m", None, sources, {}, Progress())
+    report = add(manager, "coyo-700m", sources)
     errors = dict(report.failed)
     assert "image_phash" in errors[str(tmp_path / "thin.parquet")] and "thin.parquet" in errors[sources[1]]
     assert "broken.parquet" in errors[sources[2]]
@@ -88,15 +118,16 @@ def test_an_interrupted_import_resumes_without_duplicates(tmp_path: Path) -> Non
 
     progress = Progress(cancel_after_first_batch)
     with pytest.raises(Cancelled):
-        manager.add("coyo-700m", None, sources, {}, progress)
+        add(manager, "coyo-700m", sources, progress=progress, phashes=[hashes[123_456]])
     partial = manager.open("coyo-700m")
     assert 0 < partial.row_count() < 200_000
     partial.close()
-    report = manager.add("coyo-700m", None, sources, {}, Progress())
+    report = add(manager, "coyo-700m", sources, phashes=[hashes[123_456]])
     assert report.rows_total == 201_000 and report.failed == ()
     store = manager.open("coyo-700m")
-    assert store.db.execute("SELECT COUNT(DISTINCT row_id) FROM row").fetchone()[0] == 201_000
-    found = PhashIndex.open(store.phash_dir).search(np.array([int(hashes[123_456], 16)], dtype=np.uint64), 0)
+    index = PhashIndex.open(store.phash_dir)
+    assert index.rows == 201_000, "no row group spilled twice into the index"
+    found = index.search(np.array([int(hashes[123_456], 16)], dtype=np.uint64), 0)
     assert [row.row_id for row in store.rows(found.ordinals.tolist())] == ["123456"]
 
 
@@ -105,17 +136,16 @@ def test_a_tab_separated_hash_list_without_header(tmp_path: Path) -> None:
     lines = [f"https://a.example/{i}.jpg\t{digest if i == 5 else f'{i:064x}'}\t{i:032x}" for i in range(20)]
     (tmp_path / "cc12m.tsv").write_text("\n".join(lines) + "\n")
     manager = _manager(tmp_path)
-    report = manager.add("cc12m", None, [str(tmp_path / "cc12m.tsv")], {}, Progress())
-    assert report.rows_total == 20 and report.failed == ()
+    report = add(manager, "cc12m", [str(tmp_path / "cc12m.tsv")], digests=[digest])
+    assert report.rows_total == 20 and report.failed == () and report.hits_kept == 1
     store = manager.open("cc12m")
-    assert (
-        store.db.execute("SELECT url FROM row WHERE sha256 = ?", (digest,)).fetchone()[0] == "https://a.example/5.jpg"
-    )
+    (row,) = store.rows([5])
+    assert row.url == "https://a.example/5.jpg" and row.sha256 == digest
 
 
 def test_unknown_names_need_a_schema_or_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--schema or --map"):
-        _manager(tmp_path).add("my-scrape", None, [str(tmp_path / "x.parquet")], {}, Progress())
+        add(_manager(tmp_path), "my-scrape", [str(tmp_path / "x.parquet")])
 
 
 def _range_handler(data: bytes, log: list[str]) -> object:
@@ -147,7 +177,7 @@ def test_remote_shards_are_read_by_range_requests_fetching_only_needed_columns(
     httpserver.expect_request("/shards/remote.parquet").respond_with_handler(_range_handler(data, log))
     manager = _manager(tmp_path, client)
     url = httpserver.url_for("/shards/remote.parquet")
-    report = manager.add("mine", None, [url], {"phash": "image_phash", "row_id": "id"}, Progress())
+    report = add(manager, "mine", [url], {"phash": "image_phash", "row_id": "id"})
     assert report.rows_total == rows and report.failed == ()
     assert all(entry.startswith("bytes=") for entry in log)
     assert report.bytes_read < len(data) / 3, "only the two mapped columns should have been fetched"
@@ -160,16 +190,14 @@ def test_hf_urls_resolve_to_the_hub_with_the_token(tmp_path: Path, httpserver: H
     path = "/datasets/kakaobrain/coyo-700m/resolve/main/data/part.parquet"
     httpserver.expect_request(path).respond_with_handler(_range_handler(data, log))
     manager = _manager(tmp_path, client, hub_base=httpserver.url_for("").rstrip("/"))
-    report = manager.add(
-        "coyo-700m", None, ["hf://datasets/kakaobrain/coyo-700m@main/data/part.parquet"], {}, Progress()
-    )
+    report = add(manager, "coyo-700m", ["hf://datasets/kakaobrain/coyo-700m@main/data/part.parquet"])
     assert report.rows_total == 50 and report.failed == ()
 
 
 def test_a_dataset_can_be_removed(tmp_path: Path) -> None:
     _coyo_shard(tmp_path / "a.parquet", 0, 10, seed=9)
     manager = _manager(tmp_path)
-    manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])
     manager.remove("coyo-700m")
     assert manager.ids() == []
     with pytest.raises(UsageError):
@@ -179,8 +207,8 @@ def test_a_dataset_can_be_removed(tmp_path: Path) -> None:
 def test_adding_an_imported_dataset_again_changes_nothing(tmp_path: Path) -> None:
     _coyo_shard(tmp_path / "a.parquet", 0, 10, seed=10)
     manager = _manager(tmp_path)
-    manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
-    again = manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])
+    again = add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])
     assert again.rows_added == 0 and again.rows_total == 10 and again.shards_done == 1
 
 
@@ -189,11 +217,11 @@ def test_an_index_in_an_outdated_format_is_rebuilt_on_the_next_add(tmp_path: Pat
 
     _coyo_shard(tmp_path / "a.parquet", 0, 50, seed=11)
     manager = _manager(tmp_path)
-    manager.add("coyo-700m", None, [str(tmp_path / "a.parquet")], {}, Progress())
+    add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])
     manifest_file = tmp_path / "datasets" / "coyo-700m" / "phash" / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
     manifest_file.write_text(json.dumps({**manifest, "version": -1}))
-    report = manager.add("coyo-700m", None, [], {}, Progress())
+    report = add(manager, "coyo-700m", [])
     assert report.rebuilt and report.rows_total == 50
     assert PhashIndex.open(manager.open("coyo-700m").phash_dir).rows == 50
 
@@ -201,6 +229,6 @@ def test_an_index_in_an_outdated_format_is_rebuilt_on_the_next_add(tmp_path: Pat
 def test_a_custom_dataset_resumes_with_its_stored_mapping(tmp_path: Path) -> None:
     _coyo_shard(tmp_path / "a.parquet", 0, 20, seed=12)
     manager = _manager(tmp_path)
-    manager.add("my-scrape", None, [str(tmp_path / "a.parquet")], {"phash": "image_phash", "url": "url"}, Progress())
-    again = manager.add("my-scrape", None, [], {}, Progress())
+    add(manager, "my-scrape", [str(tmp_path / "a.parquet")], {"phash": "image_phash", "url": "url"})
+    again = add(manager, "my-scrape", [])
     assert again.rows_total == 20 and again.failed == ()

@@ -10,6 +10,7 @@ from core.cli.context import CliContext
 from core.cli.progress_bar import TerminalProgress
 from core.cli.summary import print_import_report
 from core.datasets.descriptors import builtin_descriptors, builtin_schemas, parse_mappings
+from core.datasets.planning import DatasetPlan
 
 
 @click.group()
@@ -24,13 +25,16 @@ def dataset() -> None:
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN", help="Map a field to a column.")
 @click.pass_obj
 def add(obj: CliContext, name: str, schema: str | None, sources: tuple[str, ...], mappings: tuple[str, ...]) -> None:
-    """Import NAME's shards (resumes an interrupted import). NAME is a known dataset or a name of your choice."""
+    """Add NAME: one pass over its shards, matching in flight (resumes an interrupted pass). NAME is a known
+    dataset or a name of your choice."""
     with obj.open_app() as app:
         with TerminalProgress(obj.console).running() as progress:
             report = app.add_dataset(
                 name, schema=schema, sources=list(sources), mappings=parse_mappings(mappings), progress=progress
             )
         print_import_report(obj.console, report)
+    if report.produced_nothing:
+        raise click.exceptions.Exit(1)
 
 
 @dataset.command("list")
@@ -39,13 +43,20 @@ def list_datasets(obj: CliContext) -> None:
     """The added datasets, and the known ones you can add."""
     with obj.open_app() as app:
         added = app.datasets()
-    table = Table("dataset", "name", "rows", "shards", "coverage", "match kinds")
+    table = Table("dataset", "name", "rows", "shards", "coverage", "match kinds", "on disk")
     for info in added:
         done = sum(1 for shard in info.shards if shard.status == "done")
         table.add_row(info.descriptor.id, escape(info.descriptor.name), f"{info.rows:,}",
-                      f"{done}/{len(info.shards)}", info.coverage, ", ".join(info.descriptor.kinds))  # fmt: skip
+                      f"{done}/{len(info.shards)}", info.coverage, ", ".join(info.descriptor.kinds),
+                      f"{info.index_bytes / 1e6:.1f} MB")  # fmt: skip
+    for info in added:
+        if info.notice:
+            obj.console.print(escape(info.notice), highlight=False)
     if added:
         obj.console.print(table)
+        total = sum(info.index_bytes for info in added)
+        rows = sum(info.rows for info in added)
+        obj.console.print(f"In all: {rows:,} rows read, {total / 1e6:.1f} MB on disk.")
     else:
         obj.console.print("No dataset added yet.")
     known = [d for d in builtin_descriptors().values() if d.id not in {i.descriptor.id for i in added}]
@@ -56,8 +67,12 @@ def list_datasets(obj: CliContext) -> None:
 @click.argument("name")
 @click.pass_obj
 def info(obj: CliContext, name: str) -> None:
-    """Everything about one added dataset: descriptor, shards, index size."""
+    """Everything about one dataset: for an added one its shards and disk use, for a known one not added yet
+    what adding it will read and take on disk."""
     with obj.open_app() as app:
+        if not app.is_added(name):
+            print_plan(obj, app.plan_dataset(name))
+            return
         details = app.dataset_info(name)
     descriptor = details.descriptor
     lines = [
@@ -65,7 +80,9 @@ def info(obj: CliContext, name: str) -> None:
         f"homepage: {descriptor.homepage or '-'}; licence: {descriptor.licence or '-'}",
         f"match kinds: {', '.join(descriptor.kinds)}; columns: "
         + ", ".join(f"{k}={v}" for k, v in descriptor.columns.items()),
-        f"rows imported: {details.rows:,}; index on disk: {details.index_bytes / 1e6:.1f} MB",
+        f"rows read: {details.rows:,}; kept as hits: {details.hits:,}; on disk: {details.index_bytes / 1e6:.1f} MB"
+        f" ({details.bytes_per_row:.1f} bytes a row)",
+        f"published hashes: {details.null_hashes:,} empty, {details.bad_hashes:,} malformed (never matched)",
         f"coverage: {details.coverage}",
         f"coverage notes: {descriptor.coverage or '-'}",
         f"opt-out: {descriptor.optout or '-'}",
@@ -74,7 +91,10 @@ def info(obj: CliContext, name: str) -> None:
         obj.console.print(escape(line), highlight=False)
     for shard in details.shards:
         state = shard.status + (f" ({shard.error})" if shard.error else "")
-        obj.console.print(escape(f"  shard {shard.source}: {state}, {shard.rows:,} rows"), highlight=False)
+        bad = f", {shard.bad_hashes:,} malformed hash(es), e.g. {shard.bad_example!r}" if shard.bad_hashes else ""
+        obj.console.print(escape(f"  shard {shard.source}: {state}, {shard.rows:,} rows{bad}"), highlight=False)
+    if details.notice:
+        obj.console.print(escape(details.notice), highlight=False)
 
 
 @dataset.command("remove")
@@ -85,3 +105,27 @@ def remove(obj: CliContext, name: str) -> None:
     with obj.open_app() as app:
         app.remove_dataset(name)
     obj.console.print(f"Removed {name}.")
+
+
+def print_plan(obj: CliContext, plan: DatasetPlan) -> None:
+    descriptor = plan.descriptor
+    rows = f"{plan.rows:,}" if plan.rows is not None else "unknown"
+    lines = [
+        f"{descriptor.name} ({descriptor.id}), schema {descriptor.schema}: not added yet",
+        f"homepage: {descriptor.homepage or '-'}; licence: {descriptor.licence or '-'}",
+        f"match kinds: {', '.join(descriptor.kinds)}; columns read: " + ", ".join(descriptor.columns.values()),
+        f"shards: {plan.shards if plan.shards is not None else 'unknown'}; rows: {rows}",
+        "to read: "
+        + (f"{plan.read_bytes / 1e9:.2f} GB (only the columns above)" if plan.read_bytes is not None else "unknown")
+        + (f" ({plan.read_error})" if plan.read_error else ""),
+    ]
+    if plan.disk_bytes is not None and plan.peak_disk_bytes is not None:
+        room = "enough" if plan.fits else "NOT enough"
+        lines.append(
+            f"disk: about {plan.disk_bytes / 1e9:.2f} GB once added, {plan.peak_disk_bytes / 1e9:.2f} GB while"
+            f" the index is built; {plan.free_bytes / 1e9:.1f} GB free ({room})"
+        )
+    lines += [f"coverage notes: {descriptor.coverage or '-'}", f"opt-out: {descriptor.optout or '-'}"]
+    for line in lines:
+        obj.console.print(escape(line), highlight=False)
+    obj.console.print(f"Add it with `traintrace dataset add {descriptor.id}` (or --from FILE for local shards).")

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from core.catalogue.matches import Match
-from core.datasets.importer import ImportReport
+from core.matching.importer import ImportReport
 from core.matching.service import MatchSummary
 from core.scanning.scanner import ScanSummary
 
@@ -36,16 +36,24 @@ def print_scan_summary(console: Console, summary: ScanSummary) -> None:
 
 
 def print_import_report(console: Console, report: ImportReport) -> None:
-    if report.rows_added == 0 and not report.failed and not report.rebuilt:
-        console.print(f"Dataset {report.dataset}: already imported ({report.rows_total:,} rows).")
-        return
-    rate = report.rows_added / report.elapsed_seconds if report.elapsed_seconds > 0 else 0.0
-    console.print(
-        f"Dataset {report.dataset}: {report.rows_added:,} rows imported ({rate:,.0f} rows/s, "
-        f"{report.bytes_read / 1e6:.1f} MB read); {report.rows_total:,} rows in the index, "
-        f"{report.shards_done} shard(s) complete."
-        + (" The index was rebuilt from all shards." if report.rebuilt else "")
-    )
+    if report.converted:
+        console.print(f"Dataset {report.dataset} was converted from the old format (every row copied) to streaming.")
+    if report.produced_nothing:
+        console.print(
+            f"Dataset {report.dataset}: nothing was imported, so nothing of it can be searched; it was not added."
+        )
+    elif report.rows_added == 0 and not report.failed and not report.rebuilt:
+        console.print(f"Dataset {report.dataset}: already added ({report.rows_total:,} rows read).")
+    else:
+        rate = report.rows_added / report.elapsed_seconds if report.elapsed_seconds > 0 else 0.0
+        per_row = report.bytes_on_disk / report.rows_total if report.rows_total else 0.0
+        console.print(
+            f"Dataset {report.dataset}: {report.rows_added:,} rows read ({rate:,.0f} rows/s, "
+            f"{report.bytes_read / 1e6:.1f} MB read) and matched in flight; {report.shards_done} shard(s) complete, "
+            f"{report.rows_total:,} rows in all; {report.hits_kept:,} row(s) kept as hits; "
+            f"{report.bytes_on_disk / 1e6:.1f} MB on disk ({per_row:.1f} bytes a row); "
+            f"{report.matches_found} match(es)." + (" The index was rebuilt from all shards." if report.rebuilt else "")
+        )
     for shard, error in report.failed:
         console.print(f"  shard failed: {escape(shard)}: {escape(error)}", highlight=False)
 
@@ -60,6 +68,8 @@ def print_match_summary(console: Console, summary: MatchSummary, matches: list[M
         if outcome.error:
             kinds = f"not searched: {escape(outcome.error)}"
         console.print(f"  {outcome.dataset} ({outcome.coverage} coverage): {kinds}")
+        for line in (*outcome.notes, *(f"not fully searched: {problem}" for problem in outcome.problems)):
+            console.print(f"    {escape(line)}", highlight=False)
     if not matches:
         return
     wide = console.width >= WIDE_TERMINAL  # the "how found" column only where it can be read

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 from core.errors import TrainTraceError
+from core.net.errors import ResponseTooLarge
 from core.net.http import CancelSignal, HttpClient, HttpResponse
 
 _CONTENT_RANGE = re.compile(r"bytes \d+-\d+/(\d+)")
@@ -49,7 +50,12 @@ class RemoteFile(io.RawIOBase):
         return self._size
 
     def _probe_size(self) -> int:
-        response = self._range(0, 0)
+        try:
+            response = self._range(0, 0)
+        except ResponseTooLarge as exc:  # asked for one byte, sent more: the server ignored the Range header
+            raise TrainTraceError(
+                f"{self._url}: the server does not support range requests (it sent the whole file instead of one byte)"
+            ) from exc
         match = _CONTENT_RANGE.match(response.header("content-range"))
         if response.status != 206 or match is None:
             raise TrainTraceError(f"{self._url}: the server does not support range requests (HTTP {response.status})")

@@ -8,7 +8,8 @@ Batches come out with TrainTrace's field names (`row_id`, `url`, `text`, `phash`
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,6 +25,8 @@ from core.errors import TrainTraceError
 from core.net.http import CancelSignal, HttpClient
 
 BATCH_ROWS = 65_536
+# Fields used only to rank or describe a match: a shard without them is still searched.
+OPTIONAL_FIELDS = frozenset({"width", "height"})
 HUB_BASE = "https://huggingface.co"
 
 
@@ -69,15 +72,24 @@ def _bearer(token: str | None) -> dict[str, str]:
 
 
 class ShardReader:
-    """Open with `open_shard`; iterate `batches()`; `bytes_read` grows as data is consumed."""
+    """Open with `open_shard`. A shard is read in *units*: its Parquet row groups (a CSV file is one unit), so
+    an interrupted pass resumes at the unit it was in; `bytes_read` grows as data is consumed."""
 
     def __init__(
-        self, location: ShardLocation, descriptor: Descriptor, handle: BinaryIO | RemoteFile, size: int
+        self,
+        location: ShardLocation,
+        descriptor: Descriptor,
+        handle: BinaryIO | RemoteFile,
+        size: int,
+        mtime_ns: int | None = None,
     ) -> None:
         self.location = location
         self._descriptor = descriptor
         self._handle = handle
         self.size = size
+        self.mtime_ns = mtime_ns  # a local shard's; None for a remote one
+        self._parquet: pq.ParquetFile | None = None
+        self._physical: dict[str, str] | None = None
 
     @property
     def bytes_read(self) -> int:
@@ -86,24 +98,95 @@ class ShardReader:
             return self._handle.bytes_fetched
         return self.size
 
+    @property
+    def is_csv(self) -> bool:
+        return self._descriptor.csv is not None or self.location.source.lower().endswith((".csv", ".tsv", ".txt"))
+
     def close(self) -> None:
         self._handle.close()
 
-    def batches(self, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-        try:
-            if self._descriptor.csv is not None or self.location.source.lower().endswith((".csv", ".tsv", ".txt")):
+    def check_unchanged(self, size: int | None, mtime_ns: int | None) -> None:
+        """Refuse a shard that is not the file it was when it was imported (rows would be misattributed)."""
+        if size is not None and size != self.size:
+            raise ShardError(
+                f"shard {self.location.display} changed since it was imported ({size:,} bytes then, {self.size:,} now);"
+                " add the dataset again to re-import it"
+            )
+        if mtime_ns is not None and self.mtime_ns is not None and mtime_ns != self.mtime_ns:
+            raise ShardError(
+                f"shard {self.location.display} was modified since it was imported;"
+                " add the dataset again to re-import it"
+            )
+
+    def unit_rows(self) -> list[int | None]:
+        """Rows in each unit (None where unknown before reading: a CSV file)."""
+        if self.is_csv:
+            return [None]
+        with self._errors():
+            parquet = self._open_parquet()
+            return [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
+
+    def batches(self, unit: int | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """The batches of one unit (or of the whole shard), with TrainTrace's field names."""
+        with self._errors():
+            if self.is_csv:
+                if unit not in (None, 0):
+                    return
                 yield from self._csv_batches(self._descriptor.csv or _csv_options_for(self.location.source))
-            else:
-                yield from self._parquet_batches(batch_rows)
+                return
+            parquet = self._open_parquet()
+            physical = self._columns(parquet.schema_arrow.names)
+            groups = list(range(parquet.num_row_groups)) if unit is None else [unit]
+            for batch in parquet.iter_batches(
+                batch_size=batch_rows, row_groups=groups, columns=list(physical.values())
+            ):
+                yield pa.RecordBatch.from_arrays(
+                    [batch.column(i) for i in range(batch.num_columns)], names=list(physical)
+                )
+
+    def read_rows(self, positions: list[int]) -> pa.Table:
+        """The rows at `positions` (0-based in the shard), in that order; only their row groups are read."""
+        wanted = sorted(set(positions))
+        pieces: list[pa.Table] = []
+        begin = 0
+        for unit, count in enumerate(self.unit_rows()):
+            end = begin + count if count is not None else None
+            inside = [p - begin for p in wanted if p >= begin and (end is None or p < end)]
+            if inside:
+                table = pa.Table.from_batches(list(self.batches(unit)))
+                if any(i >= table.num_rows for i in inside):
+                    raise ShardError(f"shard {self.location.display} has fewer rows than when it was imported")
+                pieces.append(table.take(inside).append_column("_position", pa.array([p + begin for p in inside])))
+            if end is None:
+                break
+            begin = end
+        found = pa.concat_tables(pieces) if pieces else None
+        if found is None or found.num_rows != len(wanted):
+            raise ShardError(f"shard {self.location.display} has fewer rows than when it was imported")
+        order = {p: i for i, p in enumerate(found.column("_position").to_pylist())}
+        return found.take([order[p] for p in positions]).drop_columns(["_position"])
+
+    def parquet_metadata(self) -> pq.FileMetaData:
+        """The shard's Parquet footer (row groups, column chunk sizes): only the footer is read."""
+        with self._errors():
+            return self._open_parquet().metadata
+
+    def _open_parquet(self) -> pq.ParquetFile:
+        if self._parquet is None:
+            self._parquet = pq.ParquetFile(self._handle)
+        return self._parquet
+
+    def _columns(self, names: list[str]) -> dict[str, str]:
+        if self._physical is None:
+            self._physical = _resolve_columns(self._descriptor, names, self.location.display)
+        return self._physical
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise ShardError(f"shard {self.location.display} is unreadable: {exc}") from exc
-
-    def _parquet_batches(self, batch_rows: int) -> Iterator[pa.RecordBatch]:
-        parquet = pq.ParquetFile(self._handle)
-        physical = _resolve_columns(self._descriptor, parquet.schema_arrow.names, self.location.display)
-        fields = list(physical)
-        for batch in parquet.iter_batches(batch_size=batch_rows, columns=list(physical.values())):
-            yield pa.RecordBatch.from_arrays([batch.column(i) for i in range(batch.num_columns)], names=fields)
 
     def _csv_batches(self, options: CsvOptions) -> Iterator[pa.RecordBatch]:
         read_options = pa_csv.ReadOptions(
@@ -115,10 +198,11 @@ class ShardReader:
             delimiter=options.delimiter, quote_char='"' if options.delimiter != "\t" else False
         )
         convert = pa_csv.ConvertOptions(column_types=None, strings_can_be_null=True)
+        self._handle.seek(0)
         reader = pa_csv.open_csv(
             self._handle, read_options=read_options, parse_options=parse_options, convert_options=convert
         )
-        physical = _resolve_columns(self._descriptor, reader.schema.names, self.location.display)
+        physical = self._columns(reader.schema.names)
         for batch in reader:
             columns = [batch.column(batch.schema.get_field_index(column)) for column in physical.values()]
             yield pa.RecordBatch.from_arrays(columns, names=list(physical))
@@ -134,6 +218,8 @@ def _resolve_columns(descriptor: Descriptor, names: list[str], shard: str) -> di
     physical: dict[str, str] = {}
     for field, column in descriptor.columns.items():
         found = by_lower.get(column.lower())
+        if found is None and field in OPTIONAL_FIELDS:
+            continue
         if found is None:
             listed = ", ".join(names[:20]) + (" ..." if len(names) > 20 else "")
             raise ShardError(f"shard {shard} has no column {column!r} (needed for {field}); its columns are: {listed}")
@@ -148,10 +234,31 @@ def open_shard(
         if location.url is None:
             path = Path(location.source)
             handle: Any = open(path, "rb")
-            return ShardReader(location, descriptor, handle, path.stat().st_size)
+            stat = os.fstat(handle.fileno())
+            return ShardReader(location, descriptor, handle, stat.st_size, stat.st_mtime_ns)
         if client is None:
             raise ShardError(f"shard {location.display}: remote shards need network access")
         remote = RemoteFile(client, location.url, headers=location.headers, cancel=cancel)
         return ShardReader(location, descriptor, remote, remote.size)
     except OSError as exc:
         raise ShardError(f"shard {location.display} cannot be opened: {exc.strerror or exc}") from exc
+
+
+class ShardOpener:
+    """Opens a dataset's shards wherever they are (local path, https://, hf://), the network client made
+    only when a remote shard needs it."""
+
+    def __init__(
+        self,
+        client_factory: Callable[[], HttpClient],
+        hub_token: Callable[[], str | None],
+        hub_base: str = HUB_BASE,
+    ) -> None:
+        self._client_factory = client_factory
+        self._hub_token = hub_token
+        self._hub_base = hub_base
+
+    def open(self, source: str, descriptor: Descriptor, cancel: CancelSignal = None) -> ShardReader:
+        remote = "://" in source
+        location = locate(source, self._hub_token() if source.startswith("hf://") else None, self._hub_base)
+        return open_shard(location, descriptor, self._client_factory() if remote else None, cancel)

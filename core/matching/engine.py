@@ -8,22 +8,24 @@
   when the URL's file name is a work's file name, the match names that work too;
 - `text`: captions naming the artist (names, aliases, handles, hashtags).
 
-All four read the dataset's local index only; nothing leaves the machine.
+pHash and SHA-256 read the compact indexes; URL and caption read the rows the shard pass kept; a row an index
+finds that was never kept is read back from its shard. Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from core.catalogue.matches import FoundMatch
-from core.datasets.store import CAPTION_TABLE, DatasetRow, DatasetStore
+from core.datasets.store import DatasetRow, DatasetStore
 from core.index.phash_index import PhashIndex
 from core.index.sha_index import ShaIndex
+from core.matching.reread import RowFetcher
 from core.matching.scoring import accepts, phash_score
-from core.matching.text import TextMatcher, candidate_row_ids
+from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher, work_file_name_from_url
 from core.profile import Profile
 from core.progress import Progress
@@ -42,41 +44,85 @@ class WorkQuery:
     size: tuple[int, int] | None
 
 
+@dataclass(frozen=True)
+class DatasetSearch:
+    """What matching one dataset found, and what it could not search (the reason, per kind)."""
+
+    found: list[FoundMatch]
+    searched: frozenset[str]  # the kinds searched completely
+    problems: tuple[str, ...]  # what was not (fully) searched, and why
+
+
 class DatasetMatcher:
-    def __init__(self, profile: Profile, max_distance: int) -> None:
+    """Builds the matches of one added dataset from its compact indexes and kept hits.
+
+    pHash and SHA-256 come from the indexes (every row of the dataset); a row an index finds that was never
+    kept is read back from its shard by `fetcher`. URL and caption matches are the rows the shard pass
+    accepted for the current profile (`ProfileRepass` brings them up to date first)."""
+
+    def __init__(self, profile: Profile, max_distance: int, fetcher: RowFetcher) -> None:
         self._profile = profile
         self._max_distance = max_distance
+        self._fetcher = fetcher
         self._urls = UrlMatcher(profile) if profile.domains or profile.url_prefixes else None
         self._text = TextMatcher(profile) if profile.name or profile.aliases or profile.handles else None
+        self._kinds: dict[str, _KindMatcher] = {
+            "sha256": self._by_sha256,
+            "phash": self._by_phash,
+            "url": self._by_url,
+            "text": self._by_text,
+        }
 
     def match(
         self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
-    ) -> list[FoundMatch]:
-        kinds = store.descriptor.kinds
+    ) -> DatasetSearch:
+        steps = [kind for kind in self._kinds if kind in store.descriptor.kinds]
         found: list[FoundMatch] = []
-        steps = [kind for kind in ("sha256", "phash", "url", "text") if kind in kinds]
+        searched: set[str] = set()
+        problems: list[str] = []
         for kind in steps:
             progress.check_cancelled()
             with progress.step(1 / len(steps), f"{store.descriptor.name}: {kind}") as step:
                 step.start(None)
-                found.extend(getattr(self, f"_by_{kind}")(store, works, coverage))
+                matches, failed = self._kinds[kind](store, works, coverage, step)
+                found += matches
+                if failed:
+                    problems += [
+                        f"{kind}: rows of shard {shard} could not be read back: {error}" for shard, error in failed
+                    ]
+                else:
+                    searched.add(kind)
                 step.advance()
-        return found
+        return DatasetSearch(found, frozenset(searched), tuple(problems))
 
-    def _by_sha256(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+    def _rows(
+        self, store: DatasetStore, ordinals: list[int], progress: Progress
+    ) -> tuple[dict[int, DatasetRow], list[tuple[str, str]]]:
+        failed = self._fetcher.fetch(store, ordinals, progress)
+        return {row.ordinal: row for row in store.rows(ordinals)}, failed
+
+    def _by_sha256(
+        self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
+    ) -> _KindResult:
         if not works or not (store.sha256_dir / "manifest.json").exists():
-            return
+            return [], []
         digests = np.frombuffer(b"".join(bytes.fromhex(work.sha256) for work in works), dtype=np.uint8).reshape(-1, 32)
         query_idx, ordinals = ShaIndex.open(store.sha256_dir).lookup(digests)
-        rows = {row.ordinal: row for row in store.rows([int(o) for o in ordinals])}
+        rows, failed = self._rows(store, [int(o) for o in ordinals], progress)
+        found = []
         for index, ordinal in zip(query_idx.tolist(), ordinals.tolist(), strict=True):
+            if ordinal not in rows:
+                continue
             work, row = works[index], rows[ordinal]
             how = "byte-identical file: the work's SHA-256 equals the row's"
-            yield _found(store, work.work_id, row, "sha256", 0, 1.0, (work.sha256, row.sha256), how, coverage)
+            found.append(_found(store, work.work_id, row, "sha256", 0, 1.0, (work.sha256, row.sha256), how, coverage))
+        return found, failed
 
-    def _by_phash(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+    def _by_phash(
+        self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
+    ) -> _KindResult:
         if not works or not (store.phash_dir / "manifest.json").exists():
-            return
+            return [], []
         owners = [(work, variant, value) for work in works for variant, value in work.phashes]
         queries = np.array([value for _, _, value in owners], dtype=np.uint64)
         result = PhashIndex.open(store.phash_dir).search(queries, self._max_distance)
@@ -91,24 +137,28 @@ class DatasetMatcher:
                 best[key] = (distance, variant, value)
         best = attribute_rows(best)
         by_id = {work.work_id: work for work in works}
-        rows = {row.ordinal: row for row in store.rows(sorted({ordinal for _, ordinal in best}))}
+        rows, failed = self._rows(store, sorted({ordinal for _, ordinal in best}), progress)
+        found = []
         for (work_id, ordinal), (distance, variant, value) in best.items():
+            if ordinal not in rows:
+                continue
             work, row = by_id[work_id], rows[ordinal]
             score = phash_score(distance, variant, work.size, row.size)
             hashes = (f"{value:016x}", f"{row.phash:016x}" if row.phash is not None else None)
             how = f"pHash of the work{_variant_words(variant)} at Hamming distance {distance}"
-            yield _found(store, work_id, row, "phash", distance, score, hashes, how, coverage)
+            found.append(_found(store, work_id, row, "phash", distance, score, hashes, how, coverage))
+        return found, failed
 
-    def _by_url(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+    def _by_url(
+        self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
+    ) -> _KindResult:
         if self._urls is None:
-            return
-        condition, params = self._urls.sql_candidate_filter("host", "domain")
+            return [], []
         by_name: dict[str, int] = {}
         for work in works:
             by_name.setdefault(work.file_name.casefold(), work.work_id)
-        query = f"SELECT ordinal FROM row WHERE {condition}"
-        ordinals = [ordinal for (ordinal,) in store.db.execute(query, params)]
-        for row in store.rows(ordinals):
+        found = []
+        for row in store.rows(store.profile_hits("url")):
             reason = self._urls.match(row.url)
             if reason is None:
                 continue
@@ -116,17 +166,26 @@ class DatasetMatcher:
             work_id = by_name.get(name.casefold()) if name else None
             what = "domain" if reason.kind == "domain" else "upload address"
             how = f"URL on the artist's {what} {reason.rule}" + (f"; file name {name} is a work's" if work_id else "")
-            yield _found(store, work_id, row, "url", None, 1.0 if work_id else 0.9, (None, None), how, coverage)
+            found.append(_found(store, work_id, row, "url", None, 1.0 if work_id else 0.9, (None, None), how, coverage))
+        return found, []
 
-    def _by_text(self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str) -> Iterator[FoundMatch]:
+    def _by_text(
+        self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
+    ) -> _KindResult:
         if self._text is None:
-            return
-        for row in store.rows(candidate_row_ids(store.db, CAPTION_TABLE, self._profile)):
-            found = self._text.find(row.caption or "")
-            if not found:
+            return [], []
+        found = []
+        for row in store.rows(store.profile_hits("text")):
+            mentions = self._text.find(row.caption or "")
+            if not mentions:
                 continue
-            terms = ", ".join(dict.fromkeys(f"{match.term} ({match.kind})" for match in found))
-            yield _found(store, None, row, "text", None, 0.8, (None, None), f"caption names {terms}", coverage)
+            terms = ", ".join(dict.fromkeys(f"{match.term} ({match.kind})" for match in mentions))
+            found.append(_found(store, None, row, "text", None, 0.8, (None, None), f"caption names {terms}", coverage))
+        return found, []
+
+
+_KindResult = tuple[list[FoundMatch], list[tuple[str, str]]]
+_KindMatcher = Callable[[DatasetStore, Sequence[WorkQuery], str, Progress], _KindResult]
 
 
 def attribute_rows(best: dict[tuple[int, int], tuple[int, str, int]]) -> dict[tuple[int, int], tuple[int, str, int]]:

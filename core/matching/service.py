@@ -1,17 +1,30 @@
-"""Run matching for the catalogue: every readable work and the artist profile against every added dataset."""
+"""Matching the catalogue against the added datasets: every readable work and the artist profile.
+
+Adding a dataset and matching it is one streaming pass (`importer`); matching again later reads the compact
+indexes and the kept hits, and streams a dataset's URL/caption columns again only when the profile changed
+(`reread`). Every outcome says what was searched, completely or not, and why not.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetManager
+from core.datasets.store import DatasetStore
 from core.index.runs import IndexFormatError
 from core.matching.engine import DatasetMatcher, WorkQuery
+from core.matching.importer import DatasetImporter, ImportReport
+from core.matching.reread import ProfileRepass, RowFetcher
+from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
+from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 from core.progress import Progress
 
@@ -22,7 +35,9 @@ class DatasetOutcome:
     coverage: str
     found: int
     by_kind: tuple[tuple[str, int], ...]
-    error: str = ""  # why this dataset could not be searched (the others still were)
+    error: str = ""  # why this dataset could not be searched at all (the others still were)
+    problems: tuple[str, ...] = ()  # what of it was not fully searched, and why
+    notes: tuple[str, ...] = ()  # one-line notices (a dataset converted from the old format)
 
 
 @dataclass(frozen=True)
@@ -46,37 +61,103 @@ class MatchService:
         self._datasets = datasets
         self._now = now
 
+    def add_dataset(
+        self,
+        dataset_id: str,
+        schema: str | None,
+        sources: Sequence[str],
+        mappings: dict[str, str],
+        profile: Profile,
+        max_distance: int,
+        progress: Progress,
+    ) -> tuple[ImportReport, MatchSummary | None]:
+        """Import a dataset's shards in one pass matching in flight, then record its matches. An import that
+        left nothing searchable removes the dataset again (its report says why) and records nothing."""
+        store = self._datasets.prepare(dataset_id, schema, sources, mappings)
+        try:
+            works = self._readable_works()
+            shard_pass = ShardPass(store.descriptor.kinds, _portfolio(self._queries(works), max_distance), profile)
+            importer = DatasetImporter(self._datasets.opener, shard_pass, _fingerprint(profile), self._now)
+            with progress.step(0.9, f"Adding {dataset_id}") as adding:
+                report = importer.run(store, adding)
+            if store.converted:
+                report = dataclasses.replace(report, converted=True)
+        finally:
+            store.close()
+        if report.produced_nothing:
+            self._datasets.remove(dataset_id)
+            return report, None
+        with progress.step(0.1, f"Matching {dataset_id}") as matching:
+            summary = self.run(profile, max_distance, matching, dataset_ids=[dataset_id])
+        return report, summary
+
     def run(
-        self, profile: Profile, max_distance: int, progress: Progress, only: Sequence[Work] | None = None
+        self,
+        profile: Profile,
+        max_distance: int,
+        progress: Progress,
+        only: Sequence[Work] | None = None,
+        dataset_ids: Sequence[str] | None = None,
     ) -> MatchSummary:
         """Match, store every match (decisions kept) and drop undecided matches a full run no longer finds."""
         started = time.monotonic()
-        works = [work for work in (only if only is not None else self._works.all()) if work.ok]
+        works = [work for work in only if work.ok] if only is not None else self._readable_works()
+        ids = list(dataset_ids) if dataset_ids is not None else self._datasets.ids()
+        if not ids:
+            return MatchSummary((), len(works), max_distance, time.monotonic() - started)
         queries = self._queries(works)
-        matcher = DatasetMatcher(profile, max_distance)
+        matcher = DatasetMatcher(profile, max_distance, RowFetcher(self._datasets.opener))
+        repass = ProfileRepass(
+            self._datasets.opener,
+            ShardPass(("url", "text"), PortfolioQueries.empty(max_distance), profile, hashes=False),
+            _fingerprint(profile),
+            bool(profile.domains or profile.url_prefixes or profile.name or profile.aliases or profile.handles),
+        )
         outcomes = []
-        dataset_ids = self._datasets.ids()
-        for dataset_id in dataset_ids:
-            with progress.step(1 / max(1, len(dataset_ids)), f"Matching {dataset_id}") as step:
-                outcomes.append(self._one(dataset_id, matcher, queries, only is None, step))
+        for dataset_id in ids:
+            with progress.step(1 / max(1, len(ids)), f"Matching {dataset_id}") as step:
+                outcomes.append(self._one(dataset_id, matcher, repass, queries, only is None, step))
         return MatchSummary(tuple(outcomes), len(works), max_distance, time.monotonic() - started)
 
     def _one(
-        self, dataset_id: str, matcher: DatasetMatcher, queries: list[WorkQuery], full_run: bool, progress: Progress
+        self,
+        dataset_id: str,
+        matcher: DatasetMatcher,
+        repass: ProfileRepass,
+        queries: list[WorkQuery],
+        full_run: bool,
+        progress: Progress,
     ) -> DatasetOutcome:
-        info = self._datasets.info(dataset_id)
         store = self._datasets.open(dataset_id)
+        notes = (store.converted,) if store.converted else ()
         try:
-            found = matcher.match(store, queries, info.coverage, progress)
+            coverage = _coverage(store)
+            if not any(shard.status == "done" for shard in store.shards()):
+                reason = "nothing of it was imported (every shard failed); add it again"
+                return DatasetOutcome(dataset_id, coverage, 0, (), reason, notes=notes)
+            with progress.step(0.5, "URL and caption pass") as passing:
+                repass_failed = repass.run(store, passing)
+            with progress.step(0.5, "Matching") as matching:
+                search = matcher.match(store, queries, coverage, matching)
         except IndexFormatError as exc:
             reason = f"{exc}; run `traintrace dataset add {dataset_id}` again to rebuild its index"
-            return DatasetOutcome(dataset_id, info.coverage, 0, (), reason)
+            return DatasetOutcome(dataset_id, "partial", 0, (), reason, notes=notes)
         finally:
             store.close()
-        self._matches.record(found, self._now())
-        if full_run:
-            self._matches.forget_candidates(dataset_id, info.descriptor.kinds, self._matches.ids_for(found))
-        return DatasetOutcome(dataset_id, info.coverage, len(found), _count_kinds(found))
+        searched = set(search.searched)
+        problems = list(search.problems)
+        for shard, error in repass_failed:
+            searched -= {"url", "text"}
+            problems.append(f"url, text: shard {shard} could not be read again for the changed profile: {error}")
+        self._matches.record(search.found, self._now())
+        if full_run and searched:
+            self._matches.forget_candidates(dataset_id, sorted(searched), self._matches.ids_for(search.found))
+        return DatasetOutcome(
+            dataset_id, coverage, len(search.found), _count_kinds(search.found), problems=tuple(problems), notes=notes
+        )
+
+    def _readable_works(self) -> list[Work]:
+        return [work for work in self._works.all() if work.ok]
 
     def _queries(self, works: list[Work]) -> list[WorkQuery]:
         variants = self._works.variants(work.id for work in works)
@@ -87,6 +168,22 @@ class MatchService:
             size = (work.width, work.height) if work.width and work.height else None
             queries.append(WorkQuery(work.id, os.path.basename(work.path), work.sha256, phashes, size))
         return queries
+
+
+def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:
+    phashes = np.array([value for query in queries for _, value in query.phashes], dtype=np.uint64)
+    digests = np.frombuffer(b"".join(bytes.fromhex(query.sha256) for query in queries), dtype=np.uint8)
+    return PortfolioQueries(phashes, digests.reshape(-1, 32), max_distance)
+
+
+def _fingerprint(profile: Profile) -> str:
+    return profile_fingerprint(profile, PublicSuffixRules.bundled().fingerprint)
+
+
+def _coverage(store: DatasetStore) -> str:
+    """'full' once every shard is imported; anything less is labelled partial."""
+    shards = store.shards()
+    return "full" if shards and all(shard.status == "done" for shard in shards) else "partial"
 
 
 def _count_kinds(found: list[FoundMatch]) -> tuple[tuple[str, int], ...]:

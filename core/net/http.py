@@ -229,7 +229,9 @@ class HttpClient:
         try:
             response = self._session.send(prepared, stream=True, timeout=timeouts, allow_redirects=redirects)
             try:
-                response._content = _read_capped(response, cap, guard)
+                # An error's own explanation is read even when the caller expected a tiny answer (a range probe).
+                limit = cap if response.status_code < 400 else max(cap, _ERROR_BODY_CAP)
+                response._content = _read_capped(response, limit, guard)
             finally:
                 response.close()
         except (Cancelled, NetworkError):
@@ -239,6 +241,9 @@ class HttpClient:
             guard.check()
             raise _translate(error) from error
         return response
+
+
+_ERROR_BODY_CAP = 64 * 1024
 
 
 def _read_capped(response: requests.Response, cap: int, guard: CallGuard) -> bytes:

@@ -1,0 +1,127 @@
+"""What adding a dataset will cost, before it starts: rows, bytes to read, disk, and whether the disk has room.
+
+Only the compact indexes and the hits stay on disk, so the disk a dataset takes follows from its row count and
+its match kinds: the pHash index keeps about `PHASH_INDEX_BYTES` a row, the SHA-256 index about
+`SHA256_INDEX_BYTES`; while the index is built, the spilled runs (`*_RUN_BYTES` a row) exist beside it. The
+bytes to read are the compressed sizes of the mapped columns' chunks, from each shard's Parquet footer (a
+remote footer costs two small range requests; nothing else is downloaded).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from core.datasets.descriptors import Descriptor
+from core.datasets.shards import ShardOpener
+from core.errors import TrainTraceError, UsageError
+
+PHASH_INDEX_BYTES = 22
+PHASH_RUN_BYTES = 16
+SHA256_INDEX_BYTES = 44
+SHA256_RUN_BYTES = 40
+STATE_BYTES = 1 << 20  # the state database, descriptor and manifests: small, whatever the row count
+
+
+@dataclass(frozen=True)
+class DatasetPlan:
+    descriptor: Descriptor
+    shards: int | None  # None when the shards could not be listed
+    rows: int | None  # from the footers, or the descriptor's published count
+    read_bytes: int | None  # compressed bytes of the needed columns (None: unknown, see `read_error`)
+    read_error: str | None
+    disk_bytes: int | None  # what stays on disk once added (indexes and state; hits are few)
+    peak_disk_bytes: int | None  # while the index is built
+    free_bytes: int
+
+    @property
+    def fits(self) -> bool | None:
+        return None if self.peak_disk_bytes is None else self.peak_disk_bytes <= self.free_bytes
+
+
+def disk_estimate(descriptor: Descriptor, rows: int) -> tuple[int, int]:
+    """(bytes kept, peak bytes while building) for `rows` rows of a dataset with these match kinds."""
+    kept = peak = STATE_BYTES
+    if "phash" in descriptor.kinds:
+        kept += rows * PHASH_INDEX_BYTES
+        peak += rows * (PHASH_INDEX_BYTES + PHASH_RUN_BYTES)
+    if "sha256" in descriptor.kinds:
+        kept += rows * SHA256_INDEX_BYTES
+        peak += rows * (SHA256_INDEX_BYTES + SHA256_RUN_BYTES)
+    return kept, peak
+
+
+def footer_totals(
+    opener: ShardOpener, descriptor: Descriptor, sources: Sequence[str], skip_unreadable: bool = False
+) -> tuple[int, int]:
+    """(rows, compressed bytes of the mapped columns) summed over the shards' Parquet footers; with
+    `skip_unreadable`, a shard whose footer cannot be read counts as empty (the import reports it)."""
+    wanted = {column.lower() for column in descriptor.columns.values()}
+    rows = size = 0
+    for source in sources:
+        try:
+            rows_here, size_here = _footer_totals(opener, descriptor, source, wanted)
+        except TrainTraceError:
+            if not skip_unreadable:
+                raise
+            rows_here = size_here = 0
+        rows, size = rows + rows_here, size + size_here
+    return rows, size
+
+
+def _footer_totals(opener: ShardOpener, descriptor: Descriptor, source: str, wanted: set[str]) -> tuple[int, int]:
+    reader = opener.open(source, descriptor)
+    try:
+        if reader.is_csv:
+            return 0, reader.size
+        return _parquet_totals(reader.parquet_metadata(), wanted)
+    finally:
+        reader.close()
+
+
+def _parquet_totals(metadata: pq.FileMetaData, wanted: set[str]) -> tuple[int, int]:
+    size = 0
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for index in range(row_group.num_columns):
+            column = row_group.column(index)
+            if column.path_in_schema.lower() in wanted:
+                size += column.total_compressed_size
+    return metadata.num_rows, size
+
+
+def plan(descriptor: Descriptor, sources: Callable[[], list[str]], opener: ShardOpener, directory: Path) -> DatasetPlan:
+    """The plan for adding `descriptor` from the shards `sources()` lists (which may need the network)."""
+    shards: list[str] | None = None
+    rows, read_bytes, error = descriptor.rows, None, None
+    try:
+        shards = sources()
+        rows, read_bytes = footer_totals(opener, descriptor, shards)
+    except (TrainTraceError, OSError) as exc:
+        error = str(exc)
+    kept, peak = disk_estimate(descriptor, rows) if rows is not None else (None, None)
+    return DatasetPlan(descriptor, len(shards) if shards is not None else None, rows, read_bytes, error, kept, peak,
+                       free_space(directory))  # fmt: skip
+
+
+def free_space(directory: Path) -> int:
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return shutil.disk_usage(existing).free
+
+
+def check_room(descriptor: Descriptor, rows: int, directory: Path) -> None:
+    """Refuse to start an import the disk cannot hold (the peak, while the index is built)."""
+    _, peak = disk_estimate(descriptor, rows)
+    free = free_space(directory)
+    if peak > free:
+        raise UsageError(
+            f"adding {descriptor.name} ({rows:,} rows) needs about {peak / 1e9:.1f} GB of free disk while its index"
+            f" is built, and {free / 1e9:.1f} GB are free in {directory};"
+            " free some space or use --data-dir on a larger disk"
+        )

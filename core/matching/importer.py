@@ -1,0 +1,207 @@
+"""Adding a dataset: one streaming pass over its shards' needed columns, matching in flight.
+
+Each shard is read row group by row group (a CSV file is one unit). Every batch goes through the shard pass
+(`shard_pass`): its hashes are spilled to the compact index builders and matched against the portfolio, its
+URLs and captions prefiltered and matched against the profile, and only the rows that matched are kept. A
+row group's hits and the shard's progress are committed together, so a cancelled or crashed import resumes
+at the row group it was in (index chunks already spilled are not spilled twice). A shard that fails
+(unreadable file, missing column, a column that holds no hashes, network fault) is recorded with its error
+and the import goes on; what was imported stays searchable, and an import that produced nothing says so.
+The hash indexes are finished at the end; adding shards later rebuilds them from all shards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from core.datasets.shards import ShardOpener, ShardReader
+from core.datasets.store import DatasetStore, HitRow, ShardState
+from core.errors import Cancelled, TrainTraceError
+from core.index.phash_build import PhashIndexBuilder
+from core.index.phash_index import PhashIndex
+from core.index.runs import IndexFormatError
+from core.index.sha_build import ShaIndexBuilder
+from core.index.sha_index import ShaIndex
+from core.matching.shard_pass import BatchResult, ShardPass, hit_rows
+from core.progress import Progress
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    dataset: str
+    shards_done: int
+    failed: tuple[tuple[str, str], ...]  # (shard, error)
+    rows_added: int
+    rows_total: int
+    bytes_read: int
+    elapsed_seconds: float
+    rebuilt: bool
+    hits_kept: int = 0  # rows kept because something matched in flight
+    bytes_on_disk: int = 0
+    converted: bool = False  # the dataset was in the pre-streaming format and was converted
+    matches_found: int = 0  # matches recorded for this dataset after the pass
+
+    @property
+    def produced_nothing(self) -> bool:
+        """Nothing of the dataset is searchable: every shard failed or there was none."""
+        return self.shards_done == 0
+
+
+class DatasetImporter:
+    def __init__(self, opener: ShardOpener, shard_pass: ShardPass, fingerprint: str, now: Callable[[], str]) -> None:
+        """`fingerprint`: the profile fingerprint the pass's URL/caption matching stands for."""
+        self._opener = opener
+        self._pass = shard_pass
+        self._fingerprint = fingerprint
+        self._now = now
+
+    def run(self, store: DatasetStore, progress: Progress) -> ImportReport:
+        started = time.monotonic()
+        rebuilt = self._needs_rebuild(store)
+        if rebuilt:
+            store.reset_for_rebuild()
+        todo = [shard for shard in store.shards() if shard.status != "done"]
+        if not todo:  # everything imported already: the finished index stands as it is
+            return self._report(store, 0, 0, (), started, False)
+        builders = _Builders(store)
+        added = bytes_read = 0
+        failed: list[tuple[str, str]] = []
+        with progress.step(0.95, "Reading shards") as reading:
+            reading.start(len(todo))
+            for shard in todo:
+                rows, size, error = self._import_shard(store, shard, builders, reading)
+                added, bytes_read = added + rows, bytes_read + size
+                if error:
+                    failed.append((shard.source, error))
+                reading.advance(detail=shard.source)
+        with progress.step(0.05, "Building the index") as building:
+            builders.finish(building)
+        return self._report(store, added, bytes_read, tuple(failed), started, rebuilt)
+
+    @staticmethod
+    def _report(
+        store: DatasetStore, added: int, size: int, failed: tuple[tuple[str, str], ...], started: float, rebuilt: bool
+    ) -> ImportReport:
+        done = sum(1 for shard in store.shards() if shard.status == "done")
+        return ImportReport(
+            store.descriptor.id, done, failed, added, store.row_count(), size, time.monotonic() - started, rebuilt,
+            store.hit_count(), store.bytes_on_disk(),
+        )  # fmt: skip
+
+    @staticmethod
+    def _needs_rebuild(store: DatasetStore) -> bool:
+        """Rebuild from all shards when shards failed, when new shards join a finished index, or when the
+        index on disk was written in a format this version cannot read."""
+        shards = store.shards()
+        if _outdated_index(store):
+            return True
+        pending = any(shard.status in ("pending", "failed") for shard in shards)
+        finished = (store.phash_dir / "manifest.json").exists() or (store.sha256_dir / "manifest.json").exists()
+        finished = finished and not _has_unfinished_runs(store)
+        return pending and (finished or any(shard.status == "failed" for shard in shards))
+
+    def _import_shard(
+        self, store: DatasetStore, shard: ShardState, builders: _Builders, progress: Progress
+    ) -> tuple[int, int, str | None]:
+        """Import one shard; returns (rows read now, bytes read, error or None). Cancellation propagates."""
+        reader: ShardReader | None = None
+        rows_now = 0
+        try:
+            reader = self._opener.open(shard.source, store.descriptor, progress)
+            resuming = shard.status == "importing" and shard.first_ordinal is not None
+            if resuming:
+                reader.check_unchanged(shard.size, shard.mtime_ns)
+            first = shard.first_ordinal if resuming and shard.first_ordinal is not None else store.next_ordinal()
+            if not resuming:
+                store.begin_shard(shard.seq, first, reader.size, reader.mtime_ns)
+            done_units = shard.units_done if resuming else 0
+            rows = shard.rows if resuming else 0
+            for unit in range(done_units, len(reader.unit_rows())):
+                unit_rows, hits, profile_hits, counts = self._unit(
+                    reader, unit, shard.seq, first, rows, builders, progress
+                )
+                rows += unit_rows
+                rows_now += unit_rows
+                store.finish_unit(shard.seq, unit + 1, rows, counts, hits, profile_hits)
+                progress.advance(0, detail=f"{shard.source}: {rows:,} rows, {reader.bytes_read / 1e6:.1f} MB")
+        except Cancelled:
+            raise
+        except TrainTraceError as exc:  # ShardError, NetworkError: this shard fails, the import goes on
+            size = reader.bytes_read if reader else 0
+            store.end_shard(shard.seq, store.shard(shard.seq).rows, size, self._now(), None, error=str(exc))
+            return rows_now, size, str(exc)
+        finally:
+            if reader is not None:
+                reader.close()
+        store.end_shard(shard.seq, rows, reader.bytes_read, self._now(), self._fingerprint)
+        return rows_now, reader.bytes_read, None
+
+    def _unit(
+        self,
+        reader: ShardReader,
+        unit: int,
+        seq: int,
+        first_ordinal: int,
+        first_row: int,
+        builders: _Builders,
+        progress: Progress,
+    ) -> tuple[int, list[HitRow], list[tuple[int, str]], tuple[int, int, str | None]]:
+        """Read and match one row group: (its rows, the hits to keep, URL/caption hits, hash value counts)."""
+        row = first_row
+        hits: list[HitRow] = []
+        profile_hits: list[tuple[int, str]] = []
+        nulls = bad = 0
+        example: str | None = None
+        for number, batch in enumerate(reader.batches(unit)):
+            progress.check_cancelled()
+            result = self._pass.match(batch)
+            ordinals = np.arange(first_ordinal + row, first_ordinal + row + batch.num_rows, dtype=np.int64)
+            builders.add(f"{seq}:{unit}:{number}", ordinals, result)
+            positions = result.hit_positions
+            hits += hit_rows(batch, positions, seq, positions + row, first_ordinal)
+            profile_hits += [(first_ordinal + row + position, kind) for position, kind in result.profile_hits]
+            nulls, bad = nulls + result.counts.nulls, bad + result.counts.malformed
+            example = example or result.counts.example
+            row += batch.num_rows
+        return row - first_row, hits, profile_hits, (nulls, bad, example)
+
+
+class _Builders:
+    """The hash index builders a dataset needs, resumed from their spill runs."""
+
+    def __init__(self, store: DatasetStore) -> None:
+        kinds = store.descriptor.kinds
+        self.phash = PhashIndexBuilder(store.phash_dir) if "phash" in kinds else None
+        self.sha256 = ShaIndexBuilder(store.sha256_dir) if "sha256" in kinds else None
+
+    def add(self, chunk_id: str, ordinals: npt.NDArray[np.int64], result: BatchResult) -> None:
+        """Spill one batch's hashes; a batch recorded by an interrupted attempt is not added twice."""
+        phashes, digests = result.phashes, result.digests
+        if self.phash is not None and phashes is not None and chunk_id not in self.phash.completed_chunks:
+            self.phash.add(phashes.values[phashes.valid], ordinals[phashes.valid], chunk_id=chunk_id)
+        if self.sha256 is not None and digests is not None and chunk_id not in self.sha256.completed_chunks:
+            self.sha256.add(digests.digests[digests.valid], ordinals[digests.valid], chunk_id=chunk_id)
+
+    def finish(self, progress: Progress) -> None:
+        for builder in (self.phash, self.sha256):
+            if builder is not None and builder.rows:
+                builder.finish(progress)
+
+
+def _outdated_index(store: DatasetStore) -> bool:
+    for directory, index_type in ((store.phash_dir, PhashIndex), (store.sha256_dir, ShaIndex)):
+        if (directory / "manifest.json").exists() and not (directory / "runs").exists():
+            try:
+                index_type.open(directory)
+            except IndexFormatError:
+                return True
+    return False
+
+
+def _has_unfinished_runs(store: DatasetStore) -> bool:
+    return (store.phash_dir / "runs").exists() or (store.sha256_dir / "runs").exists()

@@ -1,0 +1,122 @@
+"""Reading an added dataset's shards again, after the import, for what its kept hits do not cover.
+
+- `ProfileRepass`: the profile changed (a new domain, alias, handle), so the URL/caption hits kept for the old
+  one no longer stand: stream only the shards whose pass is stale, row group by row group (resumable: each
+  finished row group is committed), through the same shard pass as the import, without hash parsing.
+- `RowFetcher`: the compact index found rows that were never kept (a work added after the import, a wider
+  threshold): read back just those rows, from their row groups only.
+
+A local shard is read only if it is still the file that was imported (size and modification time); a changed
+or missing shard is reported by name, and what it could not provide is reported as not searched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+
+from core.datasets.shards import ShardOpener, ShardReader
+from core.datasets.store import DatasetStore, ShardState
+from core.errors import Cancelled, TrainTraceError
+from core.matching.shard_pass import ShardPass, hit_rows
+from core.progress import Progress
+
+
+class ProfileRepass:
+    def __init__(self, opener: ShardOpener, shard_pass: ShardPass, fingerprint: str, active: bool) -> None:
+        """`active`: whether the profile has anything URL/caption matching could find; if not, a stale shard
+        is settled without reading it (no row can match an empty profile)."""
+        self._opener = opener
+        self._pass = shard_pass
+        self._fingerprint = fingerprint
+        self._active = active
+
+    def stale(self, store: DatasetStore) -> list[ShardState]:
+        if not {"url", "text"} & set(store.descriptor.kinds):
+            return []
+        return [s for s in store.shards() if s.status == "done" and s.text_profile != self._fingerprint]
+
+    def run(self, store: DatasetStore, progress: Progress) -> list[tuple[str, str]]:
+        """Bring every stale shard's URL/caption hits up to date; returns (shard, error) for those that failed."""
+        stale = self.stale(store)
+        failed: list[tuple[str, str]] = []
+        progress.start(len(stale), "URL and caption matching for the changed profile")
+        for shard in stale:
+            if not self._active:
+                store.begin_text_pass(shard.seq, self._fingerprint)
+                store.end_text_pass(shard.seq, self._fingerprint)
+                progress.advance(detail=shard.source)
+                continue
+            try:
+                self._one(store, shard, progress)
+            except Cancelled:
+                raise
+            except TrainTraceError as exc:
+                failed.append((shard.source, str(exc)))
+            progress.advance(detail=shard.source)
+        return failed
+
+    def _one(self, store: DatasetStore, shard: ShardState, progress: Progress) -> None:
+        assert shard.first_ordinal is not None
+        reader = _open_unchanged(self._opener, store, shard, progress)
+        try:
+            start = store.begin_text_pass(shard.seq, self._fingerprint)
+            unit_rows = reader.unit_rows()
+            row = sum(count or 0 for count in unit_rows[:start])
+            for unit in range(start, len(unit_rows)):
+                hits, profile_hits = [], []
+                for batch in reader.batches(unit):
+                    progress.check_cancelled()
+                    result = self._pass.match(batch)
+                    positions = result.hit_positions
+                    hits += hit_rows(batch, positions, shard.seq, positions + row, shard.first_ordinal)
+                    profile_hits += [(shard.first_ordinal + row + p, kind) for p, kind in result.profile_hits]
+                    row += batch.num_rows
+                store.finish_text_unit(shard.seq, unit + 1, hits, profile_hits)
+                progress.advance(0, detail=f"{shard.source}: {row:,} rows")
+        finally:
+            reader.close()
+        store.end_text_pass(shard.seq, self._fingerprint)
+
+
+class RowFetcher:
+    def __init__(self, opener: ShardOpener) -> None:
+        self._opener = opener
+
+    def fetch(self, store: DatasetStore, ordinals: Iterable[int], progress: Progress) -> list[tuple[str, str]]:
+        """Keep the rows at `ordinals` that are not kept yet; returns (shard, error) for shards that failed."""
+        by_shard: dict[int, list[int]] = defaultdict(list)
+        shards = {shard.seq: shard for shard in store.shards()}
+        for ordinal in store.missing(ordinals):
+            found = store.locate(ordinal)
+            if found is not None:
+                by_shard[found[0].seq].append(found[1])
+        failed: list[tuple[str, str]] = []
+        for seq, positions in sorted(by_shard.items()):
+            shard = shards[seq]
+            assert shard.first_ordinal is not None
+            progress.check_cancelled()
+            try:
+                reader = _open_unchanged(self._opener, store, shard, progress)
+                try:
+                    table = reader.read_rows(positions)
+                finally:
+                    reader.close()
+            except TrainTraceError as exc:
+                failed.append((shard.source, str(exc)))
+                continue
+            everything = np.arange(table.num_rows, dtype=np.int64)
+            store.add_hits(hit_rows(table, everything, seq, np.array(positions, np.int64), shard.first_ordinal))
+        return failed
+
+
+def _open_unchanged(opener: ShardOpener, store: DatasetStore, shard: ShardState, progress: Progress) -> ShardReader:
+    reader = opener.open(shard.source, store.descriptor, progress)
+    try:
+        reader.check_unchanged(shard.size, shard.mtime_ns)
+    except TrainTraceError:
+        reader.close()
+        raise
+    return reader

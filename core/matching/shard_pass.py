@@ -1,0 +1,219 @@
+"""The shard pass: one record batch of a dataset shard matched in flight against a portfolio and a profile.
+
+The one matching kernel of dataset import, of the URL/caption re-pass after a profile change, and of batch
+jobs on a cluster. Per batch:
+- pHash: the column is parsed once (the same values feed the compact index) and matched by the streaming
+  multi-index kernel against every work's reference and variant pHashes within the threshold;
+- SHA-256: the digests' 8-byte prefixes are tested against the works' (a vectorised set test), then the
+  full 32 bytes;
+- URL and caption: a vectorised Arrow prefilter keeps the few rows that may name the artist's domains, upload
+  addresses, names or handles; the exact matchers decide on those rows only, so look-alike domains and
+  surname-only captions are refused exactly as before.
+Only the positions of the rows that matched come out; the caller keeps those rows and drops the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from core.datasets.store import HitRow
+from core.index.hexparse import ParsedDigests, ParsedPhashes, parse_phash_hex, parse_sha256_hex, sha256_prefixes
+from core.index.phash_stream import PhashStreamMatcher
+from core.matching.text import TextMatcher
+from core.matching.urls import UrlMatcher
+from core.profile import Profile
+
+# Bump when what the URL or caption matchers accept changes: stored URL/caption hits are then searched again.
+PROFILE_MATCHING_VERSION = 1
+
+
+def profile_fingerprint(profile: Profile, rules_fingerprint: str) -> str:
+    """What the URL/caption hits of a shard depend on: the profile's matching fields, the matchers' version
+    and the public suffix rules. Equal fingerprints mean the stored hits still hold."""
+    fields = {
+        "version": PROFILE_MATCHING_VERSION,
+        "rules": rules_fingerprint,
+        "name": profile.name,
+        "aliases": list(profile.aliases),
+        "handles": list(profile.handles),
+        "domains": sorted(profile.domains),
+        "url_prefixes": sorted(profile.url_prefixes),
+    }
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class PortfolioQueries:
+    """What rows are matched against in flight: never pixels, only hashes."""
+
+    phashes: npt.NDArray[np.uint64]  # every work's reference pHash and its variants' (duplicates allowed)
+    digests: npt.NDArray[np.uint8]  # (n, 32): the works' SHA-256
+    max_distance: int
+
+    @classmethod
+    def empty(cls, max_distance: int) -> PortfolioQueries:
+        return cls(np.zeros(0, np.uint64), np.zeros((0, 32), np.uint8), max_distance)
+
+
+@dataclass(frozen=True)
+class HashCounts:
+    """Null and malformed values of a batch's hash column (malformed ones are never matched)."""
+
+    nulls: int = 0
+    malformed: int = 0
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The rows of one batch that matched something, and the batch's parsed hashes (for the index)."""
+
+    hit_positions: npt.NDArray[np.int64]  # sorted, distinct: every row to keep
+    profile_hits: list[tuple[int, str]]  # (position, "url" | "text") accepted by the exact matchers
+    phashes: ParsedPhashes | None
+    digests: ParsedDigests | None
+    counts: HashCounts = field(default_factory=HashCounts)
+
+
+class ShardPass:
+    """Matches batches of one dataset's rows; built once per pass, reused for every batch and shard."""
+
+    def __init__(
+        self, kinds: Sequence[str], queries: PortfolioQueries, profile: Profile | None, *, hashes: bool = True
+    ) -> None:
+        """`kinds`: the dataset's match kinds; `hashes=False` for a URL/caption-only pass (no hash parsing)."""
+        self._hashes = hashes
+        self._phash = (
+            PhashStreamMatcher(np.unique(queries.phashes), queries.max_distance)
+            if hashes and "phash" in kinds and len(queries.phashes)
+            else None
+        )
+        self._parse_phash = hashes and "phash" in kinds
+        self._parse_sha = hashes and "sha256" in kinds
+        self._sha_prefixes = np.unique(sha256_prefixes(queries.digests)) if len(queries.digests) else None
+        self._digests = {bytes(row) for row in queries.digests}
+        wants_url = profile is not None and "url" in kinds and bool(profile.domains or profile.url_prefixes)
+        wants_text = (
+            profile is not None and "text" in kinds and bool(profile.name or profile.aliases or profile.handles)
+        )
+        self._urls = UrlMatcher(profile) if wants_url and profile is not None else None
+        self._text = TextMatcher(profile) if wants_text and profile is not None else None
+
+    def match(self, batch: pa.RecordBatch) -> BatchResult:
+        columns = dict(zip(batch.schema.names, batch.columns, strict=True))
+        hits: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        phashes = digests = None
+        counts = HashCounts()
+        if self._parse_phash and "phash" in columns:
+            phashes = parse_phash_hex(columns["phash"])
+            counts = _counts(columns["phash"], phashes.valid)
+            if self._phash is not None:
+                hits.append(self._phash.match_hashes(phashes.values, phashes.valid).rows)
+        if self._parse_sha and "sha256" in columns:
+            digests = parse_sha256_hex(columns["sha256"])
+            counts = _counts(columns["sha256"], digests.valid)
+            hits.append(self._sha_hits(digests))
+        profile_hits = self._profile_hits(columns)
+        hits.append(np.array([position for position, _ in profile_hits], dtype=np.int64))
+        positions = np.unique(np.concatenate(hits))
+        return BatchResult(positions, profile_hits, phashes, digests, counts)
+
+    def _sha_hits(self, digests: ParsedDigests) -> npt.NDArray[np.int64]:
+        if self._sha_prefixes is None:
+            return np.zeros(0, np.int64)
+        maybe = np.flatnonzero(np.isin(sha256_prefixes(digests.digests), self._sha_prefixes) & digests.valid)
+        return np.array([p for p in maybe.tolist() if bytes(digests.digests[p]) in self._digests], dtype=np.int64)
+
+    def _profile_hits(self, columns: dict[str, pa.Array]) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        if self._urls is not None and "url" in columns:
+            candidates = list(range(len(columns["url"])))
+            urls = columns["url"].take(pa.array(candidates, pa.int64())).cast(pa.string()).to_pylist()
+            reasons = self._urls.match_many(urls)
+            found += [(position, "url") for position, reason in zip(candidates, reasons, strict=True) if reason]
+        if self._text is not None and "text" in columns:
+            candidates = list(range(len(columns["text"])))
+            texts = columns["text"].take(pa.array(candidates, pa.int64())).cast(pa.string()).to_pylist()
+            found += [
+                (position, "text") for position, text in zip(candidates, texts, strict=True) if self._text.matches(text)
+            ]
+        return found
+
+
+def hit_rows(
+    batch: pa.RecordBatch | pa.Table,
+    positions: npt.NDArray[np.int64],
+    seq: int,
+    shard_rows: npt.NDArray[np.int64],
+    first_ordinal: int,
+) -> list[HitRow]:
+    """The rows at `positions` of a batch of shard `seq`: `shard_rows[i]` is where row `positions[i]` sits in the
+    shard, and the shard's first row has ordinal `first_ordinal`."""
+    if not len(positions):
+        return []
+    taken = batch.take(pa.array(positions, pa.int64()))
+    columns = {name: _as_python(name, taken.column(i)) for i, name in enumerate(taken.schema.names)}
+    none: list[object] = [None] * len(positions)
+    rows = []
+    for i, shard_row in enumerate(shard_rows.tolist()):
+        row_id = columns["row_id"][i] if "row_id" in columns else None
+        rows.append(
+            HitRow(
+                ordinal=first_ordinal + shard_row, shard_seq=seq, shard_row=shard_row,
+                row_id=str(row_id) if row_id is not None else f"{seq}:{shard_row}",
+                url=_text(columns.get("url", none)[i]), caption=_text(columns.get("text", none)[i]),
+                phash=_int(columns.get("phash", none)[i]), sha256=_text(columns.get("sha256", none)[i]),
+                width=_int(columns.get("width", none)[i]), height=_int(columns.get("height", none)[i]),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _as_python(name: str, column: pa.Array | pa.ChunkedArray) -> list[object]:
+    """A kept column as Python values: hashes parsed (None if malformed), sizes as sane integers or None."""
+    if name == "phash":
+        parsed = parse_phash_hex(column)
+        return [int(v) if ok else None for v, ok in zip(parsed.values.tolist(), parsed.valid.tolist(), strict=True)]
+    if name == "sha256":
+        parsed_digests = parse_sha256_hex(column)
+        return [
+            bytes(d).hex() if ok else None for d, ok in zip(parsed_digests.digests, parsed_digests.valid, strict=True)
+        ]
+    if name in ("width", "height"):
+        return [_size(value) for value in column.to_pylist()]
+    if name == "row_id":
+        return [None if value is None else str(value) for value in column.to_pylist()]
+    return column.cast(pa.string()).to_pylist()  # type: ignore[no-any-return]
+
+
+def _size(value: object) -> int | None:
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 1 << 31 else None
+
+
+def _counts(column: pa.Array, valid: npt.NDArray[np.bool_]) -> HashCounts:
+    nulls = column.null_count
+    malformed = int(len(valid) - np.count_nonzero(valid)) - nulls
+    if malformed <= 0:
+        return HashCounts(nulls, 0, None)
+    bad = np.flatnonzero(~valid & ~np.asarray(column.is_null()))
+    example = column[int(bad[0])].as_py() if len(bad) else None
+    return HashCounts(nulls, malformed, None if example is None else str(example)[:80])
