@@ -20,8 +20,8 @@ from PySide6.QtCore import QObject, Signal
 
 from core.app import TrainTrace
 from core.catalogue.works import Work
-from core.matching.importer import ImportReport
 from core.errors import Cancelled
+from core.matching.importer import ImportReport
 from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import Progress, ProgressUpdate

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from core.datasets.descriptors import builtin_descriptors, builtin_schemas
 from core.datasets.manager import DatasetInfo
+from core.matching.importer import ImportReport
 from gui.controller import Controller
 
 AUTOMATIC = "automatic (known dataset)"
@@ -51,7 +52,14 @@ def describe(info: DatasetInfo) -> str:
     for label, value in (("Homepage", d.homepage), ("Licence", d.licence), ("Opt-out", d.optout), ("Notes", d.notes)):
         if value:
             lines.append(f"{label}: {value}")
-    lines.append(f"{info.rows:,} rows indexed, {info.coverage} coverage, {human_bytes(info.index_bytes)} on disk")
+    lines.append(
+        f"{info.rows:,} rows searched, {info.coverage} coverage; {info.hits:,} matching rows kept,"
+        f" {human_bytes(info.index_bytes)} on disk"
+    )
+    if info.bad_hashes:
+        lines.append(f"{info.bad_hashes:,} malformed published hashes (never matched)")
+    if info.notice:
+        lines.append(info.notice)
     for shard in info.shards:
         line = f"  shard {shard.seq}: {shard.status}, {shard.rows:,} rows — {shard.source}"
         lines.append(line + (f" (error: {shard.error})" if shard.error else ""))
@@ -142,6 +150,7 @@ class DatasetsDialog(QDialog):
         self.remove.clicked.connect(self.ask_remove)
         self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         controller.datasets_loaded.connect(self.show_datasets)
+        controller.dataset_added.connect(self.show_added)
         controller.load_datasets()
 
     def show_datasets(self, infos: Sequence[DatasetInfo]) -> None:
@@ -159,6 +168,19 @@ class DatasetsDialog(QDialog):
             self.list.resizeColumnToContents(column)
         if not infos:
             self.details.setPlainText("No dataset yet. Add one to match your works against it.")
+
+    def show_added(self, report: ImportReport) -> None:
+        """Say what an import did, above all when it did not make the dataset searchable."""
+        if report.produced_nothing:
+            lines = [f"Nothing of {report.dataset} was imported, so it was not added and nothing of it is searched."]
+        else:
+            lines = [
+                f"{report.dataset}: {report.rows_added:,} rows read and matched, {report.matches_found} match(es);"
+                f" {report.shards_done} shard(s) complete."
+            ]
+        lines += [f"Shard failed: {shard}: {error}" for shard, error in report.failed]
+        if report.produced_nothing or report.failed:
+            self.details.setPlainText("\n".join(lines))
 
     def selected_id(self) -> str | None:
         item = self.list.currentItem()

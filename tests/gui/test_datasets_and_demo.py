@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
@@ -27,12 +28,28 @@ def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactor
         add.accept()
     qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 1)  # type: ignore[attr-defined]
     dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
-    assert "3,000 rows indexed" in dialog.details.toPlainText()
+    assert "3,000 rows searched" in dialog.details.toPlainText()
     box = dialog.ask_remove()
     assert isinstance(box, QMessageBox)
     with qtbot.waitSignal(gui.controller.dataset_removed, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
         box.accept()
     qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 0)  # type: ignore[attr-defined]
+
+
+def test_an_import_that_produced_nothing_says_so(qtbot: object, make_gui: GuiFactory, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.parquet"
+    garbage.write_bytes(b"not parquet at all" * 100)
+    gui = make_gui()
+    gui.window.feature_actions["datasets"].trigger()
+    dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, DatasetsDialog))
+    add = dialog.ask_add()
+    add.dataset_id.setCurrentText("coyo-700m")
+    add.source.setText(str(garbage))
+    with qtbot.waitSignal(gui.controller.dataset_added, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
+        add.accept()
+    text = dialog.details.toPlainText()
+    assert "was not added and nothing of it is searched" in text and "garbage.parquet" in text
+    assert dialog.list.topLevelItemCount() == 0
 
 
 def test_the_demo_flow_shows_real_matches(qtbot: object, make_gui: GuiFactory) -> None:
