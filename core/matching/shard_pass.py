@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from core.datasets.store import HitRow
 from core.index.hexparse import ParsedDigests, ParsedPhashes, parse_phash_hex, parse_sha256_hex, sha256_prefixes
-from core.index.phash_stream import PhashStreamMatcher
+from core.index.phash_stream import PhashStreamMatcher, StreamMatches
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
 from core.profile import Profile
@@ -80,6 +80,10 @@ class BatchResult:
     phashes: ParsedPhashes | None
     digests: ParsedDigests | None
     counts: HashCounts = field(default_factory=HashCounts)
+    # Which query matched which row: `phash_pairs.query_idx` indexes `ShardPass.phash_queries`; `sha_pairs` is
+    # (position, index into `ShardPass.sha_queries`) per byte-identical row.
+    phash_pairs: StreamMatches | None = None
+    sha_pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
 
 
 class ShardPass:
@@ -90,15 +94,17 @@ class ShardPass:
     ) -> None:
         """`kinds`: the dataset's match kinds; `hashes=False` for a URL/caption-only pass (no hash parsing)."""
         self._hashes = hashes
+        self.phash_queries = np.unique(queries.phashes)
         self._phash = (
-            PhashStreamMatcher(np.unique(queries.phashes), queries.max_distance)
-            if hashes and "phash" in kinds and len(queries.phashes)
+            PhashStreamMatcher(self.phash_queries, queries.max_distance)
+            if hashes and "phash" in kinds and len(self.phash_queries)
             else None
         )
         self._parse_phash = hashes and "phash" in kinds
         self._parse_sha = hashes and "sha256" in kinds
+        self.sha_queries = [bytes(row) for row in queries.digests]
         self._sha_prefixes = np.unique(sha256_prefixes(queries.digests)) if len(queries.digests) else None
-        self._digests = {bytes(row) for row in queries.digests}
+        self._digests = {digest: index for index, digest in enumerate(self.sha_queries)}
         wants_url = profile is not None and "url" in kinds and bool(profile.domains or profile.url_prefixes)
         wants_text = (
             profile is not None and "text" in kinds and bool(profile.name or profile.aliases or profile.handles)
@@ -109,27 +115,31 @@ class ShardPass:
     def match(self, batch: pa.RecordBatch) -> BatchResult:
         columns = dict(zip(batch.schema.names, batch.columns, strict=True))
         hits: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
-        phashes = digests = None
+        phashes = digests = phash_pairs = sha_pairs = None
         counts = HashCounts()
         if self._parse_phash and "phash" in columns:
             phashes = parse_phash_hex(columns["phash"])
             counts = _counts(columns["phash"], phashes.valid)
             if self._phash is not None:
-                hits.append(self._phash.match_hashes(phashes.values, phashes.valid).rows)
+                phash_pairs = self._phash.match_hashes(phashes.values, phashes.valid)
+                hits.append(phash_pairs.rows)
         if self._parse_sha and "sha256" in columns:
             digests = parse_sha256_hex(columns["sha256"])
             counts = _counts(columns["sha256"], digests.valid)
-            hits.append(self._sha_hits(digests))
+            sha_pairs = self._sha_pairs(digests)
+            hits.append(sha_pairs[0])
         profile_hits = self._profile_hits(columns)
         hits.append(np.array([position for position, _ in profile_hits], dtype=np.int64))
         positions = np.unique(np.concatenate(hits))
-        return BatchResult(positions, profile_hits, phashes, digests, counts)
+        return BatchResult(positions, profile_hits, phashes, digests, counts, phash_pairs, sha_pairs)
 
-    def _sha_hits(self, digests: ParsedDigests) -> npt.NDArray[np.int64]:
+    def _sha_pairs(self, digests: ParsedDigests) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(positions, query indices) of rows whose 32-byte digest is a work's: a prefix test, then all bytes."""
         if self._sha_prefixes is None:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         maybe = np.flatnonzero(np.isin(sha256_prefixes(digests.digests), self._sha_prefixes) & digests.valid)
-        return np.array([p for p in maybe.tolist() if bytes(digests.digests[p]) in self._digests], dtype=np.int64)
+        pairs = [(p, self._digests[d]) for p in maybe.tolist() if (d := bytes(digests.digests[p])) in self._digests]
+        return np.array([p for p, _ in pairs], np.int64), np.array([q for _, q in pairs], np.int64)
 
     def _profile_hits(self, columns: dict[str, pa.Array]) -> list[tuple[int, str]]:
         found: list[tuple[int, str]] = []
