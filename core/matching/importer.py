@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +51,9 @@ class ImportReport:
     def produced_nothing(self) -> bool:
         """Nothing of the dataset is searchable: every shard failed or there was none."""
         return self.shards_done == 0
+
+
+_Key = TypeVar("_Key", np.uint64, np.uint8)
 
 
 class DatasetImporter:
@@ -157,40 +161,73 @@ class DatasetImporter:
         profile_hits: list[tuple[int, str]] = []
         nulls = bad = 0
         example: str | None = None
-        for number, batch in enumerate(reader.batches(unit)):
+        for batch in reader.batches(unit):
             progress.check_cancelled()
             result = self._pass.match(batch)
             ordinals = np.arange(first_ordinal + row, first_ordinal + row + batch.num_rows, dtype=np.int64)
-            builders.add(f"{seq}:{unit}:{number}", ordinals, result)
+            builders.add(f"{seq}:{unit}", ordinals, result)
             positions = result.hit_positions
             hits += hit_rows(batch, positions, seq, positions + row, first_ordinal)
             profile_hits += [(first_ordinal + row + position, kind) for position, kind in result.profile_hits]
             nulls, bad = nulls + result.counts.nulls, bad + result.counts.malformed
             example = example or result.counts.example
             row += batch.num_rows
+        builders.flush(f"{seq}:{unit}")
         return row - first_row, hits, profile_hits, (nulls, bad, example)
 
 
 class _Builders:
-    """The hash index builders a dataset needs, resumed from their spill runs."""
+    """The hash index builders a dataset needs, resumed from their spill runs.
+
+    A row group's hashes are spilled as one run (chunk "seq:unit", or "seq:unit:k" for the k-th piece of a unit
+    bigger than `SPILL_ROWS`, such as a whole CSV file): few, large runs cost far fewer file syncs than one per
+    batch, and a run recorded by an interrupted attempt is never added twice."""
+
+    SPILL_ROWS = 1 << 21
 
     def __init__(self, store: DatasetStore) -> None:
         kinds = store.descriptor.kinds
         self.phash = PhashIndexBuilder(store.phash_dir) if "phash" in kinds else None
         self.sha256 = ShaIndexBuilder(store.sha256_dir) if "sha256" in kinds else None
+        self._phash_parts: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]] = []
+        self._sha_parts: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]] = []
+        self._pending_rows = 0
+        self._pieces = 0
 
-    def add(self, chunk_id: str, ordinals: npt.NDArray[np.int64], result: BatchResult) -> None:
-        """Spill one batch's hashes; a batch recorded by an interrupted attempt is not added twice."""
+    def add(self, unit_id: str, ordinals: npt.NDArray[np.int64], result: BatchResult) -> None:
+        """Collect one batch's valid hashes; spill a piece once `SPILL_ROWS` are waiting."""
         phashes, digests = result.phashes, result.digests
-        if self.phash is not None and phashes is not None and chunk_id not in self.phash.completed_chunks:
-            self.phash.add(phashes.values[phashes.valid], ordinals[phashes.valid], chunk_id=chunk_id)
-        if self.sha256 is not None and digests is not None and chunk_id not in self.sha256.completed_chunks:
-            self.sha256.add(digests.digests[digests.valid], ordinals[digests.valid], chunk_id=chunk_id)
+        if self.phash is not None and phashes is not None:
+            self._phash_parts.append((phashes.values[phashes.valid], ordinals[phashes.valid]))
+        if self.sha256 is not None and digests is not None:
+            self._sha_parts.append((digests.digests[digests.valid], ordinals[digests.valid]))
+        self._pending_rows += len(ordinals)
+        if self._pending_rows >= self.SPILL_ROWS:
+            self._spill(f"{unit_id}:{self._pieces}")
+            self._pieces += 1
+
+    def flush(self, unit_id: str) -> None:
+        """Spill what the unit left waiting (its only run, unless it was big enough to be split)."""
+        self._spill(unit_id if self._pieces == 0 else f"{unit_id}:{self._pieces}")
+        self._pieces = 0
+
+    def _spill(self, chunk_id: str) -> None:
+        if self.phash is not None and self._phash_parts and chunk_id not in self.phash.completed_chunks:
+            self.phash.add(*_joined(self._phash_parts), chunk_id=chunk_id)
+        if self.sha256 is not None and self._sha_parts and chunk_id not in self.sha256.completed_chunks:
+            self.sha256.add(*_joined(self._sha_parts), chunk_id=chunk_id)
+        self._phash_parts, self._sha_parts, self._pending_rows = [], [], 0
 
     def finish(self, progress: Progress) -> None:
         for builder in (self.phash, self.sha256):
             if builder is not None and builder.rows:
                 builder.finish(progress)
+
+
+def _joined(
+    parts: list[tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]],
+) -> tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]:
+    return np.concatenate([keys for keys, _ in parts]), np.concatenate([ordinals for _, ordinals in parts])
 
 
 def _outdated_index(store: DatasetStore) -> bool:
