@@ -1,9 +1,10 @@
 """Streamed, resumable build of the pHash index (layout in `phash_layout`).
 
 `add` spills each chunk as a run (16 bytes a row on disk, nothing kept in memory). `finish` builds each table
-in key-range slabs: one pass histograms the top 16 bits of the rotated hashes, then each slab of about
-`SLAB_ROWS` rows is read from the runs, sorted and appended to the table file. Peak memory is one slab plus
-a directory, far below the final index for big indexes; the runs are deleted at the end.
+in key-range buckets: a distribution pass splits the runs by the top bits of the rotated hashes into scratch
+files of about `SLAB_ROWS / 2` rows, then each bucket is read, sorted and appended to the table file. Each row
+is read twice per table whatever the size; peak memory is one bucket plus a directory, far below the final
+index for big indexes; the runs are deleted at the end.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ from core.index.phash_layout import (
     rotate_left,
     table_layouts,
 )
-from core.index.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
+from core.index.runs import READ_ROWS, SCRATCH_DIR, RunStore, bucket_bits, bucketed, read_manifest, write_manifest
 from core.progress import Progress
 
 SLAB_ROWS = 1 << 24
-_HISTOGRAM_BITS = 16
 
 
 class PhashIndexBuilder:
@@ -84,8 +84,7 @@ class PhashIndexBuilder:
             open(self.directory / layout.rest_file(index), "wb") as rest_out,
             open(self.directory / ORDINALS_FILE, "wb") if keep_ordinals else _NoFile() as ordinals_out,
         ):
-            for first_bin, end_bin in slab_bounds(self._histogram(layout), SLAB_ROWS):
-                values, ordinals = self._sorted_slab(layout, first_bin, end_bin, keep_ordinals)
+            for values, ordinals in self._sorted_slabs(layout, keep_ordinals):
                 counts += np.bincount((values >> np.uint64(layout.rest_bits)).view(np.intp), minlength=len(counts))
                 rest = (values & layout.rest_mask).astype("<u8")
                 rest_out.write(rest.view(np.uint8).reshape(-1, 8)[:, :REST_BYTES].tobytes())
@@ -98,36 +97,27 @@ class PhashIndexBuilder:
         starts.tofile(self.directory / layout.directory_file(index))
         return written
 
-    def _histogram(self, layout: TableLayout) -> npt.NDArray[np.int64]:
-        histogram = np.zeros(1 << _HISTOGRAM_BITS, dtype=np.int64)
-        for hashes, _ in self._runs.pieces(with_ordinals=False):
-            top = rotate_left(hashes, layout.rotation) >> np.uint64(64 - _HISTOGRAM_BITS)
-            histogram += np.bincount(top.view(np.intp), minlength=len(histogram))
-        return histogram
+    def _sorted_slabs(
+        self, layout: TableLayout, keep_ordinals: bool
+    ) -> Iterator[tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64] | None]]:
+        """The rotated hashes in key order, one bucket of the top bits at a time, each sorted (table 0: with
+        ordinals, other tables: distinct values only)."""
+        bits = bucket_bits(self._runs.rows, SLAB_ROWS)
 
-    def _sorted_slab(
-        self, layout: TableLayout, first_bin: int, end_bin: int, keep_ordinals: bool
-    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64] | None]:
-        """The rotated hashes whose top 16 bits fall in [first_bin, end_bin), sorted (table 0: with ordinals,
-        other tables: distinct values only)."""
-        values_parts = []
-        ordinal_parts = []
-        for hashes, ordinals in self._runs.pieces(with_ordinals=keep_ordinals):
-            rotated = rotate_left(hashes, layout.rotation)
-            top = rotated >> np.uint64(64 - _HISTOGRAM_BITS)
-            inside = (top >= np.uint64(first_bin)) & (top < np.uint64(end_bin))
-            values_parts.append(rotated[inside])
-            if ordinals is not None:
-                ordinal_parts.append(ordinals[inside])
-        values = np.concatenate(values_parts) if values_parts else np.zeros(0, np.uint64)
-        if not keep_ordinals:
-            values.sort()
-            distinct = np.ones(len(values), dtype=np.bool_)
-            distinct[1:] = values[1:] != values[:-1]
-            return values[distinct], None
-        ordinals_all = np.concatenate(ordinal_parts) if ordinal_parts else np.zeros(0, np.int64)
-        order = argsort_uint64(values)
-        return values[order], ordinals_all[order]
+        def bucket_of(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+            return (rotate_left(hashes, layout.rotation) >> np.uint64(64 - bits)).view(np.intp)
+
+        for hashes, ordinals in bucketed(self._runs, bucket_of, bits, self.directory / SCRATCH_DIR, keep_ordinals):
+            values = rotate_left(hashes, layout.rotation)
+            if not keep_ordinals:
+                values.sort()
+                distinct = np.ones(len(values), dtype=np.bool_)
+                distinct[1:] = values[1:] != values[:-1]
+                yield values[distinct], None
+                continue
+            assert ordinals is not None
+            order = argsort_uint64(values)
+            yield values[order], ordinals[order]
 
 
 def argsort_uint64(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from core.errors import TrainTraceError, UsageError
 
 MANIFEST = "manifest.json"
 RUNS_DIR = "runs"
+SCRATCH_DIR = "scratch"  # distribution buckets while a finished index is written
 # Rows read from a run file at a time.
 READ_ROWS = 1 << 22
 
@@ -178,6 +179,11 @@ class RunStore:
                         ord_handle.seek(count * 8, os.SEEK_CUR)
                     yield keys.reshape((count, self.key_width)) if self.key_width > 1 else keys, ordinals
 
+    @property
+    def row_shape(self) -> tuple[int, ...]:
+        """The shape of one key row: () for a scalar hash, (width,) for a digest."""
+        return (self.key_width,) if self.key_width > 1 else ()
+
     def remove(self) -> None:
         for name in self.runs:
             for suffix in (".keys.npy", ".ord.npy"):
@@ -192,16 +198,57 @@ def _skip_npy_header(handle: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def slab_bounds(histogram: npt.NDArray[np.int64], target_rows: int) -> list[tuple[int, int]]:
-    """Split the bins of `histogram` into contiguous ranges of about `target_rows` rows each."""
-    cumulative = np.cumsum(histogram)
-    bounds = []
-    begin = 0
-    total = int(cumulative[-1]) if len(cumulative) else 0
-    while begin < len(histogram) and total:
-        already = int(cumulative[begin - 1]) if begin else 0
-        end = int(np.searchsorted(cumulative, already + target_rows, side="right"))
-        end = max(end, begin + 1)
-        bounds.append((begin, min(end, len(histogram))))
-        begin = end
-    return bounds
+def bucket_bits(rows: int, target_rows: int) -> int:
+    """How many top key bits split `rows` rows into buckets of about `target_rows / 2` (0: one bucket)."""
+    buckets = 1
+    while buckets * target_rows < 2 * rows and buckets < MAX_BUCKETS:
+        buckets *= 2
+    return buckets.bit_length() - 1
+
+
+# Two scratch files a bucket stay well inside the usual limit of 1,024 open files; a bucket of a 4-billion-row
+# index is then about 16M rows (the cluster path takes bigger datasets).
+MAX_BUCKETS = 1 << 8
+
+
+def bucketed(
+    store: RunStore,
+    bucket_of: Callable[[npt.NDArray[Any]], npt.NDArray[np.intp]],
+    bits: int,
+    scratch: Path,
+    with_ordinals: bool,
+) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[np.int64] | None]]:
+    """Every row of the runs, bucket by bucket in bucket order (`bucket_of(keys)` gives each key row's bucket, in
+    [0, 2**bits)). One distribution pass writes each bucket to its own scratch file, so each row is read twice in
+    all, whatever the number of buckets (an external distribution sort; a slab that re-reads every run per
+    bucket would read the runs once per bucket). With `bits == 0`, one bucket: the runs read once, in memory."""
+    if bits == 0:
+        pieces = list(store.pieces(with_ordinals))
+        keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros((0, *store.row_shape), store.key_dtype)
+        ordinals = np.concatenate([o for _, o in pieces if o is not None]) if with_ordinals and pieces else None
+        yield keys, (ordinals if ordinals is not None else (np.zeros(0, np.int64) if with_ordinals else None))
+        return
+    count = 1 << bits
+    scratch.mkdir(parents=True, exist_ok=True)
+    key_files = [open(scratch / f"{b:05d}.keys", "wb") for b in range(count)]
+    ord_files = [open(scratch / f"{b:05d}.ord", "wb") for b in range(count)] if with_ordinals else []
+    try:
+        for keys, ordinals in store.pieces(with_ordinals):
+            buckets = bucket_of(keys)
+            order = np.argsort(buckets, kind="stable")
+            bounds = np.searchsorted(buckets[order], np.arange(count + 1))
+            for bucket in np.flatnonzero(np.diff(bounds)).tolist():
+                rows = order[bounds[bucket] : bounds[bucket + 1]]
+                key_files[bucket].write(np.ascontiguousarray(keys[rows]).tobytes())
+                if ordinals is not None:
+                    ord_files[bucket].write(ordinals[rows].tobytes())
+    finally:
+        for handle in (*key_files, *ord_files):
+            handle.close()
+    for bucket in range(count):
+        keys = np.fromfile(scratch / f"{bucket:05d}.keys", dtype=store.key_dtype).reshape(-1, *store.row_shape)
+        ordinals = np.fromfile(scratch / f"{bucket:05d}.ord", dtype=np.int64) if with_ordinals else None
+        for suffix in (".keys", ".ord"):
+            (scratch / f"{bucket:05d}{suffix}").unlink(missing_ok=True)
+        yield keys, ordinals
+    scratch.rmdir()

@@ -1,7 +1,7 @@
 """Streamed, resumable build of the SHA-256 index (read by `sha_index`).
 
-Chunks are spilled as runs (`runs`); `finish` reads them back in key-range slabs of the digests' first 8 bytes
-and appends each slab, sorted, to the three column files, so peak memory is one slab.
+Chunks are spilled as runs (`runs`); `finish` distributes them into key-range buckets of the digests' first 8
+bytes (`runs.bucketed`) and appends each bucket, sorted, to the column files, so peak memory is one bucket.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from core.index.hexparse import SHA256_BYTES, sha256_prefixes
 from core.index.mapped import MappedFile
 from core.index.phash_build import argsort_uint64
 from core.index.phash_layout import ordinal_dtype
-from core.index.runs import READ_ROWS, RunStore, read_manifest, slab_bounds, write_manifest
+from core.index.runs import READ_ROWS, SCRATCH_DIR, RunStore, bucket_bits, bucketed, read_manifest, write_manifest
 from core.index.sha_index import (
     ALL_FILES,
     FENCE_STRIDE,
@@ -29,7 +29,6 @@ from core.index.sha_index import (
 from core.progress import Progress
 
 SLAB_ROWS = 1 << 24
-_HISTOGRAM_BITS = 16
 
 
 class ShaIndexBuilder:
@@ -54,15 +53,22 @@ class ShaIndexBuilder:
     def finish(self, progress: Progress | None = None) -> None:
         """Sort the runs slab by slab into the final files, write the manifest, delete the runs."""
         progress = progress or Progress()
-        bounds = slab_bounds(self._histogram(), SLAB_ROWS)
-        progress.start(len(bounds), "building the SHA-256 index")
+        bits = bucket_bits(self._runs.rows, SLAB_ROWS)
+        progress.start(1 << bits, "building the SHA-256 index")
         dtype = ordinal_dtype(self._runs.max_ordinal)
         outputs = [open(self.directory / name, "wb") for name in ALL_FILES]
         written = 0
+
+        def bucket_of(digests: npt.NDArray[np.uint8]) -> npt.NDArray[np.intp]:
+            return (sha256_prefixes(digests) >> np.uint64(64 - bits)).view(np.intp)
+
         try:
-            for first_bin, end_bin in bounds:
+            for digests, ordinals in bucketed(self._runs, bucket_of, bits, self.directory / SCRATCH_DIR, True):
                 progress.check_cancelled()
-                prefixes, digests, ordinals = self._sorted_slab(first_bin, end_bin)
+                assert ordinals is not None
+                prefixes = sha256_prefixes(digests)
+                order = argsort_uint64(prefixes)
+                prefixes, digests, ordinals = prefixes[order], digests[order], ordinals[order]
                 outputs[0].write(prefixes.tobytes())
                 outputs[1].write(digests.tobytes())
                 outputs[2].write(ordinals.astype(dtype).tobytes())
@@ -75,29 +81,6 @@ class ShaIndexBuilder:
         manifest = {"kind": KIND, "state": "finished", "version": FORMAT_VERSION, "rows": self._runs.rows}
         write_manifest(self.directory, {**manifest, "chunks": self._runs.chunks, "ordinal_dtype": dtype.str})
         self._runs.remove()
-
-    def _histogram(self) -> npt.NDArray[np.int64]:
-        histogram = np.zeros(1 << _HISTOGRAM_BITS, dtype=np.int64)
-        for digests, _ in self._runs.pieces(with_ordinals=False):
-            top = sha256_prefixes(digests) >> np.uint64(64 - _HISTOGRAM_BITS)
-            histogram += np.bincount(top.view(np.intp), minlength=len(histogram))
-        return histogram
-
-    def _sorted_slab(
-        self, first_bin: int, end_bin: int
-    ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-        prefix_parts, digest_parts, ordinal_parts = [], [], []
-        for digests, ordinals in self._runs.pieces(with_ordinals=True):
-            assert ordinals is not None
-            prefixes = sha256_prefixes(digests)
-            top = prefixes >> np.uint64(64 - _HISTOGRAM_BITS)
-            inside = (top >= np.uint64(first_bin)) & (top < np.uint64(end_bin))
-            prefix_parts.append(prefixes[inside])
-            digest_parts.append(digests[inside])
-            ordinal_parts.append(ordinals[inside])
-        prefixes = np.concatenate(prefix_parts)
-        order = argsort_uint64(prefixes)
-        return prefixes[order], np.concatenate(digest_parts)[order], np.concatenate(ordinal_parts)[order]
 
 
 class _FinishedShaIndex:

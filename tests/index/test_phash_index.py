@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import UsageError
+from core.index import phash_build
 from core.index.phash_build import PhashIndexBuilder, argsort_uint64
 from core.index.phash_index import PhashIndex
 from core.index.runs import IndexFormatError
@@ -143,3 +144,17 @@ def test_fast_argsort_sorts(values: list[int]) -> None:
     order = argsort_uint64(array)
     assert np.array_equal(array[order], np.sort(array))
     assert np.array_equal(np.sort(order), np.arange(len(array)))
+
+
+def test_a_build_split_into_many_buckets_equals_brute_force(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big indexes are built bucket by bucket through scratch files; the result is the same index."""
+    monkeypatch.setattr(phash_build, "SLAB_ROWS", 64)
+    rng = np.random.default_rng(11)
+    centres = rng.integers(0, 2**64 - 1, size=30, dtype=np.uint64, endpoint=True)
+    hashes = np.concatenate([near(rng, np.repeat(centres, 40), 6), np.array(EDGES, dtype=np.uint64)])
+    ordinals = rng.permutation(len(hashes)).astype(np.int64)
+    index = build(tmp_path, hashes, ordinals, chunks=5)
+    queries = near(rng, centres, 2)
+    for radius in (0, 3, 8):
+        assert as_triples(index.search(queries, radius)) == brute_force(hashes, ordinals, queries, radius)
+    assert not (tmp_path / "scratch").exists() and not (tmp_path / "runs").exists()

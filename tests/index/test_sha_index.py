@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.errors import UsageError
+from core.index import sha_build
 from core.index.sha_build import ShaIndexBuilder
 from core.index.sha_index import ShaIndex
 
@@ -64,3 +65,17 @@ def test_finished_index_reopens_to_add_more(tmp_path: Path) -> None:
     more.add([digest(3)], [30], chunk_id="b")
     more.finish()
     assert ShaIndex.open(tmp_path).lookup([digest(1), digest(3)]).ordinals.tolist() == [10, 30]
+
+
+def test_a_build_split_into_many_buckets_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sha_build, "SLAB_ROWS", 50)
+    digests = [digest(i) for i in range(2000)]
+    digests[1999] = digests[3]
+    builder = ShaIndexBuilder(tmp_path)
+    for part in range(4):
+        builder.add(digests[part * 500 : (part + 1) * 500], np.arange(part * 500, (part + 1) * 500), f"part-{part}")
+    builder.finish()
+    index = ShaIndex.open(tmp_path)
+    query_idx, ordinals = index.lookup([digests[3], digests[1500], digest(10**7)])
+    assert list(zip(query_idx.tolist(), ordinals.tolist(), strict=True)) == [(0, 3), (0, 1999), (1, 1500)]
+    assert index.rows == 2000 and not (tmp_path / "scratch").exists()
