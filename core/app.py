@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.batch.hashlist import HashList, check_owner, public_profile, write_hash_list
 from core.catalogue.db import open_database
 from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
@@ -25,7 +26,7 @@ from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
 from core.letters import GeneratedFile as LetterFile
 from core.letters import render_letters, user_templates_dir
 from core.matching.importer import ImportReport
-from core.matching.service import MatchService, MatchSummary
+from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
 from core.optout.c2pa_sign import SigningCredentials
@@ -117,6 +118,21 @@ class TrainTrace:
 
     def work(self, work_id: int) -> Work | None:
         return self._works.get(work_id)
+
+    def hash_list(self, owner: str | None = None, work_ids: Sequence[int] | None = None) -> HashList:
+        """The portable hash list of the readable works (all, or those of `work_ids`) and the public profile:
+        hashes, file names and sizes only. `owner` defaults to the profile's name."""
+        profile = self.profile()
+        wanted = set(work_ids) if work_ids is not None else None
+        works = [work for work in self._works.all() if work.ok and (wanted is None or work.id in wanted)]
+        label = check_owner(owner if owner is not None else profile.name or "artist")
+        return HashList(label, public_profile(profile), tuple(work_queries(self._works, works)))
+
+    def export_hashes(self, path: Path, owner: str | None = None, work_ids: Sequence[int] | None = None) -> HashList:
+        """Write the hash list (`hash_list`) to `path` as Parquet (format in README.md) and return it."""
+        hash_list = self.hash_list(owner, work_ids)
+        write_hash_list(path, hash_list)
+        return hash_list
 
     # --- the artist ---------------------------------------------------------------------------------
     def profile(self) -> Profile:
