@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.batch.hashlist import HashList, check_owner, public_profile, write_hash_list
+from core.batch.hashlist import HashList, check_owner, public_profile, read_hash_lists, write_hash_list
+from core.batch.runner import DEFAULT_ROWS_PER_TASK, BatchEvents, BatchJob, BatchReport, ClusterSpec, run_batch
+from core.batch.service import BatchImport, batch_descriptor, hub_lister, import_batch
 from core.catalogue.db import open_database
 from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
@@ -133,6 +135,35 @@ class TrainTrace:
         hash_list = self.hash_list(owner, work_ids)
         write_hash_list(path, hash_list)
         return hash_list
+
+    # --- batch: many portfolios against whole datasets -------------------------------------------------
+    def run_batch(
+        self,
+        hashes: Sequence[Path],
+        dataset_id: str,
+        out_dir: Path,
+        events: BatchEvents,
+        *,
+        schema: str | None = None,
+        sources: Sequence[str] = (),
+        mappings: dict[str, str] | None = None,
+        cluster: ClusterSpec | None = None,
+        max_distance: int | None = None,
+        rows_per_task: int = DEFAULT_ROWS_PER_TASK,
+        progress: Progress | None = None,
+    ) -> BatchReport:
+        """Match every hash list against every shard of a dataset on Dask; results and manifest in `out_dir`
+        (a stopped batch resumes there). Nothing is written to this catalogue."""
+        hash_lists = tuple(read_hash_lists(hashes))
+        lister = hub_lister(self._http_client, lambda: self._secrets.get(HUB_TOKEN_ID))
+        descriptor = batch_descriptor(dataset_id, schema, sources, mappings or {}, lister)
+        distance = self.settings.matching.max_distance if max_distance is None else max_distance
+        job = BatchJob(descriptor, hash_lists, distance, out_dir, rows_per_task)
+        return run_batch(job, cluster or ClusterSpec(), events, progress)
+
+    def import_batch(self, directory: Path, owner: str) -> BatchImport:
+        """Load one owner's batch results as matches (source "batch") to review like local ones."""
+        return import_batch(directory, owner, self._works, self._matches, self._timestamp())
 
     # --- the artist ---------------------------------------------------------------------------------
     def profile(self) -> Profile:

@@ -10,6 +10,7 @@ only its own part file, atomically, so a rerun replaces it with identical conten
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -146,6 +147,7 @@ def _start_manifest(job: BatchJob, queries: QuerySet) -> Manifest:
         "queries": queries.fingerprint, "max_distance": job.max_distance, "owners": queries.owners,
         "rows_per_task": job.rows_per_task,
     }  # fmt: skip
+    wanted = json.loads(json.dumps(wanted))  # as the manifest holds it (tuples become lists)
     existing = load_manifest(job.out_dir)
     if existing is None:
         manifest = Manifest(wanted, {}, {})
@@ -160,13 +162,13 @@ def _start_manifest(job: BatchJob, queries: QuerySet) -> Manifest:
 
 
 def _spec_json(spec: TaskSpec) -> dict[str, Any]:
-    return {"key": spec.key, "seq": spec.seq, "source": spec.source, "units": spec.units}
+    return {"key": spec.key, "seq": spec.seq, "source": spec.source, "units": spec.units, "rows": spec.rows}
 
 
 def manifest_specs(manifest: Manifest, job: BatchJob) -> list[TaskSpec]:
     return [
         TaskSpec(entry["key"], entry["seq"], entry["source"], tuple(entry["units"]) if entry["units"] else None,
-                 job.descriptor, str(job.out_dir))
+                 job.descriptor, str(job.out_dir), entry.get("rows"))
         for entry in manifest.job["plan"]
     ]  # fmt: skip
 
@@ -185,10 +187,14 @@ def plan_shard(seq: int, source: str, descriptor: Descriptor, rows_per_task: int
         if rows >= rows_per_task and unit + 1 < len(counts):
             ranges.append((first, unit + 1))
             first, rows = unit + 1, 0
+    known = None if any(count is None for count in counts) else sum(count or 0 for count in counts)
     if not ranges:
-        return [TaskSpec(f"{seq:05d}", seq, source, None, descriptor, out_dir)]
+        return [TaskSpec(f"{seq:05d}", seq, source, None, descriptor, out_dir, known)]
     ranges.append((first, len(counts)))
-    return [TaskSpec(f"{seq:05d}-{a:05d}-{b:05d}", seq, source, (a, b), descriptor, out_dir) for a, b in ranges]
+    return [
+        TaskSpec(f"{seq:05d}-{a:05d}-{b:05d}", seq, source, (a, b), descriptor, out_dir, sum(counts[a:b]))  # type: ignore[arg-type]
+        for a, b in ranges
+    ]
 
 
 def _plan_or_error(seq: int, source: str, descriptor: Descriptor, rows_per_task: int, out_dir: str) -> Any:
@@ -217,7 +223,8 @@ def _plan(client: Any, job: BatchJob) -> tuple[list[TaskSpec], list[tuple[str, d
 def _announce(events: BatchEvents, specs: list[TaskSpec], manifest: Manifest, done: set[str]) -> None:
     shards: dict[str, int | None] = {}
     for spec in specs:
-        shards.setdefault(spec.source, 0)
+        before = shards.get(spec.source, 0)
+        shards[spec.source] = None if before is None or spec.rows is None else before + spec.rows
     for entry in manifest.failed.values():
         shards.setdefault(entry["shard"], None)
     events.planned(list(shards.items()), [manifest.done[k]["shard"] for k in done])
@@ -257,7 +264,10 @@ def _run(
     try:
         while pending:
             progress.check_cancelled()
-            finished, pending = distributed.wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+            try:
+                finished, pending = distributed.wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
             for future in finished:
                 spec = futures[future]
                 outcome = _outcome(future, spec)

@@ -47,6 +47,7 @@ class TaskSpec:
     units: tuple[int, int] | None  # row groups [first, end), or None for the whole shard
     descriptor: Descriptor
     out_dir: str
+    rows: int | None = None  # as the shard's footer says (None: unknown before reading, a CSV file)
 
 
 @dataclass(frozen=True)
