@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.batch.hashlist import HashList, check_owner, public_profile, read_hash_lists, write_hash_list
+from core.batch.runner import DEFAULT_ROWS_PER_TASK, BatchEvents, BatchJob, BatchReport, ClusterSpec, run_batch
+from core.batch.service import BatchImport, batch_descriptor, hub_lister, import_batch
 from core.catalogue.db import open_database
 from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
@@ -25,7 +28,7 @@ from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
 from core.letters import GeneratedFile as LetterFile
 from core.letters import render_letters, user_templates_dir
 from core.matching.importer import ImportReport
-from core.matching.service import MatchService, MatchSummary
+from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
 from core.optout.c2pa_sign import SigningCredentials
@@ -117,6 +120,50 @@ class TrainTrace:
 
     def work(self, work_id: int) -> Work | None:
         return self._works.get(work_id)
+
+    def hash_list(self, owner: str | None = None, work_ids: Sequence[int] | None = None) -> HashList:
+        """The portable hash list of the readable works (all, or those of `work_ids`) and the public profile:
+        hashes, file names and sizes only. `owner` defaults to the profile's name."""
+        profile = self.profile()
+        wanted = set(work_ids) if work_ids is not None else None
+        works = [work for work in self._works.all() if work.ok and (wanted is None or work.id in wanted)]
+        label = check_owner(owner if owner is not None else profile.name or "artist")
+        return HashList(label, public_profile(profile), tuple(work_queries(self._works, works)))
+
+    def export_hashes(self, path: Path, owner: str | None = None, work_ids: Sequence[int] | None = None) -> HashList:
+        """Write the hash list (`hash_list`) to `path` as Parquet (format in README.md) and return it."""
+        hash_list = self.hash_list(owner, work_ids)
+        write_hash_list(path, hash_list)
+        return hash_list
+
+    # --- batch: many portfolios against whole datasets -------------------------------------------------
+    def run_batch(
+        self,
+        hashes: Sequence[Path],
+        dataset_id: str,
+        out_dir: Path,
+        events: BatchEvents,
+        *,
+        schema: str | None = None,
+        sources: Sequence[str] = (),
+        mappings: dict[str, str] | None = None,
+        cluster: ClusterSpec | None = None,
+        max_distance: int | None = None,
+        rows_per_task: int = DEFAULT_ROWS_PER_TASK,
+        progress: Progress | None = None,
+    ) -> BatchReport:
+        """Match every hash list against every shard of a dataset on Dask; results and manifest in `out_dir`
+        (a stopped batch resumes there). Nothing is written to this catalogue."""
+        hash_lists = tuple(read_hash_lists(hashes))
+        lister = hub_lister(self._http_client, lambda: self._secrets.get(HUB_TOKEN_ID))
+        descriptor = batch_descriptor(dataset_id, schema, sources, mappings or {}, lister)
+        distance = self.settings.matching.max_distance if max_distance is None else max_distance
+        job = BatchJob(descriptor, hash_lists, distance, out_dir, rows_per_task)
+        return run_batch(job, cluster or ClusterSpec(), events, progress)
+
+    def import_batch(self, directory: Path, owner: str) -> BatchImport:
+        """Load one owner's batch results as matches (source "batch") to review like local ones."""
+        return import_batch(directory, owner, self._works, self._matches, self._timestamp())
 
     # --- the artist ---------------------------------------------------------------------------------
     def profile(self) -> Profile:

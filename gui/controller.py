@@ -219,6 +219,15 @@ class Controller(QObject):
 
         return self._start_long(write, lambda where: self._exported("Opt-out pack", where), "Writing the opt-out pack")
 
+    def export_hashes(self, path: Path) -> bool:
+        """The portfolio's hash list (hashes, file names and the public profile; never an image) for a batch."""
+
+        def write(progress: Progress) -> Path:
+            self._facade.export_hashes(path)
+            return path
+
+        return self._start_long(write, lambda where: self._exported("Hash list", where), "Writing the hash list")
+
     def write_evidence_pdf(self, pdf: Path) -> bool:
         def write(progress: Progress) -> Path:
             return self._facade.write_evidence_report(pdf, progress=progress).pdf_path

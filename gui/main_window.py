@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.scan_action = self._action(file_menu, "&Scan a folder…", "Ctrl+O", self.drop_zone.choose_folder)
         self.cancel_action = self._action(file_menu, "&Cancel the scan", "Esc", self.controller.cancel)
         self.cancel_action.setEnabled(False)
+        self.export_hashes_action = self._action(file_menu, "Export &hashes…", None, self._export_hashes)
+        self.export_hashes_action.setToolTip("Hashes and file names of your works, for a batch check; never an image")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         review = bar.addMenu("&Review")
@@ -293,6 +295,11 @@ class MainWindow(QMainWindow):
     def _write_optout_pack(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Write the opt-out pack into")
         if folder and not self.controller.write_optout_pack(Path(folder)):
+            self.statusBar().showMessage("Wait for the running task to finish, or cancel it.", 5000)
+
+    def _export_hashes(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Export the hash list", "hashes.parquet", "Parquet (*.parquet)")
+        if target and not self.controller.export_hashes(Path(target)):
             self.statusBar().showMessage("Wait for the running task to finish, or cancel it.", 5000)
 
     def _write_evidence_pdf(self) -> None:

@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 
 from core import __version__
+from core.cli.batch_commands import batch
 from core.cli.context import CliContext
 from core.cli.dataset_commands import dataset
 from core.cli.optout_commands import optout
@@ -56,7 +57,7 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console(), data_dir_option=data_dir)
 
 
-for command in (scan, match, demo, dataset, profile, matches, sources, optout, report):
+for command in (scan, match, demo, dataset, profile, matches, sources, optout, report, batch):
     cli.add_command(command)
 cli.add_command(gui_command)
 

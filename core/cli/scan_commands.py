@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from core.app import TrainTrace
 from core.cli.context import CliContext
@@ -44,6 +45,13 @@ DISTANCE_OPTION = click.option(
 @DISTANCE_OPTION
 @SOURCES_OPTION
 @DRY_RUN_OPTION
+@click.option(
+    "--export-hashes",
+    "hashes_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the works' hash list (hashes and file names, never images) for `traintrace batch`.",
+)
+@click.option("--owner", help="Owner label in the hash list (default: the profile's name).")
 @click.pass_obj
 def scan(
     obj: CliContext,
@@ -53,11 +61,20 @@ def scan(
     max_distance: int | None,
     source_selection: str,
     dry_run: bool,
+    hashes_file: Path | None,
+    owner: str | None,
 ) -> None:
     """Fingerprint every image in PATHS (folders recursively) and match them against the added datasets."""
     with obj.open_app() as app:
         source_ids = app.resolve_sources(source_selection)
-        _scan_match_report(app, obj, list(paths), json_file, csv_file, max_distance, source_ids, dry_run)
+        ids = _scan_match_report(app, obj, list(paths), json_file, csv_file, max_distance, source_ids, dry_run)
+        if hashes_file is not None:
+            hash_list = app.hash_list(owner, ids)
+            obj.console.print(escape(f"Hash list {hashes_file} holds:"), highlight=False)
+            for line in hash_list.describe():
+                obj.console.print(escape(f"  {line}"), highlight=False)
+            app.export_hashes(hashes_file, owner, ids)
+            obj.console.print(escape(f"Wrote {hashes_file}"), highlight=False)
 
 
 @click.command()
@@ -100,7 +117,8 @@ def _scan_match_report(
     max_distance: int | None,
     source_ids: list[str],
     dry_run: bool,
-) -> None:
+) -> list[int]:
+    """Scan, match and report; returns the ids of the works scanned."""
     with TerminalProgress(obj.console).running() as progress:
         summary = app.scan(roots, progress)
     print_scan_summary(obj.console, summary)
@@ -129,3 +147,4 @@ def _scan_match_report(
     if csv_file:
         write_works_csv(csv_file, summary)
         obj.console.print(f"Wrote {csv_file}")
+    return [item.work.id for item in summary.works]

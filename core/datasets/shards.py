@@ -28,6 +28,8 @@ BATCH_ROWS = 65_536
 # Fields used only to rank or describe a match: a shard without them is still searched.
 OPTIONAL_FIELDS = frozenset({"width", "height"})
 HUB_BASE = "https://huggingface.co"
+# Object stores read through fsspec (with its s3fs / gcsfs back-end), when installed.
+FSSPEC_SCHEMES = ("s3://", "gs://")
 
 
 class ShardError(TrainTraceError):
@@ -52,8 +54,10 @@ def locate(source: str, hub_token: str | None = None, hub_base: str = HUB_BASE) 
         return ShardLocation(source, _hub_url(source, hub_base), _bearer(hub_token))
     if source.startswith(("http://", "https://")):
         return ShardLocation(source, source, {})
+    if source.startswith(FSSPEC_SCHEMES):
+        return ShardLocation(source, None, {})
     if "://" in source:
-        raise ShardError(f"{source}: only local files, http(s):// and hf:// URLs are supported")
+        raise ShardError(f"{source}: only local files, http(s)://, hf://, s3:// and gs:// URLs are supported")
     return ShardLocation(os.path.abspath(source), None, {})
 
 
@@ -231,6 +235,8 @@ def open_shard(
     location: ShardLocation, descriptor: Descriptor, client: HttpClient | None, cancel: CancelSignal = None
 ) -> ShardReader:
     try:
+        if location.source.startswith(FSSPEC_SCHEMES):
+            return _open_fsspec(location, descriptor)
         if location.url is None:
             path = Path(location.source)
             handle: Any = open(path, "rb")
@@ -242,6 +248,21 @@ def open_shard(
         return ShardReader(location, descriptor, remote, remote.size)
     except OSError as exc:
         raise ShardError(f"shard {location.display} cannot be opened: {exc.strerror or exc}") from exc
+
+
+def _open_fsspec(location: ShardLocation, descriptor: Descriptor) -> ShardReader:
+    """An object-store shard (s3://, gs://) through fsspec: only the needed byte ranges are read."""
+    try:
+        import fsspec
+    except ImportError as exc:
+        raise ShardError(
+            f"shard {location.display}: s3:// and gs:// shards need fsspec: pip install s3fs (or gcsfs)"
+        ) from exc
+    try:
+        fs, path = fsspec.core.url_to_fs(location.source)
+        return ShardReader(location, descriptor, fs.open(path, "rb"), int(fs.size(path)))
+    except ImportError as exc:
+        raise ShardError(f"shard {location.display}: {exc}") from exc
 
 
 class ShardOpener:

@@ -160,14 +160,19 @@ class MatchService:
         return [work for work in self._works.all() if work.ok]
 
     def _queries(self, works: list[Work]) -> list[WorkQuery]:
-        variants = self._works.variants(work.id for work in works)
-        queries = []
-        for work in works:
-            assert work.sha256 is not None and work.phash is not None
-            phashes = (("original", work.phash), *variants.get(work.id, {}).items())
-            size = (work.width, work.height) if work.width and work.height else None
-            queries.append(WorkQuery(work.id, os.path.basename(work.path), work.sha256, phashes, size))
-        return queries
+        return work_queries(self._works, works)
+
+
+def work_queries(repository: WorkRepository, works: Sequence[Work]) -> list[WorkQuery]:
+    """What matching knows of each readable work: its hashes (variants included), file name and size."""
+    variants = repository.variants(work.id for work in works)
+    queries = []
+    for work in works:
+        assert work.sha256 is not None and work.phash is not None
+        phashes = (("original", work.phash), *variants.get(work.id, {}).items())
+        size = (work.width, work.height) if work.width and work.height else None
+        queries.append(WorkQuery(work.id, os.path.basename(work.path), work.sha256, phashes, size))
+    return queries
 
 
 def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:

@@ -32,3 +32,23 @@ def test_opt_out_pack_and_evidence_pdf_from_the_window(
         assert gui.controller.write_evidence_pdf(tmp_path / "evidence.pdf")
     assert report.args == ["Evidence PDF", tmp_path / "evidence.pdf"]
     assert (tmp_path / "evidence.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_file_export_hashes_writes_the_hash_list_through_the_facade(
+    qtbot: object, make_gui: GuiFactory, paths: AppPaths, portfolio: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from core.batch.hashlist import read_hash_list
+
+    with TrainTrace.open(paths) as app:
+        app.set_profile(Profile(name="Ada Lindqvist", domains=("ada-paints.art",)))
+        app.scan([portfolio])
+    target = tmp_path / "hashes.parquet"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))  # type: ignore[attr-defined]
+    gui = make_gui()
+    with qtbot.waitSignal(gui.controller.exported, timeout=60_000) as written:  # type: ignore[attr-defined]
+        gui.window.export_hashes_action.trigger()
+    assert written.args == ["Hash list", target]
+    hash_list = read_hash_list(target)
+    assert hash_list.owner == "Ada Lindqvist" and hash_list.works

@@ -1,0 +1,290 @@
+"""Batch: rows per CPU-second of the batch task against the single-process shard pass, scaling from 1 to 2 Dask
+workers, and what 1, 100 and 10,000 portfolios of 200 works cost per row.
+
+Run from the repository root:  python -m bench.bench_batch [--rows 500000] [--shards 4] [--json FILE]
+
+Generated COYO-shaped shards (bench_import's writer: id, url, text, width, height, image_phash). Portfolios are
+generated hashes: each work a random reference pHash and 11 variants 10-30 bits from it (3 borders and 2 bars,
+searched at T-2; 6 crops, at T-4), with a profile (name, handle, domain) each. Measured in the same run:
+- baseline: the single-process shard pass as `dataset add` runs it (ShardReader batches + ShardPass.match with
+  the portfolio's queries and profile), one portfolio; and pyarrow's bare read of the same columns;
+- the batch task in-process (the same pass plus the pHash chunks and the records), one portfolio;
+- Dask LocalCluster with 1 and 2 worker processes over all shards (wall clock and the tasks' CPU time);
+- portfolios: the pHash part per row with 1, 100 and 10,000 portfolios (for 10,000, one full chunk of each
+  radius group is matched and the cost multiplied by the group's chunk count: the 368 matchers would need about
+  50 GB), the URL/caption part per profile (one ShardPass each), the SHA-256 part with 2 million works.
+CPU seconds of this process (or of the Dask tasks) are the figures; wall seconds beside (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from bench.hexdata import digest_hex_column, hex_column
+from core.batch.hashlist import HashList
+from core.batch.queries import build_query_set
+from core.batch.runner import BatchJob, ClusterSpec, run_batch
+from core.batch.task import TaskSpec, run_task
+from core.datasets.descriptors import resolve_descriptor
+from core.datasets.shards import ShardOpener
+from core.index.hexparse import parse_phash_hex
+from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
+from core.matching.records import WorkQuery
+from core.matching.shard_pass import PortfolioQueries, ShardPass
+from core.matching.variants import BARS, BORDERS, CROPS
+from core.net.http import HttpClient
+from core.profile import Profile
+
+T = 8
+WORKS = 200
+VARIANTS = [g.name for g in (*BORDERS, *BARS["tb"], *CROPS)]  # 11, as for a landscape work
+
+
+def write_coyo_like(path: Path, rows: int, seed: int) -> None:
+    """bench_import's COYO-shaped file (without pandas): id, url, text, width, height, image_phash (0.1% null)."""
+    rng = np.random.default_rng(seed)
+    ids = np.arange(rows, dtype=np.int64) * 7919 + seed
+    hashes = rng.integers(0, 2**64 - 1, size=rows, dtype=np.uint64, endpoint=True)
+    nulls = rng.random(rows) < 0.001
+    id_hex = hex_column(ids.astype(np.uint64))
+    table = pa.table(
+        {
+            "id": ids,
+            "url": pc.binary_join_element_wise("https://images.example.org/p/", id_hex, ".jpg", ""),
+            "text": pc.binary_join_element_wise("a painting of a quiet harbour, item ", id_hex, ""),
+            "width": rng.integers(200, 2000, rows, dtype=np.int32),
+            "height": rng.integers(200, 2000, rows, dtype=np.int32),
+            "image_phash": pc.if_else(pa.array(nulls), pa.scalar(None, pa.string()), hex_column(hashes)),
+        }
+    )
+    pq.write_table(table, path, row_group_size=1 << 20, compression="snappy")
+
+
+def portfolio(owner: int, rng: np.random.Generator, works: int = WORKS) -> HashList:
+    queries = []
+    for index in range(works):
+        original = int(rng.integers(0, 2**63)) * 2 + int(rng.integers(0, 2))
+        variants = []
+        for name in VARIANTS:
+            value = original
+            for bit in rng.choice(64, int(rng.integers(10, 31)), replace=False):
+                value ^= 1 << int(bit)
+            variants.append((name, value))
+        queries.append(WorkQuery(owner * 1000 + index, f"work-{index}.jpg", f"{owner:032x}{index:032x}",
+                                 (("original", original), *variants), (4000, 3000)))  # fmt: skip
+    profile = Profile(name=f"Artist{owner} Example", handles=(f"@artist{owner}",), domains=(f"artist{owner}.art",))
+    return HashList(f"owner-{owner}", profile, tuple(queries))
+
+
+class Clock:
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
+def single_process_pass(shards: list[Path], hash_list: HashList) -> Clock:
+    descriptor = resolve_descriptor("coyo-700m", None, {}, [str(s) for s in shards])
+    phashes = np.array([v for w in hash_list.works for _, v in w.phashes], np.uint64)
+    digests = np.frombuffer(b"".join(bytes.fromhex(w.sha256) for w in hash_list.works), np.uint8).reshape(-1, 32)
+    opener = ShardOpener(lambda: HttpClient(), lambda: None)
+    with Clock() as clock:
+        shard_pass = ShardPass(descriptor.kinds, PortfolioQueries(phashes, digests, T), hash_list.profile)
+        for shard in shards:
+            reader = opener.open(str(shard), descriptor)
+            for unit in range(len(reader.unit_rows())):
+                for batch in reader.batches(unit):
+                    shard_pass.match(batch)
+            reader.close()
+    return clock
+
+
+def bare_read(shards: list[Path]) -> Clock:
+    with Clock() as clock:
+        for shard in shards:
+            for _ in pq.ParquetFile(shard).iter_batches(65_536, columns=["id", "url", "text", "width", "height",
+                                                                         "image_phash"]):  # fmt: skip
+                pass
+    return clock
+
+
+def task_in_process(shards: list[Path], hash_lists: list[HashList], out: Path) -> tuple[Clock, int]:
+    descriptor = resolve_descriptor("coyo-700m", None, {}, [str(s) for s in shards])
+    matches = 0
+    with Clock() as clock:
+        queries = build_query_set(hash_lists, T)
+        for seq, shard in enumerate(shards, 1):
+            matches += run_task(TaskSpec(f"{seq:05d}", seq, str(shard), None, descriptor, str(out)), queries).matches
+    return clock, matches
+
+
+class _Timing:
+    """Batch events that time the tasks' phase (first task submitted to last task finished)."""
+
+    def dashboard(self, link: str | None) -> None: ...
+    def planned(self, shards: Any, done: Any) -> None:
+        self.started = time.perf_counter()
+
+    def rows_done(self, source: str, rows: int) -> None: ...
+    def task_done(self, outcome: Any) -> None:
+        self.finished = time.perf_counter()
+
+
+def on_cluster(shards: list[Path], hash_lists: list[HashList], out: Path, workers: int) -> tuple[float, float]:
+    """(wall seconds of the tasks' phase, CPU seconds in the tasks) on a fresh LocalCluster of `workers`."""
+    descriptor = resolve_descriptor("coyo-700m", None, {}, [str(s) for s in shards])
+    job = BatchJob(descriptor, tuple(hash_lists), T, out)
+    timing = _Timing()
+    report = run_batch(job, ClusterSpec("local", workers), timing)
+    assert report.complete, report.failed
+    return timing.finished - timing.started, report.cpu_seconds
+
+
+def phash_part(values: np.ndarray, valid: np.ndarray, portfolios: int) -> dict[str, Any]:
+    """CPU seconds a row of the pHash part costs with `portfolios` portfolios: every chunk of every radius group
+    (for many portfolios one full chunk per group, times the group's chunk count)."""
+    per_group = {T: 1, T - 2: 5, T - 4: 6}  # queries per work in each radius group
+    total = 0.0
+    build = 0.0
+    groups = {}
+    rng = np.random.default_rng(portfolios)
+    for radius, per_work in per_group.items():
+        queries = portfolios * WORKS * per_work
+        chunks = -(-queries // MAX_STREAM_QUERIES)
+        size = min(queries, MAX_STREAM_QUERIES)
+        with Clock() as built:
+            matcher = PhashStreamMatcher(rng.integers(0, 2**64, size, dtype=np.uint64, endpoint=False), radius)
+        with Clock() as matched:
+            matcher.match_hashes(values, valid)
+        last = queries - (chunks - 1) * MAX_STREAM_QUERIES
+        scale = chunks if last == size else (chunks - 1) + last / size  # the last chunk is smaller
+        total += matched.cpu * scale
+        build += built.cpu * scale
+        tables = sum(t.runs.nbytes + t.query_idx.nbytes + (t.occupied.nbytes if t.occupied is not None else 0)
+                     for t in matcher._tables)  # fmt: skip
+        groups[radius] = {"queries": queries, "chunks": chunks, "ns_per_row_per_chunk": matched.cpu / len(values) * 1e9,
+                          "build_seconds_per_chunk": built.cpu, "table_mb_per_chunk": tables / 1e6}  # fmt: skip
+    return {"portfolios": portfolios, "ns_per_row": total / len(values) * 1e9, "build_cpu_seconds": build,
+            "groups": groups}  # fmt: skip
+
+
+def profile_part(shard: Path, profiles: int) -> float:
+    """CPU ns a row of the URL/caption part costs per distinct profile (one ShardPass each)."""
+    descriptor = resolve_descriptor("coyo-700m", None, {}, [str(shard)])
+    batches = list(ShardOpener(lambda: HttpClient(), lambda: None).open(str(shard), descriptor).batches())
+    rows = sum(b.num_rows for b in batches)
+    rng = np.random.default_rng(0)
+    passes = [ShardPass(("url", "text"), PortfolioQueries.empty(T), portfolio(n, rng, 1).profile, hashes=False)
+              for n in range(profiles)]  # fmt: skip
+    with Clock() as clock:
+        for shard_pass in passes:
+            for batch in batches:
+                shard_pass.match(batch)
+    return clock.cpu / rows / profiles * 1e9
+
+
+def sha_part(rows: int, works: int) -> float:
+    """CPU ns a row of the SHA-256 part costs with `works` works' digests (DataComp-shaped column)."""
+    rng = np.random.default_rng(1)
+    digests = rng.integers(0, 256, (works, 32), dtype=np.uint8)
+    column = digest_hex_column(rng.integers(0, 256, (rows, 32), dtype=np.uint8))
+    shard_pass = ShardPass(("sha256",), PortfolioQueries(np.zeros(0, np.uint64), digests, T), None)
+    batches = [pa.RecordBatch.from_arrays([column.slice(i, 65_536)], names=["sha256"]) for i in range(0, rows, 65_536)]
+    with Clock() as clock:
+        for batch in batches:
+            shard_pass.match(batch)
+    return clock.cpu / rows * 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=500_000, help="rows per shard")
+    parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    random.seed(7)
+    one = [portfolio(0, rng)]
+    hundred = [portfolio(n, rng) for n in range(100)]
+    results: dict[str, Any] = {"rows_per_shard": args.rows, "shards": args.shards}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        shards = [folder / f"part-{n}.parquet" for n in range(args.shards)]
+        for n, shard in enumerate(shards):
+            write_coyo_like(shard, args.rows, seed=n)
+        rows = args.rows * args.shards
+        bare = bare_read(shards)
+        base = single_process_pass(shards, one[0])
+        task, _ = task_in_process(shards, one, folder / "out-task")
+        results["bare_read_rows_per_cpu_s"] = rows / bare.cpu
+        results["single_process_rows_per_cpu_s"] = rows / base.cpu
+        results["batch_task_rows_per_cpu_s"] = rows / task.cpu
+        print(
+            f"{rows:,} rows in {args.shards} COYO-shaped shards; one portfolio of {WORKS} works x 12 hashes + profile"
+        )
+        print(f"  pyarrow bare read of the columns:      {rows / bare.cpu:12,.0f} rows/CPU-s ({bare.wall:.1f} s wall)")
+        print(f"  single-process shard pass (baseline):  {rows / base.cpu:12,.0f} rows/CPU-s ({base.wall:.1f} s wall)")
+        print(f"  batch task, in-process:                {rows / task.cpu:12,.0f} rows/CPU-s ({task.wall:.1f} s wall)"
+              f"  = {base.cpu / task.cpu:.2f} x the baseline's rate")  # fmt: skip
+        walls = {}
+        for workers in (1, 2):
+            wall, cpu = on_cluster(shards, one, folder / f"out-{workers}", workers)
+            walls[workers] = wall
+            results[f"dask_{workers}_workers"] = {"wall_s": wall, "task_cpu_s": cpu, "rows_per_task_cpu_s": rows / cpu}
+            print(f"  Dask LocalCluster, {workers} worker(s):      {rows / cpu:12,.0f} rows/CPU-s in the tasks;"
+                  f" tasks' phase {wall:.1f} s wall")  # fmt: skip
+        efficiency = walls[1] / (2 * walls[2])
+        results["scaling_efficiency_1_to_2"] = efficiency
+        print(f"  scaling efficiency 1 -> 2 workers (wall): {efficiency:.2f}")
+        small = folder / "small.parquet"
+        write_coyo_like(small, 50_000, seed=99)
+        task1, _ = task_in_process([small], one, folder / "out-1s")
+        task100, _ = task_in_process([small], hundred, folder / "out-100")
+        results["batch_task_1_portfolio_rows_per_cpu_s_50k"] = 50_000 / task1.cpu
+        results["batch_task_100_portfolios_rows_per_cpu_s_50k"] = 50_000 / task100.cpu
+        print(f"  batch task in-process on 50,000 rows: 1 portfolio {50_000 / task1.cpu:,.0f} rows/CPU-s,"
+              f" 100 portfolios {50_000 / task100.cpu:,.0f} rows/CPU-s (query set build included)")  # fmt: skip
+        table = pq.read_table(shards[0], columns=["image_phash"])
+        parsed = parse_phash_hex(table.column(0).combine_chunks())
+        per_profile = profile_part(shards[0], 5)
+        results["url_text_ns_per_row_per_profile"] = per_profile
+        results["sha_ns_per_row_2M_works"] = sha_part(args.rows, 2_000_000)
+        results["sha_ns_per_row_200_works"] = sha_part(args.rows, 200)
+        decode_ns = bare.cpu / rows * 1e9
+        results["decode_ns_per_row"] = decode_ns
+        print(f"  URL/caption part: {per_profile:.0f} ns a row per distinct profile (one ShardPass each)")
+        print(f"  SHA-256 part: {results['sha_ns_per_row_200_works']:.0f} ns a row with 200 works,"
+              f" {results['sha_ns_per_row_2M_works']:.0f} with 2,000,000")  # fmt: skip
+        print("portfolios of 200 works: CPU a row (decode + pHash part + URL/caption part), ratio to one portfolio")
+        ratios = {}
+        for count in (1, 100, 10_000):
+            part = phash_part(parsed.values, parsed.valid, count)
+            results[f"phash_{count}"] = part
+            total = decode_ns + part["ns_per_row"] + per_profile * count
+            ratios[count] = total
+            print(f"  {count:6,}: pHash {part['ns_per_row']:10,.0f} ns + URL/caption {per_profile * count:12,.0f} ns"
+                  f" + decode {decode_ns:.0f} ns = {total:12,.0f} ns a row ({total / ratios[1]:8,.1f} x);"
+                  f" matchers: {sum(g['chunks'] for g in part['groups'].values())}, built in"
+                  f" {part['build_cpu_seconds']:.0f} CPU-s")  # fmt: skip
+        results["ns_per_row"] = ratios
+        results["cost_ratio_10000_to_1"] = ratios[10_000] / ratios[1]
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

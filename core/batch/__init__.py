@@ -1,0 +1,1 @@
+"""Whole datasets against many portfolios: portable hash lists and the shard pass as Dask tasks."""

@@ -1,0 +1,193 @@
+"""Every portfolio of a batch as one query set, built on the client and broadcast once to every worker.
+
+- pHash: each work's reference pHash and variant pHashes, grouped by the radius the acceptance rule allows them
+  (`scoring.accepts`: the work and its transparency variants at the threshold, borders and bars
+  `VARIANT_MARGIN` bits tighter, crops `CROP_MARGIN`), so no variant is searched wider than it can be accepted;
+  within a group the distinct values, in chunks of at most `MAX_STREAM_QUERIES` (the streaming kernel's limit),
+  each with the (owner, work, variant) entries that hold that value;
+- SHA-256: the distinct digests, each with the (owner, work) entries that hold it;
+- URL and caption: one entry per distinct profile fingerprint, with the owners that share it.
+The streaming matchers are built on a worker the first time a task needs them and kept with the broadcast
+object for every later task on that worker (they are never pickled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from core.batch.hashlist import HashList
+from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
+from core.matching.records import WorkQuery
+from core.matching.scoring import margin
+from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
+from core.matching.text import TextMatcher
+from core.matching.urls import PublicSuffixRules, UrlMatcher
+from core.profile import Profile
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Sorted distinct values and, for value i, its holders `owner[starts[i]:starts[i + 1]]` (and `work`, `variant`)."""
+
+    starts: npt.NDArray[np.int64]
+    owner: npt.NDArray[np.int32]
+    work: npt.NDArray[np.int32]  # index into the owner's works
+    variant: npt.NDArray[np.int16]  # index into QuerySet.variant_names (unused for SHA-256)
+
+    def holders(self, value_index: int) -> range:
+        return range(int(self.starts[value_index]), int(self.starts[value_index + 1]))
+
+
+@dataclass(frozen=True)
+class PhashGroup:
+    radius: int  # searched within this distance: the widest the acceptance rule admits for its variants
+    values: npt.NDArray[np.uint64]  # distinct, sorted
+    entries: Entries
+
+    def chunks(self) -> list[tuple[int, npt.NDArray[np.uint64]]]:
+        """(offset, values) slices the streaming kernel can take."""
+        return [(i, self.values[i : i + MAX_STREAM_QUERIES]) for i in range(0, len(self.values), MAX_STREAM_QUERIES)]
+
+
+@dataclass(frozen=True)
+class ProfileGroup:
+    fingerprint: str
+    profile: Profile
+    owners: tuple[int, ...]
+
+
+@dataclass
+class QuerySet:
+    owners: list[str]
+    works: list[tuple[WorkQuery, ...]]  # per owner
+    max_distance: int
+    variant_names: list[str]
+    phash_groups: list[PhashGroup]
+    digests: npt.NDArray[np.uint8]  # (n, 32) distinct SHA-256 digests, sorted
+    sha_entries: Entries
+    profiles: list[ProfileGroup]
+    fingerprint: str  # of everything that decides the results (a resumed batch must have the same)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"], state["_lock"] = {}, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def query_hashes(self) -> int:
+        return sum(len(group.entries.owner) for group in self.phash_groups)
+
+    def matchers(self) -> list[tuple[int, int, PhashStreamMatcher]]:
+        """(group index, offset of the chunk in the group's values, its matcher): built once on each worker."""
+        return self._cached("phash", self._build_matchers)
+
+    def _build_matchers(self) -> list[tuple[int, int, PhashStreamMatcher]]:
+        return [
+            (index, offset, PhashStreamMatcher(values, group.radius))
+            for index, group in enumerate(self.phash_groups)
+            for offset, values in group.chunks()
+        ]
+
+    def works_by_id(self, owner: int) -> dict[int, WorkQuery]:
+        return self._cached(f"works:{owner}", lambda: {work.work_id: work for work in self.works[owner]})
+
+    def profile_passes(self, kinds: Sequence[str]) -> list[tuple[ProfileGroup, ShardPass, UrlMatcher, TextMatcher]]:
+        """One URL/caption shard pass per distinct profile, with the exact matchers that word its records."""
+        wanted = tuple(kind for kind in ("url", "text") if kind in kinds)
+        return self._cached(f"profiles:{','.join(wanted)}", lambda: self._build_profile_passes(wanted))
+
+    def _build_profile_passes(
+        self, kinds: tuple[str, ...]
+    ) -> list[tuple[ProfileGroup, ShardPass, UrlMatcher, TextMatcher]]:
+        if not kinds:
+            return []
+        empty = np.zeros(0, np.uint64), np.zeros((0, 32), np.uint8)
+        return [
+            (group, ShardPass(kinds, PortfolioQueries(*empty, self.max_distance), group.profile, hashes=False),
+             UrlMatcher(group.profile), TextMatcher(group.profile))
+            for group in self.profiles
+        ]  # fmt: skip
+
+    def _cached(self, key: str, build: Callable[[], _T]) -> _T:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = build()
+            return self._cache[key]  # type: ignore[no-any-return]
+
+
+def build_query_set(hash_lists: Sequence[HashList], max_distance: int) -> QuerySet:
+    owners = [hash_list.owner for hash_list in hash_lists]
+    works = [hash_list.works for hash_list in hash_lists]
+    names: dict[str, int] = {}
+    by_radius: dict[int, list[tuple[int, int, int, int]]] = {}  # radius -> (value, owner, work, variant)
+    sha_rows: list[tuple[bytes, int, int]] = []
+    for owner, portfolio in enumerate(works):
+        for index, work in enumerate(portfolio):
+            sha_rows.append((bytes.fromhex(work.sha256), owner, index))
+            for variant, value in work.phashes:
+                radius = max_distance - margin(variant)
+                if radius >= 0:
+                    code = names.setdefault(variant, len(names))
+                    by_radius.setdefault(radius, []).append((value, owner, index, code))
+    groups = [_phash_group(radius, rows) for radius, rows in sorted(by_radius.items(), reverse=True)]
+    digests, sha_entries = _sha_entries(sha_rows)
+    rules = PublicSuffixRules.bundled().fingerprint
+    profiles: dict[str, list[int]] = {}
+    kept: dict[str, Profile] = {}
+    for owner, hash_list in enumerate(hash_lists):
+        if not hash_list.profile.is_empty:
+            key = profile_fingerprint(hash_list.profile, rules)
+            profiles.setdefault(key, []).append(owner)
+            kept[key] = hash_list.profile
+    profile_groups = [ProfileGroup(key, kept[key], tuple(members)) for key, members in profiles.items()]
+    return QuerySet(
+        owners, works, max_distance, list(names), groups, digests, sha_entries, profile_groups,
+        _fingerprint(hash_lists, max_distance, rules),
+    )  # fmt: skip
+
+
+def _phash_group(radius: int, rows: list[tuple[int, int, int, int]]) -> PhashGroup:
+    table = np.array(rows, dtype=np.uint64).reshape(-1, 4)
+    order = np.lexsort((table[:, 2], table[:, 1], table[:, 0]))
+    table = table[order]
+    values, first = np.unique(table[:, 0], return_index=True)
+    starts = np.append(first, len(table)).astype(np.int64)
+    entries = Entries(starts, table[:, 1].astype(np.int32), table[:, 2].astype(np.int32), table[:, 3].astype(np.int16))
+    return PhashGroup(radius, values, entries)
+
+
+def _sha_entries(rows: list[tuple[bytes, int, int]]) -> tuple[npt.NDArray[np.uint8], Entries]:
+    rows.sort()
+    distinct: list[bytes] = []
+    starts: list[int] = []
+    for position, (digest, _, _) in enumerate(rows):
+        if not distinct or distinct[-1] != digest:
+            distinct.append(digest)
+            starts.append(position)
+    starts.append(len(rows))
+    digests = np.frombuffer(b"".join(distinct), dtype=np.uint8).reshape(-1, 32)
+    owner = np.array([row[1] for row in rows], dtype=np.int32)
+    work = np.array([row[2] for row in rows], dtype=np.int32)
+    return digests, Entries(np.array(starts, np.int64), owner, work, np.zeros(len(rows), np.int16))
+
+
+def _fingerprint(hash_lists: Sequence[HashList], max_distance: int, rules: str) -> str:
+    digest = hashlib.sha256(f"{max_distance}|{rules}".encode())
+    for hash_list in hash_lists:
+        digest.update(repr((hash_list.owner, hash_list.profile, hash_list.works)).encode())
+    return digest.hexdigest()[:32]
