@@ -111,8 +111,14 @@ def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
 def write_text_output(path: Path, text: str) -> None:
     """Write an export (JSON, CSV): to standard output for `-`, else atomically to the file."""
     if is_stdout(path):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError as exc:  # `... --json - | head`: the reader left
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's last flush does not fail again
+            os.close(devnull)
+            raise TrainTraceError("standard output was closed before the whole export was written") from exc
         return
     write_atomically(path, text.encode("utf-8"))
 

@@ -93,7 +93,8 @@ def _write_crash_log(argv: list[str] | None) -> str:
         log = _data_dir(argv).logs_dir / "crash.log"
         make_private_dirs(log.parent)
         fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE_MODE)
-        os.fchmod(fd, PRIVATE_FILE_MODE)
+        if hasattr(os, "fchmod"):  # an older crash.log may be 0644
+            os.fchmod(fd, PRIVATE_FILE_MODE)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:
             traceback.print_exc(file=handle)
     except (OSError, TrainTraceError) as error:

@@ -216,3 +216,17 @@ def test_url_joining() -> None:
     assert join_url_path("https://h.example", "indices-list") == "https://h.example/indices-list"
     call = PlannedCall("GET", "https://h.example/db/t.json?key=1", "p", params=(("_search", "a b"),))
     assert call.full_url == "https://h.example/db/t.json?key=1&_search=a+b"
+
+
+def test_a_reader_that_leaves_early_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `traintrace matches list --json - | head -c 0`
+    try:
+        command = [sys.executable, "-m", "core.cli.main", "--data-dir", str(tmp_path / "home"), "matches", "list",
+                   "--json", "-"]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        done = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert "standard output was closed" in _one_line(done.stderr)
