@@ -43,7 +43,7 @@ from core.scanning.scanner import Scanner, ScanSummary
 from core.secrets import SecretStore
 from core.settings import Settings
 from core.sources import OutgoingRequest, SourceQuery, SourceResult
-from core.sources.base import url_problem
+from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
 from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
 
@@ -192,8 +192,9 @@ class TrainTrace:
     def configure_source(self, source_id: str, values: dict[str, str], token: str | None = None) -> SourceStatus:
         """Store a source's settings (settings file) and token (keyring only; never a plain-text file)."""
         self._remote.source(source_id)  # unknown ids are refused before anything is written
-        problem = url_problem(values["url"], source_id) if values.get("url") else ""
-        if problem:
+        url = values.get("url") or self.settings.sources.get(source_id, {}).get("url", "")
+        problem = url_problem(url, source_id) if url else ""
+        if problem and (values.get("url") or url_has_credentials(url)):  # a hand-edited one is not saved again
             raise UsageError(f"{source_id}: {problem}")  # never stored, never printed back: it may hold a password
         if token is not None:
             self._secrets.set(source_id, token)

@@ -113,6 +113,14 @@ class SourceResult:
         return {"id": self.source_id, "status": self.status, "coverage": self.coverage, "error": self.error}
 
 
+def url_has_credentials(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
+
+
 def url_problem(url: str, source_id: str = "NAME") -> str:
     """Why a source's base URL cannot be used ("" when it can). Never repeats a password that is in it."""
     try:
@@ -120,7 +128,7 @@ def url_problem(url: str, source_id: str = "NAME") -> str:
         parts.port  # noqa: B018 - parsing it is the check
     except ValueError:
         return "invalid url setting: it is not a valid web address"
-    if parts.username is not None or parts.password is not None:
+    if url_has_credentials(url):
         return (
             "the url setting holds a user name or password, which TrainTrace never stores in a URL: configure the "
             f"URL without it, and put a token in the OS keyring with `traintrace sources configure {source_id} "

@@ -195,6 +195,10 @@ def test_credentials_in_a_source_url_are_refused_never_stored_or_printed(
     assert cli(home, "scan", tmp_path / "works", "--sources", "clip-retrieval", "--dry-run") == 2
     captured = capsys.readouterr()
     assert "s3cret" not in captured.out + captured.err and "--token-stdin" in captured.err
+    assert cli(home, "sources", "configure", "clip-retrieval", "--index", "other") == 2  # not saved again
+    assert 'index = "laion"' in settings.read_text()
+    assert cli(home, "sources", "configure", "clip-retrieval", "--url", "http://clip.example/") == 0
+    assert "s3cret" not in settings.read_text()
 
 
 def test_the_clip_retrieval_base_url_keeps_its_query_string_where_it_belongs(
