@@ -25,6 +25,9 @@ from core.datasets.manager import DatasetInfo, DatasetManager
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
 from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
+from core.evidence.manifest import manifest_path_for
+from core.files import check_output_file
+from core.keep_edits import Outcome
 from core.letters import GeneratedFile as LetterFile
 from core.letters import render_letters, user_templates_dir
 from core.matching.importer import ImportReport
@@ -36,13 +39,14 @@ from core.optout.crawlers import load_crawler_list
 from core.optout.site_check import SiteReport, check_site
 from core.optout.site_files import GeneratedFile, generate_site_files
 from core.optout.tagging import TagResult, tag_copies
-from core.paths import AppPaths
+from core.paths import AppPaths, make_tree_private
 from core.profile import Profile
 from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
 from core.secrets import SecretStore
 from core.settings import Settings
 from core.sources import OutgoingRequest, SourceQuery, SourceResult
+from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
 from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
 
@@ -194,10 +198,13 @@ class TrainTrace:
         """Add (or resume adding) a dataset: one streaming pass over its shards that matches the catalogue's works
         and the profile in flight, keeps only the hits and writes the compact hash indexes; its matches are
         recorded. A report whose `produced_nothing` is set left no dataset behind."""
-        report, summary = self._match_service().add_dataset(
-            dataset_id, schema, sources, mappings or {}, self.profile(), self.settings.matching.max_distance,
-            progress or Progress(),
-        )  # fmt: skip
+        try:
+            report, summary = self._match_service().add_dataset(
+                dataset_id, schema, sources, mappings or {}, self.profile(), self.settings.matching.max_distance,
+                progress or Progress(),
+            )  # fmt: skip
+        finally:
+            make_tree_private(self.paths.datasets_dir)  # index files are written with the umask's mode
         return report if summary is None else dataclasses.replace(report, matches_found=summary.found)
 
     def plan_dataset(
@@ -232,6 +239,10 @@ class TrainTrace:
     def configure_source(self, source_id: str, values: dict[str, str], token: str | None = None) -> SourceStatus:
         """Store a source's settings (settings file) and token (keyring only; never a plain-text file)."""
         self._remote.source(source_id)  # unknown ids are refused before anything is written
+        url = values.get("url") or self.settings.sources.get(source_id, {}).get("url", "")
+        problem = url_problem(url, source_id) if url else ""
+        if problem and (values.get("url") or url_has_credentials(url)):  # a hand-edited one is not saved again
+            raise UsageError(f"{source_id}: {problem}")  # never stored, never printed back: it may hold a password
         if token is not None:
             self._secrets.set(source_id, token)
         self.settings = self.settings.with_source(source_id, values)
@@ -285,50 +296,80 @@ class TrainTrace:
         return self._fetches.optout_status(url)
 
     # --- opt-out ------------------------------------------------------------------------------------
-    def optout_site_files(self, out_dir: Path, tdm_policy_url: str | None = None) -> list[GeneratedFile]:
-        """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README for the artist's site."""
+    def optout_site_files(
+        self, out_dir: Path, tdm_policy_url: str | None = None, *, force: bool = False
+    ) -> list[GeneratedFile]:
+        """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README for the artist's site.
+
+        An existing robots.txt is merged; other files the artist has there are kept (ours go beside them as
+        `NAME.new`) unless `force`."""
         files = generate_site_files(
-            out_dir, self.profile(), tdm_policy_url=tdm_policy_url, crawlers=load_crawler_list()
-        )
-        self._generated.record(
-            "site-files", ((str(out_dir / f.relative_path), f.sha256) for f in files), self._timestamp()
-        )
+            out_dir, self.profile(), tdm_policy_url=tdm_policy_url, crawlers=load_crawler_list(),
+            recorded=self._recorded_hashes, force=force,
+        )  # fmt: skip
+        written = [(out_dir / f.written_as, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED]
+        self._record_generated("site-files", written)
         return files
 
-    def check_site(self, base_url: str, progress: Progress | None = None) -> SiteReport:
-        """Which opt-out signals the artist's site really serves, for its pages and for images of theirs."""
+    def check_site(
+        self,
+        base_url: str,
+        *,
+        images: Sequence[str] = (),
+        include_other_hosts: bool = False,
+        allow_loopback: bool = False,
+    ) -> SiteReport:
+        """Which opt-out signals the artist's site really serves, for its pages and for images of theirs.
+
+        Images: `images` (addresses the user names) and a few from the matches on the artist's own URLs; those
+        on other hosts, and redirects to other sites, are checked only with `include_other_hosts`. Every request
+        goes through the network guard; `allow_loopback` is for tests against local servers."""
         matcher = UrlMatcher(self.profile())
-        image_urls = [m.url for m in self._matches.find() if m.url and m.kind == "url" and matcher.match(m.url)]
-        return check_site(base_url, self._http_client(), image_urls=list(dict.fromkeys(image_urls))[:MAX_CHECKED])
+        found = [m.url for m in self._matches.find() if m.url and m.kind == "url" and matcher.match(m.url)]
+        image_urls = list(dict.fromkeys([*images, *list(dict.fromkeys(found))[:MAX_CHECKED]]))
+        return check_site(
+            base_url, self._http_client(), image_urls=image_urls, include_other_hosts=include_other_hosts,
+            allow_loopback=allow_loopback,
+        )  # fmt: skip
 
     def tag_copies(
         self, paths: Sequence[Path], out_dir: Path, data_mining: str, c2pa: SigningCredentials | None = None
     ) -> list[TagResult]:
         """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched."""
         results = tag_copies(list(paths), out_dir, self.profile(), data_mining=data_mining, c2pa_credentials=c2pa)
-        written = [(str(r.output), r.sha256) for r in results if r.output is not None]
-        self._generated.record("tagged-copy", written, self._timestamp())
+        self._record_generated("tagged-copy", [(r.output, r.sha256) for r in results if r.output is not None])
         return results
 
     def write_letters(self, out_dir: Path) -> list[LetterFile]:
-        """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win)."""
+        """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win).
+
+        A letter the artist edited is never overwritten: the new version goes beside it as `NAME.new`."""
         datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
         files = render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
-                               user_templates_dir(self.paths.data_dir))  # fmt: skip
-        self._generated.record("letter", ((str(f.path), f.sha256) for f in files), self._timestamp())
+                               user_templates_dir(self.paths.data_dir), self._recorded_hashes)  # fmt: skip
+        self._record_generated("letter", [(f.path, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED])
         return files
 
     def write_evidence_report(
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
     ) -> EvidenceManifest:
         """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
+        check_output_file(pdf)
+        check_output_file(manifest_path_for(pdf))
         manifest = build_evidence_pdf(gather_evidence(self, self._clock(), sources), pdf, progress)
         written = [
-            (str(manifest.pdf_path), manifest.pdf_sha256),
-            (str(manifest.manifest_path), _sha256_of(manifest.manifest_path)),
+            (manifest.pdf_path, manifest.pdf_sha256),
+            (manifest.manifest_path, _sha256_of(manifest.manifest_path)),
         ]
-        self._generated.record("evidence-report", written, self._timestamp())
+        self._record_generated("evidence-report", written)
         return manifest
+
+    def _recorded_hashes(self, path: Path) -> set[str]:
+        """What TrainTrace wrote at `path` before (recorded as given by older versions, absolute since)."""
+        return self._generated.hashes_for(str(path), str(Path(path).absolute()))
+
+    def _record_generated(self, kind: str, files: Sequence[tuple[Path, str]]) -> None:
+        self._generated.record(kind, ((str(Path(path).absolute()), sha) for path, sha in files), self._timestamp())
 
     def generated_history(self) -> list[GeneratedRecord]:
         return self._generated.history()

@@ -8,15 +8,16 @@ wHash 16 characters, the 42-bit colour hash 11, as ImageHash prints them). Later
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from core import __version__
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
+from core.files import write_text_output
 from core.scanning.scanner import ScannedWork, ScanSummary
 
 SCHEMA_VERSION = 1
@@ -75,25 +76,36 @@ def scan_document(
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
-    _atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    """The document as JSON into `path` (atomically), or to standard output when `path` is `-`."""
+    write_text_output(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_works_csv(path: Path, summary: ScanSummary) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    with open(temp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=WORK_FIELDS)
-        writer.writeheader()
-        for item in summary.works:
-            writer.writerow({key: ("" if value is None else value) for key, value in work_record(item).items()})
-    os.replace(temp, path)
+    write_csv(path, WORK_FIELDS, (work_record(item) for item in summary.works))
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
+# Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell that no spreadsheet runs as a formula: text starting with = + - @, a tab or a
+    carriage return gets a leading apostrophe (the OWASP rule); numbers and None ("") are left as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(path: Path, fields: Sequence[str], records: Iterable[Mapping[str, Any]]) -> None:
+    """Every CSV the app writes goes through here: cells neutralised, atomically written or to stdout (`-`)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(fields))
+    writer.writeheader()
+    for record in records:
+        writer.writerow({key: csv_cell(value) for key, value in record.items()})
+    write_text_output(path, buffer.getvalue())
 
 
 def _hex(value: int | None, width: int) -> str | None:
@@ -106,12 +118,4 @@ def _reason(work: Work) -> str | None:
 
 def write_matches_csv(path: Path, matches: list[Match]) -> None:
     """The matches with their decisions, one row each, in the JSON record's fields."""
-    records = [match_record(match) for match in matches]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    with open(temp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=MATCH_FIELDS)
-        writer.writeheader()
-        for record in records:
-            writer.writerow({key: ("" if value is None else value) for key, value in record.items()})
-    os.replace(temp, path)
+    write_csv(path, MATCH_FIELDS, (match_record(match) for match in matches))

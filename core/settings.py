@@ -7,7 +7,6 @@ naming the key, so a hand-edited file fails loudly instead of silently using a d
 from __future__ import annotations
 
 import dataclasses
-import os
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -16,7 +15,9 @@ from typing import Any, TypeVar
 import tomli_w
 
 from core.errors import SettingsError
+from core.files import write_atomically
 from core.matching.scoring import DEFAULT_MAX_DISTANCE
+from core.paths import PRIVATE_FILE_MODE, make_private_dirs
 
 SETTINGS_VERSION = 1
 
@@ -70,11 +71,8 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a settings file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(tomli_w.dumps(dataclasses.asdict(self)), encoding="utf-8")
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
+        make_private_dirs(path.parent)
+        write_atomically(path, tomli_w.dumps(dataclasses.asdict(self)).encode("utf-8"), PRIVATE_FILE_MODE)
 
 
 def _section(kind: type[T], values: Any, name: str) -> T:

@@ -10,13 +10,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from core.paths import create_private_file
+
 STATE_VERSION = 1
 MAX_RECENT = 8
 
 
 class UiState:
     def __init__(self, file: Path) -> None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        # It names the user's folders: private (0600 in a 0700 folder). QSettings keeps an existing file's mode.
+        create_private_file(file)
         self._settings = QSettings(str(file), QSettings.Format.IniFormat)
         if self._settings.value("version", 0, int) != STATE_VERSION:
             self._settings.clear()  # layout blobs from another version may not restore cleanly

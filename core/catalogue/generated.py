@@ -29,6 +29,14 @@ class GeneratedRepository:
                 [(kind, path, sha256, now) for path, sha256 in files],
             )
 
+    def hashes_for(self, *paths: str) -> set[str]:
+        """The SHA-256 of every file recorded as written at any of `paths` (one file, spelt several ways)."""
+        if not paths:
+            return set()
+        marks = ", ".join("?" for _ in paths)
+        rows = self._db.execute(f"SELECT DISTINCT sha256 FROM generated WHERE path IN ({marks})", paths)
+        return {row[0] for row in rows}
+
     def history(self) -> list[GeneratedRecord]:
         rows = self._db.execute("SELECT kind, path, sha256, created_at FROM generated ORDER BY id")
         return [GeneratedRecord(*row) for row in rows]

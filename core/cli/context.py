@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from core.app import TrainTrace
+from core.errors import UsageError
+from core.files import check_output_file, is_stdout
 from core.paths import AppPaths
 
 
@@ -19,3 +23,18 @@ class CliContext:
 
     def open_app(self) -> TrainTrace:
         return TrainTrace.open(self.paths)
+
+    def for_outputs(self, *outputs: Path | None) -> CliContext:
+        """Check the export paths before any work starts; when one is `-` (standard output), the messages and
+        progress go to standard error, so that standard output holds the export alone."""
+        to_stdout = [output for output in outputs if is_stdout(output)]
+        if len(to_stdout) > 1:
+            raise UsageError("only one of --json and --csv can go to standard output (-)")
+        for output in outputs:
+            if output is not None and not is_stdout(output):
+                check_output_file(output)
+        return dataclasses.replace(self, console=Console(stderr=True)) if to_stdout else self
+
+    def wrote(self, output: Path) -> None:
+        if not is_stdout(output):
+            self.console.print(escape(f"Wrote {output}"), highlight=False)

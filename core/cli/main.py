@@ -8,6 +8,7 @@ also write the traceback to `<data dir>/logs/crash.log` for a bug report.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import subprocess
 import sys
 import traceback
@@ -27,7 +28,7 @@ from core.cli.review_commands import matches
 from core.cli.scan_commands import demo, match, scan
 from core.cli.source_commands import sources
 from core.errors import Cancelled, TrainTraceError, UsageError
-from core.paths import AppPaths
+from core.paths import PRIVATE_FILE_MODE, AppPaths, make_private_dirs
 
 
 @click.command("gui")
@@ -81,21 +82,36 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"traintrace: error: {exc}", err=True)
         return 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line for the user, details in a log
-        log = _write_crash_log()
-        click.echo(f"traintrace: internal error: {type(exc).__name__}: {exc} (details in {log})", err=True)
+        log = _write_crash_log(argv)
+        click.echo(f"traintrace: internal error: {type(exc).__name__}: {exc} ({log})", err=True)
         return 1
     return code if isinstance(code, int) else 0  # click returns the code of an `Exit` raised by a command
 
 
-def _write_crash_log() -> Path:
-    log = AppPaths.resolve().data_dir / "logs" / "crash.log"
+def _write_crash_log(argv: list[str] | None) -> str:
+    """Append the traceback to `<data dir>/logs/crash.log` (private: 0600); say where, or why it could not."""
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "a", encoding="utf-8") as handle:
+        log = _data_dir(argv).logs_dir / "crash.log"
+        make_private_dirs(log.parent)
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE_MODE)
+        if hasattr(os, "fchmod"):  # an older crash.log may be 0644
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
             traceback.print_exc(file=handle)
-    except OSError:
-        traceback.print_exc()
-    return log
+    except (OSError, TrainTraceError) as error:
+        return f"the details could not be saved: {error}"
+    return f"details in {log}"
+
+
+def _data_dir(argv: list[str] | None) -> AppPaths:
+    """This run's folders: `--data-dir` when given (parsed again, as the failed command's context is gone)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        with cli.make_context("traintrace", args, resilient_parsing=True) as context:
+            data_dir = context.params.get("data_dir")
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        data_dir = None
+    return AppPaths.resolve(data_dir)
 
 
 if __name__ == "__main__":

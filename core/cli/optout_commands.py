@@ -8,7 +8,10 @@ import click
 from rich.markup import escape
 
 from core.cli.context import CliContext
+from core.keep_edits import Outcome
 from core.optout.c2pa_sign import SigningCredentials
+from core.optout.site_check import Verdict
+from core.optout.site_signals import Status
 from core.optout.xmp_packet import DATA_MINING_CODES
 
 OUT_OPTION = click.option(
@@ -24,30 +27,68 @@ def optout() -> None:
 @optout.command("site")
 @OUT_OPTION
 @click.option("--tdm-policy", help="URL of your TDM licensing policy (added to tdmrep.json and the headers).")
+@click.option("--force", is_flag=True, help="Overwrite files you changed or put there (robots.txt is always merged).")
 @click.pass_obj
-def site(obj: CliContext, out_dir: Path, tdm_policy: str | None) -> None:
-    """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README saying where each goes."""
+def site(obj: CliContext, out_dir: Path, tdm_policy: str | None, force: bool) -> None:
+    """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README saying where each goes.
+
+    An existing robots.txt keeps your lines (ours go in a marked block); any other file of yours is kept and the
+    new version written beside it as NAME.new, unless --force.
+    """
     with obj.open_app() as app:
-        files = app.optout_site_files(out_dir, tdm_policy)
+        files = app.optout_site_files(out_dir, tdm_policy, force=force)
     for generated in files:
-        obj.console.print(escape(f"  {generated.relative_path}"), highlight=False)
-    obj.console.print(f"Wrote {len(files)} files into {escape(str(out_dir))}; start with README.md there.")
+        _print_outcome(obj, generated.relative_path, generated.written_as, generated.outcome)
+        for note in generated.notes:
+            obj.console.print(escape(f"    note: {note}"), highlight=False)
+    beside = sum(1 for generated in files if generated.outcome is Outcome.BESIDE)
+    obj.console.print(escape(f"Wrote the website files into {out_dir}; start with README.md there."), highlight=False)
+    if beside:
+        obj.console.print(f"{beside} file(s) of yours were left as they are: compare each with its .new version.")
+
+
+def _print_outcome(obj: CliContext, name: str, written_as: str, outcome: Outcome) -> None:
+    where = f" -> {written_as}" if written_as and written_as != name else ""
+    obj.console.print(escape(f"  {name}: {outcome.value}{where}"), highlight=False)
+
+
+# `optout check` exit codes (README): scripts can tell "protected" from "not protected" from "could not tell".
+CHECK_EXIT_CODES = {Verdict.ALL_PRESENT: 0, Verdict.MISSING: 3, Verdict.INCOMPLETE: 4, Verdict.UNREACHABLE: 5,
+                    Verdict.REFUSED: 5}  # fmt: skip
+_MARKS = {Status.PRESENT: "ok", Status.MISSING: "MISSING", Status.WRONG: "WRONG", Status.UNREACHABLE: "NO ANSWER",
+          Status.NOT_CHECKED: "NOT CHECKED"}  # fmt: skip
 
 
 @optout.command("check")
 @click.argument("url")
+@click.option(
+    "--image", "images", multiple=True, metavar="URL", help="Also check this image of yours (on your site; repeatable)."
+)
+@click.option(
+    "--include-other-hosts",
+    is_flag=True,
+    help="Also check your matches' image addresses on other hosts, and follow redirects to other sites.",
+)
 @click.pass_obj
-def check(obj: CliContext, url: str) -> None:
-    """Fetch your site's opt-out files, home page and a few of your images; report each signal in plain words."""
+def check(obj: CliContext, url: str, images: tuple[str, ...], include_other_hosts: bool) -> None:
+    """Fetch your site's opt-out files, home page and a few of your images; report each signal in plain words.
+
+    Exit code 0: every signal is in place; 3: some are missing or wrong; 4: nothing checked is missing but
+    some could not be checked; 5: the site did not answer at all (or its address is not public).
+    """
     with obj.open_app() as app:
-        report = app.check_site(url)
+        report = app.check_site(url, images=images, include_other_hosts=include_other_hosts)
     for result in report.results:
-        mark = {"present": "ok     ", "missing": "MISSING", "wrong": "WRONG  "}.get(result.status.value, "NO ANSWER")
-        obj.console.print(escape(f"{mark} {result.signal.value}: {result.explanation}"), highlight=False)
+        line = f"{_MARKS[result.status]:<11} {result.signal.value}: {result.explanation}"
+        obj.console.print(escape(line), highlight=False)
+        if result.status is not Status.PRESENT:
+            obj.console.print(escape(f"            at {result.url}"), highlight=False)
         for detail in result.details[:10]:
-            obj.console.print(escape(f"          {detail}"), highlight=False)
-    verdict = "every signal is in place" if report.all_present else "some signals are missing or wrong"
-    obj.console.print(f"{escape(report.base_url)}: {verdict}.")
+            obj.console.print(escape(f"            {detail}"), highlight=False)
+    obj.console.print(escape(f"{report.base_url}: {report.verdict.value}."), highlight=False)
+    code = CHECK_EXIT_CODES[report.verdict]
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 @optout.command("tag")
@@ -86,10 +127,20 @@ def tag(
 @OUT_OPTION
 @click.pass_obj
 def letters(obj: CliContext, out_dir: Path) -> None:
-    """Letters and lists from your confirmed matches: Art. 4(3) notice, LAION request, Spawning list, ..."""
+    """Letters and lists from your confirmed matches: Art. 4(3) notice, LAION request, Spawning list, ...
+
+    A letter you edited is never overwritten: the new version is written beside it as NAME.new.
+    """
     with obj.open_app() as app:
         files = app.write_letters(out_dir)
         templates = app.paths.data_dir / "templates"
     for generated in files:
-        obj.console.print(escape(f"  {generated.path.name}"), highlight=False)
-    obj.console.print(f"Wrote {len(files)} files into {escape(str(out_dir))}. Your own templates go in {templates}.")
+        name = (generated.target or generated.path).name
+        _print_outcome(obj, name, generated.path.name, generated.outcome)
+    obj.console.print(
+        escape(f"Wrote {len(files)} letters and lists into {out_dir}. Your own templates go in {templates}."),
+        highlight=False,
+    )
+    beside = sum(1 for generated in files if generated.outcome is Outcome.BESIDE)
+    if beside:
+        obj.console.print(f"{beside} letter(s) you edited were left as they are; the new text is in NAME.new.")

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from core.cli.context import CliContext
 from core.cli.progress_bar import TerminalProgress
+from core.files import check_output_file
 
 
 @click.command()
@@ -16,6 +17,7 @@ from core.cli.progress_bar import TerminalProgress
 @click.pass_obj
 def report(obj: CliContext, pdf_file: Path) -> None:
     """Write the evidence PDF (and FILE.manifest.json with the SHA-256 of the PDF and of every input)."""
+    check_output_file(pdf_file)  # before anything is said or built: a mistyped folder is reported at once
     with obj.open_app() as app:
         if not app.matches("confirmed"):
             obj.console.print(

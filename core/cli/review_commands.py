@@ -25,14 +25,15 @@ def matches() -> None:
 @click.pass_obj
 def list_matches(obj: CliContext, status: str | None, json_file: Path | None, csv_file: Path | None) -> None:
     """Every match with its id, kind, dataset row and review status (and decision)."""
+    obj = obj.for_outputs(json_file, csv_file)
     with obj.open_app() as app:
         found = app.matches(status)
     if json_file:
         write_json(json_file, {"matches": [match_record(m) for m in found]})
-        obj.console.print(f"Wrote {json_file}")
+        obj.wrote(json_file)
     if csv_file:
         write_matches_csv(csv_file, found)
-        obj.console.print(f"Wrote {csv_file}")
+        obj.wrote(csv_file)
     if json_file or csv_file:
         return
     table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "url / caption")

@@ -65,6 +65,7 @@ def scan(
     owner: str | None,
 ) -> None:
     """Fingerprint every image in PATHS (folders recursively) and match them against the added datasets."""
+    obj = obj.for_outputs(json_file, csv_file)
     with obj.open_app() as app:
         source_ids = app.resolve_sources(source_selection)
         ids = _scan_match_report(app, obj, list(paths), json_file, csv_file, max_distance, source_ids, dry_run)
@@ -83,13 +84,14 @@ def scan(
 @click.pass_obj
 def match(obj: CliContext, json_file: Path | None, max_distance: int | None) -> None:
     """Match the catalogue's works and the profile against the added datasets again, without rescanning."""
+    obj = obj.for_outputs(json_file)
     with obj.open_app() as app:
         with TerminalProgress(obj.console).running() as progress:
             summary = app.run_matching(max_distance, progress)
         print_match_summary(obj.console, summary, app.matches())
         if json_file:
             write_json(json_file, {"matches": [match_record(m) for m in app.matches()]})
-            obj.console.print(f"Wrote {json_file}")
+            obj.wrote(json_file)
 
 
 @click.command()
@@ -97,6 +99,7 @@ def match(obj: CliContext, json_file: Path | None, max_distance: int | None) -> 
 @click.pass_obj
 def demo(obj: CliContext, json_file: Path | None) -> None:
     """Scan the bundled sample portfolio against the bundled sample datasets (a separate demo catalogue)."""
+    obj = obj.for_outputs(json_file)
     demo_context = CliContext(obj.paths.for_demo(), obj.console)
     with demo_context.open_app() as app:
         app.set_profile(Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8"))))
@@ -143,8 +146,8 @@ def _scan_match_report(
         sources_json = [result.summary() for result in source_results]
         document = scan_document(summary, [match_record(m, relative) for m in matches], sources_json)
         write_json(json_file, document)
-        obj.console.print(f"Wrote {json_file}")
+        obj.wrote(json_file)
     if csv_file:
         write_works_csv(csv_file, summary)
-        obj.console.print(f"Wrote {csv_file}")
+        obj.wrote(csv_file)
     return [item.work.id for item in summary.works]

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from core.evidence.inputs import EvidenceInput, canonical_json
+from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, shown
 from core.evidence.thumbnails import WorkPicture
+from core.files import write_atomically
 
 MANIFEST_FORMAT = "traintrace-evidence-manifest"
 MANIFEST_VERSION = 1
@@ -50,6 +52,27 @@ def profile_json(evidence: EvidenceInput) -> bytes:
     return canonical_json({name: getattr(profile, name) for name in profile.__dataclass_fields__})
 
 
+def cut_values(evidence: EvidenceInput) -> list[dict[str, Any]]:
+    """Each dataset value the PDF shows only in part: which match and field, its length and full SHA-256."""
+    found = []
+    for item in evidence.matches:
+        match = item.match
+        values = (
+            ("row_id", match.row_id, SHORT_LIMIT),
+            ("url", match.url, URL_LIMIT),
+            ("caption", match.caption, CAPTION_LIMIT),
+            ("published_hash", match.published_hash, SHORT_LIMIT),
+        )
+        for field, value, limit in values:
+            part = shown(value, limit)
+            if part.cut:
+                found.append(
+                    {"match_id": match.id, "field": field, "characters": part.length,
+                     "characters_shown": len(part.text), "sha256": part.sha256}
+                )  # fmt: skip
+    return found
+
+
 def manifest_data(
     evidence: EvidenceInput, pdf_bytes: bytes, pdf_name: str, pictures: Mapping[int, WorkPicture]
 ) -> dict[str, Any]:
@@ -82,7 +105,11 @@ def manifest_data(
         "pdf": {"file": pdf_name, "sha256": hashlib.sha256(pdf_bytes).hexdigest(), "bytes": len(pdf_bytes)},
         "inputs": {
             "profile_sha256": hashlib.sha256(profile_json(evidence)).hexdigest(),
-            "matches": {"count": len(evidence.matches), "sha256": hashlib.sha256(matches_json(evidence)).hexdigest()},
+            "matches": {
+                "count": len(evidence.matches),
+                "sha256": hashlib.sha256(matches_json(evidence)).hexdigest(),
+                "cut_in_pdf": cut_values(evidence),
+            },
             "works": works,
             "datasets": datasets,
             "sources": [
@@ -94,4 +121,4 @@ def manifest_data(
 
 
 def write_manifest(path: Path, data: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomically(path, (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))

@@ -11,6 +11,7 @@ from core.evidence.document import INK, MARK, MUTED, EvidenceDocument
 from core.evidence.fonts import SANS
 from core.evidence.inputs import DatasetSearched, EvidenceMatch, utc_text
 from core.evidence.methodology import KIND_NAMES
+from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, capped
 from core.evidence.thumbnails import WorkPicture, read_work_picture
 
 THUMB_BOX = 46.0
@@ -37,20 +38,21 @@ def add_match_page(
     _work_block(pdf, item, pictures)
     pdf.heading("The dataset row", level=2)
     pdf.field("Dataset", f"{dataset_name} ({match.dataset})" + (f", {dataset.revision}" if dataset else ""))
-    pdf.field("Row id", match.row_id, mono=True)
-    pdf.field("Image address (URL)", match.url or "", mono=True)
-    pdf.field("Caption", match.caption or "")
-    pdf.field("Published hash", match.published_hash or "none in this row", mono=bool(match.published_hash))
+    pdf.field("Row id", capped(match.row_id, SHORT_LIMIT), mono=True)
+    pdf.field("Image address (URL)", capped(match.url, URL_LIMIT), mono=True)
+    pdf.field("Caption", capped(match.caption, CAPTION_LIMIT))
+    published = capped(match.published_hash, SHORT_LIMIT)
+    pdf.field("Published hash", published or "none in this row", mono=bool(published))
     pdf.heading("Comparison", level=2)
     _comparison(pdf, item)
     pdf.heading("How and when it was found", level=2)
     pdf.field("Kind", f"{KIND_NAMES.get(match.kind, match.kind)} (see 'Methodology and limits')")
-    pdf.field("How", item.how_found)
+    pdf.field("How", capped(item.how_found, CAPTION_LIMIT))
     pdf.field("Searched in", f"{match.source} (coverage: {match.coverage})")
     pdf.field("Found at", utc_text(match.found_at))
     pdf.field("Confirmed at", utc_text(match.decided_at) + " by the artist, on review")
     if match.note:
-        pdf.field("Artist's note", match.note)
+        pdf.field("Artist's note", capped(match.note, CAPTION_LIMIT))
 
 
 def _work_block(pdf: EvidenceDocument, item: EvidenceMatch, pictures: dict[int, WorkPicture]) -> None:
@@ -103,7 +105,7 @@ def _comparison(pdf: EvidenceDocument, item: EvidenceMatch) -> None:
     elif match.kind == "sha256" and work is not None:
         same = (work.sha256 or "").lower() == (match.published_hash or "").strip().lower()
         pdf.field("Work SHA-256", work.sha256 or "", mono=True)
-        pdf.field("Row SHA-256", match.published_hash or "", mono=True)
+        pdf.field("Row SHA-256", capped(match.published_hash, SHORT_LIMIT), mono=True)
         pdf.field("Result", "identical: the same 64 hex digits" if same else "the digests differ")
     else:
         pdf.paragraph(

@@ -8,7 +8,6 @@ document's own bytes, thumbnails are encoded with fixed settings and nothing els
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,7 +20,9 @@ from core.evidence.inputs import DatasetSearched, EvidenceInput
 from core.evidence.manifest import EvidenceManifest, manifest_data, manifest_path_for, write_manifest
 from core.evidence.match_section import add_match_page
 from core.evidence.methodology import SHORT_KIND_NAMES, methodology_sections
+from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, capped
 from core.evidence.thumbnails import WorkPicture
+from core.files import write_atomically
 from core.progress import Progress
 
 HEADINGS = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT)
@@ -49,7 +50,7 @@ def build_evidence_pdf(evidence: EvidenceInput, out: Path, progress: Progress | 
     _appendix(pdf, evidence)
     data = _render(pdf)
     out = Path(out)
-    _write_atomically(out, data)
+    write_atomically(out, data)
     manifest = manifest_data(evidence, data, out.name, pictures)
     manifest_file = manifest_path_for(out)
     write_manifest(manifest_file, manifest)
@@ -80,8 +81,10 @@ def _texts(evidence: EvidenceInput) -> Iterator[str]:
         yield from (source.id, source.error or "")
     for item in evidence.matches:
         match = item.match
-        yield from (item.work_name, item.how_found, match.url or "", match.caption or "", match.note, match.row_id)
-        yield from (match.dataset, match.source, match.published_hash or "")
+        yield from (item.work_name, capped(item.how_found, CAPTION_LIMIT), capped(match.url, URL_LIMIT))
+        yield from (capped(match.caption, CAPTION_LIMIT), capped(match.note, CAPTION_LIMIT))
+        yield from (capped(match.row_id, SHORT_LIMIT), match.dataset, match.source)
+        yield capped(match.published_hash, SHORT_LIMIT)
     for unreadable in evidence.unreadable:
         yield from (unreadable.name, unreadable.reason)
 
@@ -153,7 +156,7 @@ def _summary(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
                 names.get(match.dataset, match.dataset),
                 SHORT_KIND_NAMES.get(match.kind, match.kind),
                 distance,
-                match.row_id,
+                capped(match.row_id, SHORT_LIMIT),
             )
         )
     _table(pdf, ("#", "Work", "Listed in", "Kind", "Dist.", "Row id"), rows, (7, 46, 32, 16, 10, 63), mono_last=True)
@@ -231,9 +234,3 @@ def _render(pdf: EvidenceDocument) -> bytes:
         return bytes(pdf.output())
     finally:
         subset_log.setLevel(level)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from core.catalogue.matches import Match
 from core.datasets.descriptors import Descriptor
+from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, capped, shown
 from core.profile import Profile
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -83,13 +84,14 @@ def is_own_host(host: str, profile: Profile) -> bool:
 
 
 def listing_of(match: Match, datasets: Mapping[str, Descriptor]) -> Listing:
+    """The match as letters show it: a caption, URL or row id longer than a letter can hold is cut, saying so."""
     descriptor = datasets.get(match.dataset)
     return Listing(
         dataset_id=match.dataset,
         dataset_name=descriptor.name if descriptor else match.dataset,
-        row_id=match.row_id,
-        url=match.url or "",
-        caption=match.caption or "",
+        row_id=capped(match.row_id, SHORT_LIMIT),
+        url=capped(match.url, URL_LIMIT),
+        caption=capped(match.caption, CAPTION_LIMIT),
         kind=match.kind,
         work=PurePath(match.work_path).name if match.work_path else "",
     )
@@ -101,6 +103,7 @@ def letter_context(
     """Everything a template may use (see resources/letters/README.md for the names)."""
     matches = [match for match in confirmed if match.status == "confirmed"]
     listings = [listing_of(match, datasets) for match in matches]
+    whole_urls = [m.url for m in matches if m.url and not shown(m.url, URL_LIMIT).cut]
     by_dataset = _by_dataset(listings, datasets)
     return {
         "artist": profile,
@@ -110,7 +113,8 @@ def letter_context(
         "datasets": by_dataset,
         "laion_datasets": [group for group in by_dataset if group.is_laion],
         "works": _by_work(matches, listings),
-        "urls": list(dict.fromkeys(listing.url for listing in listings if listing.url)),
+        "urls": list(dict.fromkeys(whole_urls)),  # lists to paste: a cut address would be a wrong one
+        "urls_left_out": len({m.url for m in matches if m.url and shown(m.url, URL_LIMIT).cut}),
         "hosts": _by_host(listings, profile),
     }
 

@@ -14,7 +14,6 @@ never compiled as templates, so `{{ ... }}` inside a caption is printed as it is
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ from core.catalogue.matches import Match
 from core.datasets.descriptors import Descriptor
 from core.errors import UsageError
 from core.evidence.text import plain_text
+from core.files import prepare_output_dir
+from core.keep_edits import Outcome, RecordedHashes, no_records, place_file
 from core.letters.context import HostListings, letter_context
 from core.profile import Profile
 from core.resources import resource_path
@@ -50,9 +51,11 @@ _FILE_SAFE = re.compile(r"[^a-z0-9.-]+")
 class GeneratedFile:
     letter: str  # e.g. "laion-request", "host-notice"
     format: str  # "txt" or "md"
-    path: Path
+    path: Path  # where the new text is: the letter's file, or `NAME.new` beside a file the artist edited
     sha256: str
     template: Path | None  # the template file used (a user's override or the shipped one)
+    outcome: Outcome = Outcome.CREATED
+    target: Path | None = None  # the letter's own file name (differs from `path` when written beside it)
 
 
 class Verbatim(str):
@@ -109,7 +112,7 @@ def _letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str
     wanted: list[tuple[str, str, dict[str, Any]]] = [("reservation-notice", "reservation-notice", {})]
     if context["laion_datasets"]:
         wanted.append(("laion-request", "laion-request", {}))
-    if context["urls"]:
+    if context["urls"] or context["urls_left_out"]:
         wanted.append(("spawning-do-not-train", "spawning-do-not-train", {}))
     if context["works"]:
         wanted.append(("openai-checklist", "openai-checklist", {}))
@@ -126,27 +129,32 @@ def render_letters(
     datasets: dict[str, Descriptor],
     generated_at: datetime,
     templates_dir_override: Path | None = None,
+    recorded: RecordedHashes = no_records,
 ) -> list[GeneratedFile]:
     """Write each letter as .txt and .md into `out_dir` (created if needed); return the files written.
 
     Always a reservation notice; a LAION request when a confirmed match is in a LAION dataset; the Spawning
     list and the OpenAI checklist when there are URLs / works; one notice per host of copies (other than the
-    artist's own domains).
+    artist's own domains). A letter the artist edited since TrainTrace wrote it (its SHA-256 is not among
+    `recorded`) is never touched: the new version goes beside it as `NAME.new`.
     """
     if profile.is_empty:
         raise UsageError("the profile is empty: set at least the artist's name (`traintrace profile set`)")
     context = letter_context(profile, confirmed, datasets, generated_at)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_output_dir(out_dir)
     environments = {fmt: _environment(fmt, templates_dir_override) for fmt in FORMATS}
     written = []
     for letter, stem, extra in _letters_wanted(context):
         for fmt in FORMATS:
             name = f"{letter}.{fmt}.j2"
-            written.append(_render_one(environments[fmt], name, {**context, **extra}, out_dir / f"{stem}.{fmt}"))
+            path = out_dir / f"{stem}.{fmt}"
+            written.append(_render_one(environments[fmt], name, {**context, **extra}, path, recorded))
     return written
 
 
-def _render_one(env: SandboxedEnvironment, name: str, context: dict[str, Any], path: Path) -> GeneratedFile:
+def _render_one(
+    env: SandboxedEnvironment, name: str, context: dict[str, Any], path: Path, recorded: RecordedHashes
+) -> GeneratedFile:
     """Render one template to `path`; a broken (user) template is a `UsageError` naming the file."""
     try:
         template = env.get_template(name)
@@ -158,7 +166,7 @@ def _render_one(env: SandboxedEnvironment, name: str, context: dict[str, Any], p
         text = template.render(context)
     except (UndefinedError, SecurityError) as exc:
         raise UsageError(f"letter template {template.filename or name}: {exc}") from exc
-    path.write_text(text, encoding="utf-8")
+    placed = place_file(path, text.encode("utf-8"), recorded=recorded)
     letter, fmt = name.removesuffix(".j2").rsplit(".", 1)
     source = Path(template.filename) if template.filename else None
-    return GeneratedFile(letter, fmt, path, hashlib.sha256(text.encode("utf-8")).hexdigest(), source)
+    return GeneratedFile(letter, fmt, placed.path, placed.sha256, source, placed.outcome, path)

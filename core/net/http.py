@@ -34,6 +34,7 @@ from core.net.errors import (
 from core.net.ratelimit import HostRateLimiter, RateLimit
 from core.net.transport import GuardedAdapter, build_retry
 from core.net.watchdog import CallGuard, PeerCheck, Watchdog
+from core.paths import create_private_file
 from core.progress import Progress
 
 USER_AGENT = f"TrainTrace/{__version__} (+{PROJECT_URL})"
@@ -170,11 +171,13 @@ class HttpClient:
         total = min(timeout, self.config.timeout) if timeout is not None else self.config.timeout
         cap = min(max_bytes, self.config.max_bytes) if max_bytes is not None else self.config.max_bytes
         body = data.encode("utf-8") if isinstance(data, str) else data
-        prepared = self._session.prepare_request(
-            requests.Request(
-                method.upper(), url, params=dict(params or {}), headers=dict(headers or {}), data=body, json=json_body
-            )
+        request = requests.Request(
+            method.upper(), url, params=dict(params or {}), headers=dict(headers or {}), data=body, json=json_body
         )
+        try:
+            prepared = self._session.prepare_request(request)
+        except (requests.RequestException, ValueError) as error:  # a malformed URL (e.g. a space in the host)
+            raise NetworkError(f"not a valid address: {_first_line(error)}") from error
         cache_key = self._cache.create_key(prepared) if self._cache is not None and use_cache else None
         cached = self._lookup(cache_key) if cache_key is not None and not refresh else None
         if cached is not None:
@@ -318,7 +321,6 @@ def _status_error(result: HttpResponse) -> HttpStatusError:
 
 
 def _open_cache(cache_dir: Path) -> SQLiteCache:
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = cache_dir / CACHE_FILE_NAME
-    path.touch(mode=0o600, exist_ok=True)  # created private before SQLite opens it
+    create_private_file(path)  # created private (in a private folder) before SQLite opens it
     return SQLiteCache(db_path=str(path))

@@ -4,22 +4,29 @@ Works over the app's `HttpClient` (which owns retries, deadlines and caps; the c
 sees what the site serves now) or over a plain `requests.Session`, for which the bounds are applied here: a
 connect/read timeout per socket operation, a wall-clock deadline for the whole body (a server that drips one
 byte at a time cannot hold the check) and a cap on the bytes read.
+
+Redirects are followed by hand, at most five: one to another site (see `FetchRules`) is not followed unless
+asked, and is reported as such, never judged as the site's own answer.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
-from core.net.errors import NetworkError
+from core.net.errors import BlockedAddress, NetworkError
+from core.net.guard import MAX_REDIRECTS, REDIRECT_STATUSES, RedirectRefused, guarded_request
 from core.net.http import HttpClient
+from core.net.ratelimit import RateLimit
 
 _CHUNK = 16_384
 _NOT_FOUND = (404, 410)
+SITE_RATE = RateLimit(requests=5, per_seconds=1.0, burst=10)  # a dozen requests to the artist's own site
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class Fetched:
     status_code: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    via_other_site: str = ""  # the first URL on another site a redirect led to (followed only on request)
 
     def header_values(self, name: str) -> list[str]:
         wanted = name.lower()
@@ -49,67 +57,155 @@ class Fetched:
 
 @dataclass(frozen=True)
 class FetchFailure:
-    """Why a URL could not be read; `not_found` marks a plain 404/410 (the file is simply not there)."""
+    """Why a URL could not be read.
+
+    `not_found` marks a plain 404/410 (the file is simply not there); `answered` that the server did answer
+    (with an error status); `other_site` is where a redirect to another site pointed (not followed);
+    `refused` that the guard refused the address (a private or local address, a malformed URL).
+    """
 
     url: str
     reason: str
     not_found: bool = False
+    answered: bool = False
+    other_site: str = ""
+    refused: bool = False
+
+
+def _any_host(_host: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class FetchRules:
+    """Where the checker's requests may go. `is_own_host` says which hosts are the site being checked; a
+    redirect elsewhere is not followed unless `follow_other_sites`. `allow_loopback` is for tests only."""
+
+    is_own_host: Callable[[str], bool] = _any_host
+    follow_other_sites: bool = False
+    allow_loopback: bool = False
 
 
 def fetch(
-    http: HttpClient | requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool = True
+    http: HttpClient | requests.Session,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    read_body: bool = True,
+    rules: FetchRules | None = None,
 ) -> Fetched | FetchFailure:
-    """GET `url` (HEAD through the app's client when `read_body` is False: only the headers are wanted)."""
+    """GET `url` (HEAD through the app's client when `read_body` is False: only the headers are wanted).
+
+    Through the app's client every hop goes through the network guard (core.net.guard: resolved addresses
+    checked, the connection made to the checked address); a caller's own `requests.Session` gets the same
+    redirect rules but no address checks (the caller answers for where it points).
+    """
+    rules = rules or FetchRules()
     if isinstance(http, HttpClient):
-        return _fetch_with_client(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body)
-    return _fetch_with_session(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body)
+        return _fetch_with_client(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body, rules=rules)
+    return _fetch_with_session(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body, rules=rules)
+
+
+class _Redirects:
+    """Follows the rules hop by hop; remembers the last hop (to name it) and the first other site reached."""
+
+    def __init__(self, url: str, rules: FetchRules) -> None:
+        self.current = url
+        self.via_other_site = ""
+        self._rules = rules
+
+    def follow(self, _source: str, target: str) -> None:
+        if not self._rules.is_own_host(_host(target)):
+            if not self._rules.follow_other_sites:
+                raise RedirectRefused(f"it redirects to another site ({target})", target)
+            self.via_other_site = self.via_other_site or target
+        self.current = target
+
+    def where(self, url: str) -> str:
+        return "" if self.current == url else f" (after a redirect to {self.current})"
 
 
 def _fetch_with_client(
-    client: HttpClient, url: str, *, timeout: float, max_bytes: int, read_body: bool
+    client: HttpClient, url: str, *, timeout: float, max_bytes: int, read_body: bool, rules: FetchRules
 ) -> Fetched | FetchFailure:
+    redirects = _Redirects(url, rules)
     try:
-        response = client.request(
-            "GET" if read_body else "HEAD",
+        response, final_url = guarded_request(
             url,
-            timeout=3 * timeout,
+            client,
+            method="GET" if read_body else "HEAD",
             max_bytes=max_bytes,
-            use_cache=False,
-            raise_for_status=False,
+            timeout=3 * timeout,
+            allow_loopback=rules.allow_loopback,
+            rate=SITE_RATE,
+            follow=redirects.follow,
         )
+    except RedirectRefused as exc:
+        return FetchFailure(url, str(exc), answered=True, other_site=exc.target)
+    except BlockedAddress as exc:
+        return FetchFailure(url, f"refused{redirects.where(url)}: {exc}", refused=True)
     except NetworkError as exc:
-        return FetchFailure(url, str(exc))
-    if response.status in _NOT_FOUND:
-        return FetchFailure(url, f"the server answered {response.status} (not found)", not_found=True)
-    if not 200 <= response.status < 300:
-        return FetchFailure(url, f"the server answered {response.status}")
-    return Fetched(response.url, response.status, tuple(response.headers.items()), response.body)
+        return FetchFailure(url, f"{exc}{redirects.where(url)}")
+    status = response.status
+    if status in _NOT_FOUND:
+        return FetchFailure(url, f"the server answered {status} (not found)", not_found=True, answered=True)
+    if not 200 <= status < 300:
+        return FetchFailure(url, f"the server answered {status}{redirects.where(url)}", answered=True)
+    headers = tuple(response.headers.items())
+    return Fetched(final_url, status, headers, response.body, redirects.via_other_site)
 
 
 def _fetch_with_session(
-    session: requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool
+    session: requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool, rules: FetchRules
 ) -> Fetched | FetchFailure:
     deadline = time.monotonic() + 3 * timeout
+    redirects = _Redirects(url, rules)
+    for _hop in range(MAX_REDIRECTS + 1):
+        current = redirects.current
+        try:
+            response = session.get(current, timeout=(timeout, timeout), stream=True, allow_redirects=False)
+        except requests.Timeout:
+            return FetchFailure(url, f"no answer within {timeout:g} seconds{redirects.where(url)}")
+        except requests.RequestException as exc:
+            return FetchFailure(url, _describe(exc) + redirects.where(url))
+        except ValueError as exc:  # urllib3 raises bare ValueErrors for some malformed URLs
+            return FetchFailure(url, f"invalid address ({exc})")
+        with response:
+            location = response.headers.get("Location")
+            if response.status_code in REDIRECT_STATUSES and location:
+                try:
+                    redirects.follow(current, urljoin(current, location))
+                except RedirectRefused as exc:
+                    return FetchFailure(url, str(exc), answered=True, other_site=exc.target)
+                continue
+            return _session_result(url, response, redirects, max_bytes, deadline, read_body)
+    return FetchFailure(url, "too many redirects", answered=True)
+
+
+def _session_result(
+    url: str, response: requests.Response, redirects: _Redirects, max_bytes: int, deadline: float, read_body: bool
+) -> Fetched | FetchFailure:
+    status = response.status_code
+    if status in _NOT_FOUND:
+        return FetchFailure(url, f"the server answered {status} (not found)", not_found=True, answered=True)
+    if not 200 <= status < 300:
+        answer = f"the server answered {status} {response.reason or ''}".rstrip()
+        return FetchFailure(url, answer + redirects.where(url), answered=True)
+    body = b""
+    if read_body:
+        body_or_reason = _read_capped(response, max_bytes, deadline)
+        if isinstance(body_or_reason, str):
+            return FetchFailure(url, body_or_reason, answered=True)
+        body = body_or_reason
+    return Fetched(redirects.current, status, _header_pairs(response), body, redirects.via_other_site)
+
+
+def _host(url: str) -> str:
     try:
-        response = session.get(url, timeout=(timeout, timeout), stream=True, allow_redirects=True)
-    except requests.Timeout:
-        return FetchFailure(url, f"no answer within {timeout:g} seconds")
-    except requests.RequestException as exc:
-        return FetchFailure(url, _describe(exc))
-    except ValueError as exc:  # urllib3 raises bare ValueErrors for some malformed URLs
-        return FetchFailure(url, f"invalid address ({exc})")
-    with response:
-        if response.status_code in _NOT_FOUND:
-            return FetchFailure(url, f"the server answered {response.status_code} (not found)", not_found=True)
-        if not 200 <= response.status_code < 300:
-            return FetchFailure(url, f"the server answered {response.status_code} {response.reason or ''}".rstrip())
-        body = b""
-        if read_body:
-            body_or_reason = _read_capped(response, max_bytes, deadline)
-            if isinstance(body_or_reason, str):
-                return FetchFailure(url, body_or_reason)
-            body = body_or_reason
-        return Fetched(response.url, response.status_code, _header_pairs(response), body)
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
 
 
 def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes | str:

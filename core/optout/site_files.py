@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -19,8 +17,11 @@ from string import Template
 from urllib.parse import urlsplit
 
 from core import PROJECT_URL, __version__
-from core.errors import TrainTraceError, UsageError
+from core.errors import UsageError
+from core.files import prepare_output_dir, write_atomically
+from core.keep_edits import Outcome, Placed, RecordedHashes, no_records, place_file, read_existing
 from core.optout.crawlers import CrawlerList
+from core.optout.robots_merge import BrokenMarks, has_marks, merge_robots_txt, still_allowed, wrap_block
 from core.profile import Profile
 
 ROBOTS_TAG_VALUE = "noai, noimageai"
@@ -35,20 +36,38 @@ _UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f]+")
 
 @dataclass(frozen=True)
 class GeneratedFile:
-    """One written file: its path relative to the output folder (POSIX form) and the SHA-256 of its bytes."""
+    """One generated file: its path relative to the output folder (POSIX form) and the SHA-256 of its bytes.
+
+    `written_as` is where the bytes went (the file itself, or `NAME.new` beside a file of the artist's) and
+    `outcome` what happened there; `notes` are warnings for the artist (e.g. own robots.txt lines that still
+    let an AI crawler in).
+    """
 
     relative_path: str
     sha256: str
+    written_as: str = ""
+    outcome: Outcome = Outcome.CREATED
+    notes: tuple[str, ...] = ()
 
 
 def generate_site_files(
-    out_dir: Path, profile: Profile, *, tdm_policy_url: str | None, crawlers: CrawlerList
+    out_dir: Path,
+    profile: Profile,
+    *,
+    tdm_policy_url: str | None,
+    crawlers: CrawlerList,
+    recorded: RecordedHashes = no_records,
+    force: bool = False,
 ) -> list[GeneratedFile]:
-    """Write the site files into `out_dir` (created if needed) and return what was written, in a fixed order."""
+    """Write the site files into `out_dir` (created if needed) and return what was written, in a fixed order.
+
+    An existing robots.txt is merged (the artist's lines kept, ours in a marked block); any other existing file
+    that TrainTrace did not write there (per `recorded`) is kept and the new version written beside it as
+    `NAME.new`, unless `force`.
+    """
     policy = _checked_policy_url(tdm_policy_url)
     headers = _reservation_headers(policy)
     renderers: list[tuple[str, Callable[[], str]]] = [
-        ("robots.txt", lambda: render_robots_txt(profile, crawlers)),
         ("ai.txt", lambda: render_ai_txt(profile, crawlers)),
         (".well-known/tdmrep.json", lambda: render_tdmrep_json(policy)),
         ("server-config/nginx-headers.conf", lambda: render_nginx_snippet(headers)),
@@ -58,16 +77,50 @@ def generate_site_files(
         ("html/meta-tags.html", render_meta_tags),
         ("README.md", lambda: render_readme(profile, crawlers, policy)),
     ]
-    written = []
+    prepare_output_dir(out_dir)
+    written = [_place_robots_txt(out_dir, render_robots_txt(profile, crawlers), crawlers, recorded)]
     for relative_path, render in renderers:
-        data = render().encode("utf-8")
-        _write_public_file(out_dir / relative_path, data)
-        written.append(GeneratedFile(relative_path, hashlib.sha256(data).hexdigest()))
+        target = out_dir / relative_path
+        prepare_output_dir(target.parent)
+        placed = place_file(target, render().encode("utf-8"), recorded=recorded, force=force, mode=_PUBLIC_FILE_MODE)
+        written.append(_generated(out_dir, relative_path, placed))
     return written
 
 
+def _place_robots_txt(out_dir: Path, block: str, crawlers: CrawlerList, recorded: RecordedHashes) -> GeneratedFile:
+    """Merge our block into the artist's robots.txt; a file with broken marks is kept and ours goes beside it."""
+    target = out_dir / "robots.txt"
+    existing = read_existing(target)
+    text, outcome = block, Outcome.CREATED
+    if existing is not None and not has_marks(existing) and hashlib.sha256(existing).hexdigest() in recorded(target):
+        outcome = Outcome.UPDATED  # an older version's unmarked file, unchanged since: replaced whole
+    elif existing is not None:
+        try:
+            text, outcome = merge_robots_txt(existing.decode("utf-8", "surrogateescape"), block), Outcome.MERGED
+        except BrokenMarks:
+            placed = place_file(target, block.encode("utf-8"), recorded=recorded, mode=_PUBLIC_FILE_MODE)
+            note = "your robots.txt has only one of TrainTrace's two marks, so it was left alone: merge by hand"
+            return _generated(out_dir, "robots.txt", placed, (note,))
+    data = text.encode("utf-8", "surrogateescape")
+    if data == existing:
+        outcome = Outcome.UNCHANGED
+    else:
+        write_atomically(target, data, _PUBLIC_FILE_MODE)
+    placed = Placed(target, target, outcome, hashlib.sha256(data).hexdigest())
+    open_tokens = still_allowed(text, crawlers.tokens)
+    notes: tuple[str, ...] = ()
+    if open_tokens:
+        notes = (f"your own lines in robots.txt still let these AI crawlers in: {', '.join(open_tokens)}",)
+    return _generated(out_dir, "robots.txt", placed, notes)
+
+
+def _generated(out_dir: Path, relative_path: str, placed: Placed, notes: tuple[str, ...] = ()) -> GeneratedFile:
+    written_as = placed.path.relative_to(out_dir).as_posix()
+    return GeneratedFile(relative_path, placed.sha256, written_as, placed.outcome, notes)
+
+
 def render_robots_txt(profile: Profile, crawlers: CrawlerList) -> str:
-    """RFC 9309 robots.txt: one group per AI crawler token, each disallowing the whole site."""
+    """RFC 9309 robots.txt: one group per AI crawler token, each disallowing the whole site, in a marked block."""
     lines = [
         *_comment_header(profile, crawlers),
         "# Each group below asks one AI crawler to stay away from the whole site.",
@@ -76,7 +129,7 @@ def render_robots_txt(profile: Profile, crawlers: CrawlerList) -> str:
     ]
     for token in crawlers.tokens:
         lines += [f"User-agent: {token}", "Disallow: /", ""]
-    return "\n".join(lines)
+    return wrap_block(lines)
 
 
 def render_ai_txt(profile: Profile, crawlers: CrawlerList) -> str:
@@ -196,20 +249,3 @@ def _site_address(profile: Profile) -> str:
 def _plain(text: str) -> str:
     """Profile text placed in comments: control characters (a newline would start a directive) removed."""
     return _UNSAFE_TEXT.sub(" ", text).strip()
-
-
-def _write_public_file(path: Path, data: bytes) -> None:
-    """Write atomically, readable by everyone (0644): these files are meant to be published."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(temp_name, _PUBLIC_FILE_MODE)
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise TrainTraceError(f"Cannot write {path}: {exc.strerror or exc}") from exc

@@ -32,6 +32,7 @@ class Status(Enum):
     MISSING = "missing"
     WRONG = "wrong"
     UNREACHABLE = "could not fetch"
+    NOT_CHECKED = "not checked"
 
 
 class Signal(Enum):

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from core.errors import Cancelled
 from core.net.errors import ConnectFailed, DeadlineExceeded, HttpStatusError, NetworkError
@@ -113,6 +113,39 @@ class SourceResult:
         return {"id": self.source_id, "status": self.status, "coverage": self.coverage, "error": self.error}
 
 
+def url_has_credentials(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
+
+
+def url_problem(url: str, source_id: str = "NAME") -> str:
+    """Why a source's base URL cannot be used ("" when it can). Never repeats a password that is in it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        return "invalid url setting: it is not a valid web address"
+    if url_has_credentials(url):
+        return (
+            "the url setting holds a user name or password, which TrainTrace never stores in a URL: configure the "
+            f"URL without it, and put a token in the OS keyring with `traintrace sources configure {source_id} "
+            "--token-stdin` (in the app: the token field)"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"invalid url setting {url[:80]!r}: it must start with http:// or https:// and name a host"
+    return ""
+
+
+def join_url_path(base: str, *segments: str) -> str:
+    """`base` with `segments` appended to its path (urllib.parse: query string and fragment stay after it)."""
+    parts = urlsplit(base)
+    path = "/".join([parts.path.rstrip("/"), *(segment.strip("/") for segment in segments)])
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))
+
+
 @dataclass(frozen=True)
 class PlannedCall:
     """One request a source will send; `term`/`kind`/`dataset` tell the parser what it was looking for."""
@@ -134,7 +167,12 @@ class PlannedCall:
 
     @property
     def full_url(self) -> str:
-        return f"{self.url}?{urlencode(self.params)}" if self.params else self.url
+        """The URL as sent: the parameters added to any query string the configured URL already has."""
+        if not self.params:
+            return self.url
+        parts = urlsplit(self.url)
+        query = "&".join(part for part in (parts.query, urlencode(self.params)) if part)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
     def describe(self, source_id: str) -> OutgoingRequest:
         return OutgoingRequest(
@@ -193,9 +231,12 @@ class Source(ABC):
         if missing:
             return f"not configured: set {', '.join(missing)}"
         url = self.setting("url")
-        if url and urlsplit(url).scheme not in ("http", "https"):
-            return f"invalid url setting {url[:80]!r}: it must start with http:// or https://"
-        return self.invalid_settings()
+        problem = url_problem(url, self.id) if url else ""
+        return problem or self.invalid_settings()
+
+    def endpoint(self, *segments: str) -> str:
+        """The configured base URL with `segments` added to its path; a query string in it stays at the end."""
+        return join_url_path(self.setting("url"), *segments)
 
     def invalid_settings(self) -> str:
         """Source-specific validation of the settings; "" when they are fine."""

@@ -76,10 +76,7 @@ class ClipRetrievalSource(Source):
         return replace(result, requests_sent=result.requests_sent + listing.requests_sent)
 
     def _indices_call(self) -> PlannedCall:
-        return PlannedCall("GET", self._endpoint("indices-list"), "list the backend's indices", kind="indices")
-
-    def _endpoint(self, name: str) -> str:
-        return f"{self.setting('url').rstrip('/')}/{name}"
+        return PlannedCall("GET", self.endpoint("indices-list"), "list the backend's indices", kind="indices")
 
     def _knn_call(self, term: str, index: str) -> PlannedCall:
         body = {
@@ -96,7 +93,7 @@ class ClipRetrievalSource(Source):
         encoded = json.dumps(body, ensure_ascii=False)
         return PlannedCall(
             "POST",
-            self._endpoint("knn-service"),
+            self.endpoint("knn-service"),
             f"images whose captions are close to {term!r}",
             headers=(("Content-Type", "application/json"),),
             body=encoded.encode("utf-8"),

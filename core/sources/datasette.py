@@ -62,7 +62,7 @@ class DatasetteSource(Source):
 
     def _table_url(self) -> str:
         database, _, table = self.setting("table").partition("/")
-        return f"{self.setting('url').rstrip('/')}/{quote(database, safe='')}/{quote(table, safe='')}.json"
+        return self.endpoint(quote(database, safe=""), quote(table, safe="") + ".json")
 
     def _call(self, key: str, value: str, kind: str, term: str, purpose: str) -> PlannedCall:
         params = [(key, value), ("_shape", "objects")]

@@ -64,14 +64,11 @@ class HfViewerSource(Source):
         return [
             PlannedCall(
                 "GET",
-                self._endpoint("is-valid"),
+                self.endpoint("is-valid"),
                 "check that the dataset viewer answers",
                 params=(("dataset", "kakaobrain/coyo-700m"),),
             )
         ]
-
-    def _endpoint(self, name: str) -> str:
-        return f"{self.setting('url').rstrip('/')}/{name}"
 
     def _auth(self, dataset: HubDataset) -> tuple[tuple[tuple[str, str], ...], str]:
         if dataset.gated and self.setting("token"):
@@ -90,7 +87,7 @@ class HfViewerSource(Source):
         )
         return PlannedCall(
             "GET",
-            self._endpoint(endpoint),
+            self.endpoint(endpoint),
             params=params,
             headers=headers,
             credential=credential,
