@@ -597,21 +597,14 @@ def _text_block(
     if text is None:
         return _text_block_general(offs, data, notnull, kind, is_binary)
     decoded, ok = _decode_matrix(text, kind)
-    if ok is None and rows is None and notnull is None:
-        return decoded, None, 0, 0, None
-    in_block = np.arange(n) if rows is None else rows
-    keep = np.ones(len(in_block), np.bool_) if ok is None else ok
-    if notnull is not None and rows is None:
-        keep &= notnull
-    kept = np.flatnonzero(keep)
-    bad_rows = in_block[~ok] if ok is not None else np.zeros(0, np.intp)
-    if notnull is not None and rows is None:
-        bad_rows = bad_rows[notnull[bad_rows]]
-    example = None
-    if len(bad_rows):
-        i = int(bad_rows[0])
-        example = _quote_bytes(bytes(data[int(offs[i]) : int(offs[i + 1])]))
-    return _take_rows(decoded, kept), in_block[kept], nulls, len(bad_rows), example
+    if ok is not None and (rows is not None or notnull is None or not bool((ok | ~notnull).all())):
+        # A value that is not plain hex of the full width (a short 0x value, garbage): decide row by row.
+        return _text_block_general(offs, data, notnull, kind, is_binary)
+    if rows is None and notnull is not None:
+        # The block's nulls were decoded with the rest (their bytes are anything): drop them.
+        kept = np.flatnonzero(notnull)
+        return _take_rows(decoded, kept), kept, nulls, 0, None
+    return decoded, rows, nulls, 0, None
 
 
 def _take_rows(matrix: npt.NDArray[np.uint8], rows: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
