@@ -41,7 +41,7 @@ from core.index.mih_plan import HASH_BITS, ProbePlan, Substring, ball_volume, fl
 MAX_STREAM_DISTANCE = 16
 MAX_STREAM_QUERIES = 0xFFFF
 # Rows per block: the block's temporaries (keys, records, popcounts) stay in the CPU cache.
-_BLOCK_ROWS = 1 << 15
+_BLOCK_ROWS = 1 << 16
 _SLOTS = 2
 _CHAIN_SLOTS = 4
 _RECORD = np.dtype((np.void, 8 * _SLOTS))
@@ -98,13 +98,16 @@ class _SlotTable:
     rank: npt.NDArray[np.int64] | None  # sparse: occupied keys before each bitset word
     records: npt.NDArray[np.void]  # per key (dense) or per occupied key (sparse): two slots
     chain: npt.NDArray[np.void]  # continuation records (four slots) of keys with more than two queries
+    tail_starts: npt.NDArray[np.int64]  # per key with more than five queries: its tail in `tail`
+    tail_counts: npt.NDArray[np.int64]
+    tail: npt.NDArray[np.uint64]
     rest_sorted: npt.NDArray[np.uint64]  # the queries' bits outside the substring, sorted
     rest_ids: npt.NDArray[np.int64]  # which query each is
 
     @property
     def nbytes(self) -> int:
         extra = 0 if self.occupied is None or self.rank is None else self.occupied.nbytes + self.rank.nbytes
-        return self.records.nbytes + self.chain.nbytes + extra
+        return self.records.nbytes + self.chain.nbytes + self.tail.nbytes + extra
 
 
 @dataclass(frozen=True)
@@ -381,28 +384,25 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
     rank_in_key = np.arange(len(keys)) - starts[keys]
     entry_counts = counts[keys]
 
-    # Continuation records of the keys with 3 or more queries: entries 1 .. c-1 of such a key, i = 0 .. c-2.
+    # A key with 3 or more queries continues in a four-slot record: its entries 1 .. c-1 (i = 0 .. c-2), or,
+    # when there are more than four, entries 1 .. 3 and a marker to a list of the others (the tail).
     overflowing = np.flatnonzero(counts > _SLOTS)
-    remaining = counts[overflowing] - 1
-    chain_lengths = np.maximum(1, -(-(remaining - 1) // (_CHAIN_SLOTS - 1)))
-    chain_starts = np.cumsum(chain_lengths) - chain_lengths
-    chain_count = int(chain_lengths.sum())
-    flag, payload_shift = _marker_layout(substring, max(1, chain_count.bit_length()))
-    payload_mask = _U64((1 << max(1, chain_count.bit_length())) - 1)
+    long_keys = np.flatnonzero(counts > _CHAIN_SLOTS + 1)
+    index_bits = max(1, int(max(len(overflowing), len(long_keys))).bit_length())
+    flag, payload_shift = _marker_layout(substring, index_bits)
 
     def marker(index: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
         return submask | flag | (index.astype(np.uint64) << _U64(payload_shift))
 
-    chain = np.full((chain_count, _CHAIN_SLOTS), submask, dtype=np.uint64)
+    chain = np.full((len(overflowing), _CHAIN_SLOTS), submask, dtype=np.uint64)
+    tail_counts = counts[long_keys] - _CHAIN_SLOTS
+    tail_starts = np.cumsum(tail_counts) - tail_counts
     chained = np.flatnonzero((rank_in_key >= 1) & (entry_counts > _SLOTS))
-    if len(chained):
-        which = np.searchsorted(overflowing, keys[chained])
-        i = rank_in_key[chained] - 1
-        record = np.minimum(i // (_CHAIN_SLOTS - 1), chain_lengths[which] - 1)
-        chain[chain_starts[which] + record, i - (_CHAIN_SLOTS - 1) * record] = slots[chained]
-        # Every record of a chain but its last ends with a marker to the next.
-        not_last = np.flatnonzero(np.arange(chain_count) + 1 < np.repeat(chain_starts + chain_lengths, chain_lengths))
-        chain[not_last, _CHAIN_SLOTS - 1] = marker(not_last + 1)
+    i = rank_in_key[chained] - 1
+    in_record = (i < _CHAIN_SLOTS - 1) | (entry_counts[chained] == _CHAIN_SLOTS + 1)
+    chain[np.searchsorted(overflowing, keys[chained[in_record]]), i[in_record]] = slots[chained[in_record]]
+    chain[np.searchsorted(overflowing, long_keys), _CHAIN_SLOTS - 1] = marker(np.arange(len(long_keys)))
+    tail = slots[chained[~in_record]]  # in key order, so each long key's entries are contiguous
 
     occupied_keys = np.flatnonzero(counts)
     sparse = len(occupied_keys) < _SPARSE_OCCUPANCY * key_count
@@ -418,7 +418,7 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
     records[record_of_key[keys[first]], 0] = slots[first]
     pairs = np.flatnonzero((rank_in_key == 1) & (entry_counts == _SLOTS))
     records[record_of_key[keys[pairs]], 1] = slots[pairs]
-    records[record_of_key[overflowing], 1] = marker(chain_starts)
+    records[record_of_key[overflowing], 1] = marker(np.arange(len(overflowing)))
 
     occupied = rank = None
     if sparse:
@@ -435,11 +435,14 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
         notmask=notmask,
         flags=top | flag,
         payload_shift=payload_shift,
-        payload_mask=payload_mask,
+        payload_mask=_U64((1 << index_bits) - 1),
         occupied=occupied,
         rank=rank,
         records=records.view(_RECORD).reshape(-1),
         chain=chain.view(_CHAIN_RECORD).reshape(-1),
+        tail_starts=tail_starts,
+        tail_counts=tail_counts,
+        tail=tail,
         rest_sorted=rest[rest_order],
         rest_ids=rest_order.astype(np.int64),
     )
@@ -478,11 +481,11 @@ def _probe_slots(
         found_rows += [hit0, hit1]
         found_slots += [record[hit0, 0], second[hit1]]
     if len(table.chain):
-        # Keys with more queries: follow their chains, a step for every such row at once.
+        # Keys with more queries: their continuation records, then the tails of the longest, for every such
+        # row at once.
         pending = np.flatnonzero((second & table.flags) == table.flags)
-        link = second[pending]
-        while len(pending):
-            index = ((link >> _U64(table.payload_shift)) & table.payload_mask).view(np.intp)
+        if len(pending):
+            index = ((second[pending] >> _U64(table.payload_shift)) & table.payload_mask).view(np.intp)
             chained = table.chain[index].view(np.uint64).reshape(-1, _CHAIN_SLOTS)
             pending_masked = masked[pending]
             differences = np.empty((_CHAIN_SLOTS, len(pending)), dtype=np.uint64)
@@ -495,7 +498,16 @@ def _probe_slots(
                 found_slots.append(chained[row_of, slot_of])
             last = chained[:, _CHAIN_SLOTS - 1]
             more = np.flatnonzero((last & table.flags) == table.flags)
-            pending, link = pending[more], last[more]
+            if len(more):
+                which = ((last[more] >> _U64(table.payload_shift)) & table.payload_mask).view(np.intp)
+                counts = table.tail_counts[which]
+                total = int(counts.sum())
+                offsets = np.cumsum(counts) - counts
+                candidates = table.tail[np.repeat(table.tail_starts[which] - offsets, counts) + np.arange(total)]
+                candidate_rows = np.repeat(pending[more], counts)
+                near = np.flatnonzero(np.bitwise_count(candidates ^ masked[candidate_rows]) <= max_distance)
+                found_rows.append(candidate_rows[near])
+                found_slots.append(candidates[near])
     if not found_rows:
         return _EMPTY, _EMPTY
     block_rows = np.concatenate(found_rows)
