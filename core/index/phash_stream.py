@@ -448,12 +448,19 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
     )
 
 
+def _keys(substring: Substring, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    if substring.shift + substring.bits == HASH_BITS:
+        return hashes >> _U64(substring.shift)
+    if substring.shift == 0:
+        return hashes & _U64((1 << substring.bits) - 1)
+    return (hashes >> _U64(substring.shift)) & _U64((1 << substring.bits) - 1)
+
+
 def _probe_slots(
     table: _SlotTable, hashes: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64], max_distance: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """(row, query) pairs within the radius found through one slot table."""
-    sub = table.substring
-    keys = (hashes >> _U64(sub.shift)) & _U64((1 << sub.bits) - 1)
+    keys = _keys(table.substring, hashes)
     rows: npt.NDArray[np.intp] | None = None
     if table.occupied is not None and table.rank is not None:
         words = table.occupied[(keys >> _U64(6)).view(np.intp)]
@@ -469,17 +476,17 @@ def _probe_slots(
         index = keys.view(np.intp)
     record = table.records[index].view(np.uint64).reshape(-1, _SLOTS)
     masked = hashes & table.notmask
-    near0 = np.bitwise_count(record[:, 0] ^ masked) <= max_distance
     second = record[:, 1]
-    near1 = np.bitwise_count(second ^ masked) <= max_distance
-    hit = np.flatnonzero(near0 | near1)
+    differences = np.empty((_SLOTS, len(masked)), dtype=np.uint64)
+    np.bitwise_xor(record[:, 0], masked, out=differences[0])
+    np.bitwise_xor(second, masked, out=differences[1])
+    near = np.flatnonzero(np.bitwise_count(differences) <= max_distance)
     found_rows: list[npt.NDArray[np.intp]] = []
     found_slots: list[npt.NDArray[np.uint64]] = []
-    if len(hit):
-        hit0 = hit[near0[hit]]
-        hit1 = hit[near1[hit]]
-        found_rows += [hit0, hit1]
-        found_slots += [record[hit0, 0], second[hit1]]
+    if len(near):
+        slot_of, row_of = np.divmod(near, len(masked))
+        found_rows.append(row_of)
+        found_slots.append(record[row_of, slot_of])
     if len(table.chain):
         # Keys with more queries: their continuation records, then the tails of the longest, for every such
         # row at once.
