@@ -39,7 +39,7 @@ from core.index.hexparse import HexColumn, parse_phash_hex, phash_blocks
 from core.index.mih_plan import HASH_BITS, ProbePlan, Substring, ball_volume, flip_masks, plan_probes, split_substrings
 
 MAX_STREAM_DISTANCE = 16
-MAX_STREAM_QUERIES = 0xFFFF
+MAX_STREAM_QUERIES = 0xFFFF  # distinct or not; a query's index is packed in 16 bits
 # Rows per block: the block's temporaries (keys, records, popcounts) stay in the CPU cache.
 _BLOCK_ROWS = 1 << 16
 _SLOTS = 2
@@ -60,11 +60,15 @@ _RUN_SUBSTRING_COUNTS = (4, 5, 6, 8)
 # Cost model, in nanoseconds per row (measured with numpy 2 on a 2-core EPYC; only the choice of plan
 # depends on it, never the result). A random read costs more as its table outgrows the caches.
 _ROW_OPS = 4.0  # key, masking, XOR, popcount, compare per probed slot table
-_BIT_TEST = 3.5  # bitset lookup and test per row of a sparse table
-_RANK = 3.0  # rank of a present key (sparse tables)
-_OVERFLOW_ROW = 25.0  # expanding and verifying an overflowing key's list
-_RUN_TABLE = 12.0  # run-table lookup per row, plus per candidate:
-_RUN_CANDIDATE = 14.0
+_BIT_TEST = 6.0  # bitset lookup and test per row of a sparse table
+_RANK = 10.0  # rank and selection of a present key (sparse tables)
+_CHAIN_ROW = 45.0  # a row whose key has more than two queries: its continuation record
+_TAIL_ROW = 20.0  # ... more than five: its tail list
+_TAIL_CANDIDATE = 15.0  # per query of a tail list
+_RUN_TABLE = 20.0  # run-table lookup per row, plus per candidate:
+_RUN_CANDIDATE = 15.0
+# Above this many queries per key (on average) a substring gets a run table.
+_MAX_SLOT_LOAD = 4.0
 # A table is stored sparse (bitset + records of occupied keys) below this occupancy.
 _SPARSE_OCCUPANCY = 0.4
 
@@ -138,7 +142,7 @@ class PhashStreamMatcher:
             if radius < 0:
                 continue
             table: _SlotTable | _RunTable | None = None
-            if _slot_table_fits(sub, max_distance):
+            if _use_slots(sub, radius, len(self._distinct), max_distance):
                 try:
                     table = _build_slot_table(self._distinct, sub, radius)
                 except _NoRoomError:
@@ -246,6 +250,13 @@ def _slot_table_fits(substring: Substring, max_distance: int) -> bool:
     return substring.bits >= max_distance + 2
 
 
+def _use_slots(substring: Substring, radius: int, query_count: int, max_distance: int) -> bool:
+    """Slot tables where they fit and keys list few queries; above that a run table is as fast and holds a
+    query in 4 bytes instead of 8."""
+    per_key = query_count * ball_volume(substring.bits, radius) / 2.0**substring.bits
+    return _slot_table_fits(substring, max_distance) and per_key <= _MAX_SLOT_LOAD
+
+
 @dataclass(frozen=True)
 class _Estimate:
     plan: ProbePlan
@@ -271,24 +282,40 @@ def _estimate(
         entries += query_count * volume
         candidates += per_key
         probes += volume
-        if _slot_table_fits(sub, max_distance):
+        if _use_slots(sub, radius, query_count, max_distance):
             occupancy = -math.expm1(-per_key)
-            overflow = 1.0 - math.exp(-per_key) * (1.0 + per_key + per_key * per_key / 2.0)
+            cost += _slot_overflow_cost(per_key)
             sparse = occupancy < _SPARSE_OCCUPANCY
             records = 16.0 * (keys * occupancy if sparse else keys)
-            table_bytes = records + 8.0 * query_count * volume * overflow / max(per_key, 1e-9)
-            nbytes += table_bytes + (keys / 8.0 * 1.5 if sparse else 0.0)
+            nbytes += records + keys * _slot_chain_bytes(per_key) + (keys / 8.0 * 1.5 if sparse else 0.0)
             read = _read_cost(records)
-            if sparse:
-                cost += _BIT_TEST + occupancy * (_RANK + read + _ROW_OPS)
-            else:
-                cost += read + _ROW_OPS
-            cost += overflow * _OVERFLOW_ROW
+            cost += _BIT_TEST + occupancy * (_RANK + read + _ROW_OPS) if sparse else read + _ROW_OPS
         else:
             nbytes += 8.0 * keys + 4.0 * query_count * volume
             cost += _RUN_TABLE + _RUN_CANDIDATE * per_key
     plan = ProbePlan(substrings=substrings, radii=radii, candidates=candidates, probes=probes)
     return _Estimate(plan, cost, nbytes, entries)
+
+
+def _key_loads(per_key: float) -> tuple[float, float, float]:
+    """For Poisson key loads: P(more than two queries), P(more than five), E(queries beyond the fifth)."""
+    p = [math.exp(-per_key)]
+    for k in range(1, _CHAIN_SLOTS + 2):
+        p.append(p[-1] * per_key / k)
+    tail = per_key - (_CHAIN_SLOTS + 1) + sum((_CHAIN_SLOTS + 1 - k) * pk for k, pk in enumerate(p))
+    return 1.0 - sum(p[: _SLOTS + 1]), 1.0 - sum(p), max(0.0, tail)
+
+
+def _slot_overflow_cost(per_key: float) -> float:
+    """Expected cost per row of the keys listing more than two queries."""
+    over_two, over_five, tail = _key_loads(per_key)
+    return over_two * _CHAIN_ROW + over_five * _TAIL_ROW + tail * _TAIL_CANDIDATE
+
+
+def _slot_chain_bytes(per_key: float) -> float:
+    """Expected bytes per key of continuation records and tails."""
+    over_two, _, tail = _key_loads(per_key)
+    return over_two * 8.0 * _CHAIN_SLOTS + tail * 8.0
 
 
 def _radius_vectors(count: int, total: int) -> Iterator[tuple[int, ...]]:
@@ -329,22 +356,17 @@ def _choose_plan(query_count: int, max_distance: int) -> ProbePlan:
 
 def _table_entries(
     queries: npt.NDArray[np.uint64], substring: Substring, radius: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
-    """Every (key, query) with the key within `radius` of the query's substring, sorted by key: keys, query
-    indices, and the distance between the two in unary."""
-    masks, weights = flip_masks(substring.bits, radius)
-    keys = (substring.key(queries)[:, None] ^ masks[None, :]).reshape(-1)
-    owners = np.repeat(np.arange(len(queries), dtype=np.uint64), len(masks))
-    unary = np.tile((_U64(1) << weights.astype(np.uint64)) - _U64(1), len(queries))
-    # Sort (key, position) pairs packed in one uint64: numpy's sort is much faster than an argsort.
-    position = np.arange(len(keys), dtype=np.uint64)
-    packed = (keys << _U64(HASH_BITS - substring.bits)) | position if len(keys) else position
-    if substring.bits + int(len(keys)).bit_length() <= HASH_BITS:
-        packed.sort()
-        order = (packed & _U64((1 << (HASH_BITS - substring.bits)) - 1)).astype(np.int64)
-    else:
-        order = np.argsort(keys, kind="stable")
-    return keys[order].astype(np.int64), owners[order].astype(np.int64), unary[order]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint16]]:
+    """Every (key, query) with the key within `radius` of the query's substring, sorted by key, then query."""
+    masks, _ = flip_masks(substring.bits, radius)
+    # (key << 16 | query) in one uint64 (at most 2**16 queries): numpy's sort is much faster than an argsort.
+    packed = (substring.key(queries)[:, None] ^ masks[None, :]).reshape(-1)
+    packed <<= _U64(16)
+    packed |= np.repeat(np.arange(len(queries), dtype=np.uint64), len(masks))
+    packed.sort()
+    owner_of = packed.astype(np.uint16)  # the low 16 bits
+    packed >>= _U64(16)
+    return packed, owner_of
 
 
 class _NoRoomError(Exception):
@@ -370,19 +392,30 @@ def _marker_layout(substring: Substring, payload_bits: int) -> tuple[np.uint64, 
 
 def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _SlotTable:
     """Two-slot records per key (see the module docstring), sparse when most keys list no query; a key with
-    more than two queries continues in a chain of four-slot records (three queries and a marker to the next,
-    or up to four in the last)."""
+    more than two queries continues in a four-slot record, and one with more than five in a tail list."""
     bits, shift = substring.bits, substring.shift
     submask = _U64(((1 << bits) - 1) << shift)
     notmask = ~submask
     top = _U64(1 << (shift + bits - 1))
-    keys, owners, unary = _table_entries(queries, substring, radius)
-    slots = (queries[owners] & notmask) | (unary << _U64(shift))
+    keys, owners = _table_entries(queries, substring, radius)
+    slots = queries[owners]
+    del owners
+    # The distance between the key and the query's substring, in unary in the substring field.
+    unary = np.bitwise_count(substring.key(slots) ^ keys).astype(np.uint64)
+    np.left_shift(_U64(1), unary, out=unary)
+    unary -= _U64(1)
+    unary <<= _U64(shift)
+    slots &= notmask
+    slots |= unary
+    del unary
     key_count = 1 << bits
-    counts = np.bincount(keys, minlength=key_count)
-    starts = np.cumsum(counts) - counts
-    rank_in_key = np.arange(len(keys)) - starts[keys]
-    entry_counts = counts[keys]
+    counts = np.bincount(keys.view(np.int64), minlength=key_count).astype(np.int32)
+    starts = np.cumsum(counts, dtype=np.int32) - counts
+    index = keys.view(np.intp)
+    rank_in_key = np.arange(len(keys), dtype=np.int32)
+    rank_in_key -= starts[index]
+    del starts
+    entry_counts = counts[index]
 
     # A key with 3 or more queries continues in a four-slot record: its entries 1 .. c-1 (i = 0 .. c-2), or,
     # when there are more than four, entries 1 .. 3 and a marker to a list of the others (the tail).
@@ -395,12 +428,12 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
         return submask | flag | (index.astype(np.uint64) << _U64(payload_shift))
 
     chain = np.full((len(overflowing), _CHAIN_SLOTS), submask, dtype=np.uint64)
-    tail_counts = counts[long_keys] - _CHAIN_SLOTS
+    tail_counts = counts[long_keys].astype(np.int64) - _CHAIN_SLOTS
     tail_starts = np.cumsum(tail_counts) - tail_counts
     chained = np.flatnonzero((rank_in_key >= 1) & (entry_counts > _SLOTS))
     i = rank_in_key[chained] - 1
     in_record = (i < _CHAIN_SLOTS - 1) | (entry_counts[chained] == _CHAIN_SLOTS + 1)
-    chain[np.searchsorted(overflowing, keys[chained[in_record]]), i[in_record]] = slots[chained[in_record]]
+    chain[np.searchsorted(overflowing, index[chained[in_record]]), i[in_record]] = slots[chained[in_record]]
     chain[np.searchsorted(overflowing, long_keys), _CHAIN_SLOTS - 1] = marker(np.arange(len(long_keys)))
     tail = slots[chained[~in_record]]  # in key order, so each long key's entries are contiguous
 
@@ -415,9 +448,9 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
         record_count = key_count
     records = np.full((record_count, _SLOTS), submask, dtype=np.uint64)
     first = rank_in_key == 0
-    records[record_of_key[keys[first]], 0] = slots[first]
+    records[record_of_key[index[first]], 0] = slots[first]
     pairs = np.flatnonzero((rank_in_key == 1) & (entry_counts == _SLOTS))
-    records[record_of_key[keys[pairs]], 1] = slots[pairs]
+    records[record_of_key[index[pairs]], 1] = slots[pairs]
     records[record_of_key[overflowing], 1] = marker(np.arange(len(overflowing)))
 
     occupied = rank = None
@@ -539,8 +572,9 @@ def _probe_slots(
 
 def _build_run_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _RunTable:
     """Direct-address table: for every key within `radius` of some query's substring, which queries."""
-    keys, owners, _ = _table_entries(queries, substring, radius)
-    counts = np.bincount(keys, minlength=1 << substring.bits).astype(np.uint64)
+    keys, owners = _table_entries(queries, substring, radius)
+    counts = np.bincount(keys.view(np.int64), minlength=1 << substring.bits).astype(np.uint64)
+    del keys
     starts = np.cumsum(counts) - counts
     runs = (starts << _U64(16)) | counts
     occupied = counts > 0
