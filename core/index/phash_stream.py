@@ -496,18 +496,18 @@ def _probe_slots(
     keys = _keys(table.substring, hashes)
     rows: npt.NDArray[np.intp] | None = None
     if table.occupied is not None and table.rank is not None:
-        words = table.occupied[(keys >> _U64(6)).view(np.intp)]
+        words = table.occupied.take((keys >> _U64(6)).view(np.intp))
         bit = keys & _U64(63)
         rows = np.flatnonzero((words >> bit) & _U64(1))
         if not len(rows):
             return _EMPTY, _EMPTY
         keys = keys[rows]
         below = words[rows] & ((_U64(1) << bit[rows]) - _U64(1))
-        index = table.rank[(keys >> _U64(6)).view(np.intp)] + np.bitwise_count(below)
+        index = table.rank.take((keys >> _U64(6)).view(np.intp)) + np.bitwise_count(below)
         hashes = hashes[rows]
     else:
         index = keys.view(np.intp)
-    record = table.records[index].view(np.uint64).reshape(-1, _SLOTS)
+    record = table.records.take(index).view(np.uint64).reshape(-1, _SLOTS)
     masked = hashes & table.notmask
     second = record[:, 1]
     differences = np.empty((_SLOTS, len(masked)), dtype=np.uint64)
@@ -526,7 +526,7 @@ def _probe_slots(
         pending = np.flatnonzero((second & table.flags) == table.flags)
         if len(pending):
             index = ((second[pending] >> _U64(table.payload_shift)) & table.payload_mask).view(np.intp)
-            chained = table.chain[index].view(np.uint64).reshape(-1, _CHAIN_SLOTS)
+            chained = table.chain.take(index).view(np.uint64).reshape(-1, _CHAIN_SLOTS)
             pending_masked = masked[pending]
             differences = np.empty((_CHAIN_SLOTS, len(pending)), dtype=np.uint64)
             for slot in range(_CHAIN_SLOTS):
@@ -589,9 +589,9 @@ def _probe_runs(
     keys = table.substring.key(hashes).view(np.intp)
     if table.occupied is not None:
         hit_rows = np.flatnonzero(table.occupied[keys])
-        runs = table.runs[keys[hit_rows]]
+        runs = table.runs.take(keys[hit_rows])
     else:
-        runs = table.runs[keys]
+        runs = table.runs.take(keys)
         hit_rows = np.flatnonzero(runs & _RUN_LENGTH_MASK)
         runs = runs[hit_rows]
     counts = (runs & _RUN_LENGTH_MASK).view(np.int64)
