@@ -580,13 +580,15 @@ def _text_block(
     start, stop = int(offs[0]), int(offs[-1])
     lengths = np.diff(offs)
     nulls = 0 if notnull is None else n - int(np.count_nonzero(notnull))
+    if not nulls:
+        notnull = None
     text: npt.NDArray[np.uint8] | None = None
     rows: npt.NDArray[np.intp] | None = None  # the rows `text` holds (None: all)
     if stop - start == n * width and bool((lengths == width).all()):
         # COYO's form: every value (a null's too) 16 characters, one contiguous (n, 16) block.
         text = data[start:stop].reshape(n, width)
-    elif notnull is not None and stop - start == (n - nulls) * width and bool((lengths == notnull * width).all()):
-        # Nulls take no bytes and every other value has the full width.
+    elif notnull is not None and stop - start == (n - nulls) * width and np.array_equal(lengths == width, notnull):
+        # Nulls take no bytes (as a Parquet reader returns them) and every other value has the full width.
         text = data[start:stop].reshape(n - nulls, width)
         rows = np.flatnonzero(notnull)
     elif stop - start == n * (width + 2) and bool((lengths == width + 2).all()):

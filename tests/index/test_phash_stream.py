@@ -152,3 +152,17 @@ def test_limits() -> None:
         PhashStreamMatcher(np.zeros(1, np.uint64), 17)
     empty = PhashStreamMatcher(np.zeros(0, np.uint64), 4).match_hashes(np.arange(10, dtype=np.uint64))
     assert len(empty.rows) == 0
+
+
+def test_empty_and_all_null_columns() -> None:
+    matcher = PhashStreamMatcher(np.array([5, 6], dtype=np.uint64), 4)
+    for column in (
+        pa.array([], type=pa.string()),
+        pa.array([None, None], type=pa.string()),
+        pa.array([None, None]),
+        pa.chunked_array([pa.array([], type=pa.string()), pa.array(["0000000000000005"])]),
+        pa.array(["0000000000000005", None]).dictionary_encode(),
+    ):
+        result = matcher.match_hex(column)
+        expected = [(0, 0, 0), (0, 1, 2)] if len(column) and column[0].is_valid else []
+        assert triples(result) == expected
