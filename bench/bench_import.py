@@ -1,10 +1,11 @@
-"""Import: rows/s turning a COYO-shaped Parquet file's `image_phash` column into uint64 values.
+"""Import: rows/s turning a COYO-shaped Parquet file's `image_phash` column into uint64 values (+ counts).
 
 Run from the repository root:  python -m bench.bench_import [--rows 10000000]
 
 Writes a COYO-shaped file (id int64, url, text, width, height, image_phash as 16 lowercase hex characters,
 0.1% nulls) in row groups of 1M rows, then times, in the same run:
-- TrainTrace: pyarrow reads the column batch by batch, `parse_phash_hex` converts it (no Python loop per row);
+- TrainTrace: pyarrow reads the column batch by batch, `parse_phash_column` converts it (values, validity,
+  null and malformed counts; no Python loop per row);
 - baseline: pandas.read_parquet of the column, then `int(h, 16)` per value into a uint64 array.
 Both end to end (read + convert) and convert only; CPU seconds of this process (robust on a shared machine)
 with wall seconds beside. pandas is a bench-only dependency.
@@ -24,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from bench.hexdata import hex_column
-from core.index.hexparse import parse_phash_hex
+from core.index.hexparse import parse_phash_column
 
 BATCH_ROWS = 1 << 20
 
@@ -73,7 +74,7 @@ def write_coyo_like(path: Path, rows: int, seed: int) -> np.ndarray:
 def ours(path: Path) -> tuple[np.ndarray, np.ndarray]:
     values, valid = [], []
     for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS, columns=["image_phash"]):
-        parsed = parse_phash_hex(batch.column(0))
+        parsed = parse_phash_column(batch.column(0))
         values.append(parsed.values)
         valid.append(parsed.valid)
     return np.concatenate(values), np.concatenate(valid)
@@ -98,7 +99,7 @@ def main() -> None:
             baseline = pandas_parse(frame["image_phash"])
         column = pq.read_table(path, columns=["image_phash"]).column(0)
         with Clock() as our_convert:
-            parse_phash_hex(column)
+            parse_phash_column(column)
         with Clock() as pandas_convert:
             pandas_parse(frame["image_phash"])
         assert np.array_equal(values, expected) and np.array_equal(baseline, expected)

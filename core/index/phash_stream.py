@@ -1,40 +1,93 @@
 """Match a small set of query pHashes against a stream of dataset rows, with no index on disk.
 
-For a one-off check of a whole remote shard. The query set is small, so it is the QUERIES that get indexed:
-the 64 bits are cut into m substrings (`mih_plan`), and for each probed substring j every key within radius
-t_j of some query's substring is written into a direct-address table (CSR: `starts[key] .. starts[key + 1]`
-lists the queries). Each dataset row then costs one table lookup per probed substring, all vectorised over
-the batch, and the few candidate pairs are verified with XOR + popcount. Results equal a brute-force scan.
+For the import pass and for a one-off check of a whole remote shard. The query set is small, so it is the
+QUERIES that get indexed: the 64 bits are cut into m substrings (`mih_plan`), and for each probed substring j
+every key within radius t_j of some query's substring is listed in a direct-address table. Each dataset row
+then costs one table lookup per probed substring, all vectorised over a block of rows, and the result is
+exactly the set of pairs a brute-force XOR + popcount scan finds.
+
+Slot tables (every substring at least r + 2 bits wide and listing few queries a key, so always at the default
+m = 3, r = 8): each key owns a 16-byte record of two slots, so a row's lookup is one cache line and its
+verification two XOR + popcounts on that line, with no candidate list to expand. A slot holds a query as
+`q & ~submask` with the popcount w of (query substring XOR key) written in unary into the substring field;
+the row's substring field is zeroed before the XOR, so `popcount(slot ^ row)` is exactly the Hamming distance
+between the query and the row. The unary code leaves the top bit of the field clear, which frees in-band
+markers: an empty slot is the field all ones (at least r + 2 ones: never within the radius), and a key with
+more than two queries keeps its first in slot 0 and in slot 1 a marker (field all ones, a flag bit, an index)
+to a four-slot continuation record, whose last slot is in turn a marker to a tail list when the key has more
+than five. Each step is taken for all the rows of a block that need it at once. A table that most keys miss
+is stored sparse: a bitset of the occupied keys (1 bit a key, in L2 cache) skips the others, and records are
+kept for the occupied keys only, found by rank in the bitset. A row within the radius of a slot's query is
+resolved to the query (or queries sharing those bits) through a sorted copy of the queries' other bits, and
+verified once more in full. Memory: 16 bytes a key when dense, 128 MB at 12,000 queries and r = 8.
+
+Why it is fast: a dense table of 2**21-2**22 keys does not fit in cache, so each lookup is a memory access
+(~10 ns); a row costs one per probed table (3 at r = 8) plus a few vectorised operations, and the expected
+candidates of classic multi-index hashing (3.4 a row at 12,000 queries) are checked inside the record
+instead of being expanded into (row, query) lists.
+
+Substrings with many queries a key (large portfolios at r >= 10) or narrower than r + 2 bits (m >= 4 at
+large radii) use run tables: `runs[key]` = start and length of the key's list of query indices, each
+candidate verified with XOR + popcount.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from core.errors import UsageError
-from core.index.hexparse import HexColumn, parse_phash_hex
-from core.index.mih_plan import ProbePlan, Substring, flip_masks, plan_probes, split_substrings
+from core.index.hexparse import HexColumn, parse_phash_hex, phash_blocks
+from core.index.mih_plan import HASH_BITS, ProbePlan, Substring, ball_volume, flip_masks, plan_probes, split_substrings
 
 MAX_STREAM_DISTANCE = 16
-# Substring counts tried; 3 is the fewest whose direct-address tables (2**22 entries) stay small.
-_SUBSTRING_COUNTS = (3, 4, 5, 6, 8)
-# Cost of probing one substring for one row, in units of one candidate verified (both measured in numpy).
-_TABLE_COST = 0.75
-# Rows per block: the block's temporaries stay in the CPU cache.
+MAX_STREAM_QUERIES = 0xFFFF  # distinct or not; a query's index is packed in 16 bits
+# Rows per block: the block's temporaries (keys, records, popcounts) stay in the CPU cache.
 _BLOCK_ROWS = 1 << 16
-# Run lengths are packed in 16 bits (a key lists each query at most once).
-_RUN_LENGTH_MASK = np.uint64(0xFFFF)
-MAX_STREAM_QUERIES = 0xFFFF
-# The occupancy filter pays off when most keys list no query.
-_FILTER_MAX_OCCUPANCY = 0.5
+_SLOTS = 2
+_CHAIN_SLOTS = 4
+_RECORD = np.dtype((np.void, 8 * _SLOTS))
+_CHAIN_RECORD = np.dtype((np.void, 8 * _CHAIN_SLOTS))
+_U64 = np.uint64
+# Run tables: run lengths are packed in 16 bits (a key lists each query at most once).
+_RUN_LENGTH_MASK = _U64(0xFFFF)
 # Keys enumerated per query and substring (a wider ball costs more to build than it saves).
 _MAX_KEYS_PER_QUERY = 1 << 15
-# At most this many (key, query) entries across the query tables (8 bytes each).
+# At most this many (key, query) entries across the query tables, and this many bytes of tables.
 _MAX_TABLE_ENTRIES = 1 << 26
+_MAX_TABLE_BYTES = 3 << 27
+# Substring counts tried for run-table plans.
+_RUN_SUBSTRING_COUNTS = (4, 5, 6, 8)
+
+# Cost model, in nanoseconds per row (measured with numpy 2 on a 2-core EPYC; only the choice of plan
+# depends on it, never the result). A random read costs more as its table outgrows the caches.
+_ROW_OPS = 4.0  # key, masking, XOR, popcount, compare per probed slot table
+_BIT_TEST = 6.0  # bitset lookup and test per row of a sparse table
+_RANK = 10.0  # rank and selection of a present key (sparse tables)
+_CHAIN_ROW = 45.0  # a row whose key has more than two queries: its continuation record
+_TAIL_ROW = 20.0  # ... more than five: its tail list
+_TAIL_CANDIDATE = 15.0  # per query of a tail list
+_RUN_TABLE = 20.0  # run-table lookup per row, plus per candidate:
+_RUN_CANDIDATE = 15.0
+# Above this many queries per key (on average) a substring gets a run table.
+_MAX_SLOT_LOAD = 4.0
+# A table is stored sparse (bitset + records of occupied keys) below this occupancy.
+_SPARSE_OCCUPANCY = 0.4
+
+
+def _read_cost(table_bytes: float) -> float:
+    """Nanoseconds of one random read from a table of this size (L2, L3, then memory)."""
+    if table_bytes <= 1 << 20:
+        return 1.3
+    if table_bytes <= 1 << 23:
+        return 1.3 + 1.5 * math.log2(table_bytes / (1 << 20)) / 3
+    return min(10.0, 2.8 + 7.2 * math.log2(table_bytes / (1 << 23)) / 2)
 
 
 class StreamMatches(NamedTuple):
@@ -46,7 +99,31 @@ class StreamMatches(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _QueryTable:
+class _SlotTable:
+    substring: Substring
+    radius: int
+    notmask: np.uint64  # the bits outside the substring
+    flags: np.uint64  # top bit of the substring field | flag bit: a record's slot 1 is an overflow marker
+    payload_shift: int
+    payload_mask: np.uint64
+    occupied: npt.NDArray[np.uint64] | None  # sparse: bitset of keys listing a query, 64 keys a word
+    rank: npt.NDArray[np.int64] | None  # sparse: occupied keys before each bitset word
+    records: npt.NDArray[np.void]  # per key (dense) or per occupied key (sparse): two slots
+    chain: npt.NDArray[np.void]  # continuation records (four slots) of keys with more than two queries
+    tail_starts: npt.NDArray[np.int64]  # per key with more than five queries: its tail in `tail`
+    tail_counts: npt.NDArray[np.int64]
+    tail: npt.NDArray[np.uint64]
+    rest_sorted: npt.NDArray[np.uint64]  # the queries' bits outside the substring, sorted
+    rest_ids: npt.NDArray[np.int64]  # which query each is
+
+    @property
+    def nbytes(self) -> int:
+        extra = 0 if self.occupied is None or self.rank is None else self.occupied.nbytes + self.rank.nbytes
+        return self.records.nbytes + self.chain.nbytes + self.tail.nbytes + extra
+
+
+@dataclass(frozen=True)
+class _RunTable:
     substring: Substring
     occupied: npt.NDArray[np.bool_] | None  # which keys list any query (a cache-sized filter), if selective
     runs: npt.NDArray[np.uint64]  # per key: start of its run in `query_idx` << 16 | run length
@@ -63,97 +140,476 @@ class PhashStreamMatcher:
         if len(self.queries) > MAX_STREAM_QUERIES:
             raise UsageError(f"at most {MAX_STREAM_QUERIES} query hashes per stream matcher")
         self.max_distance = max_distance
-        self.plan = _choose_plan(len(self.queries), max_distance)
-        self._tables = [
-            _build_query_table(self.queries, sub, radius)
-            for sub, radius in zip(self.plan.substrings, self.plan.radii, strict=True)
-            if radius >= 0
-        ]
+        # Tables list each distinct hash once; a match is reported for every query holding it.
+        self._distinct, inverse = np.unique(self.queries, return_inverse=True)
+        self._owner_order = np.argsort(inverse, kind="stable").astype(np.int64)
+        self._owner_starts = np.searchsorted(inverse[self._owner_order], np.arange(len(self._distinct) + 1))
+        self.plan = _choose_plan(len(self._distinct), max_distance)
+        self._tables: list[_SlotTable | _RunTable] = []
+        for sub, radius in zip(self.plan.substrings, self.plan.radii, strict=True):
+            if radius < 0:
+                continue
+            table: _SlotTable | _RunTable | None = None
+            if _use_slots(sub, radius, len(self._distinct), max_distance):
+                try:
+                    table = _build_slot_table(self._distinct, sub, radius)
+                except _NoRoomError:
+                    table = None
+            self._tables.append(table or _build_run_table(self._distinct, sub, radius))
 
     def match_hex(self, column: HexColumn) -> StreamMatches:
-        """Parse a batch's hex pHash column (nulls and malformed values never match) and match it."""
-        parsed = parse_phash_hex(column)
-        return self.match_hashes(parsed.values, parsed.valid)
+        """Match a batch's pHash column, parsed block by block straight from the Arrow buffers: any encoding
+        `parse_phash_column` accepts (nulls and malformed values never match). Numpy string arrays and Python
+        sequences are read as by `parse_phash_hex` (exactly 16 hex characters)."""
+        if not isinstance(column, pa.Array | pa.ChunkedArray):
+            parsed = parse_phash_hex(column)
+            return self.match_hashes(parsed.values, parsed.valid)
+        found = _Found()
+        for block in phash_blocks(column, _BLOCK_ROWS):
+            rows, ids = self._match_block(block.values)
+            if len(rows):
+                found.add(block.begin + (rows if block.good is None else block.good[rows]), ids, block.values[rows])
+        return self._result(found)
 
     def match_hashes(self, hashes: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_] | None = None) -> StreamMatches:
-        """Match a batch of uint64 pHashes; `rows` are positions in this batch."""
+        """Match a batch of uint64 pHashes (rows where `valid` is False never match); `rows` are positions in
+        this batch."""
         hashes = np.ascontiguousarray(hashes, dtype=np.uint64).reshape(-1)
-        found_rows: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
-        found_queries: list[npt.NDArray[np.int64]] = [np.zeros(0, np.int64)]
+        found = _Found()
         for begin in range(0, len(hashes), _BLOCK_ROWS):
             block = hashes[begin : begin + _BLOCK_ROWS]
-            for table in self._tables:
-                rows, queries = self._probe(table, block)
-                found_rows.append(rows + begin)
-                found_queries.append(queries)
-        rows = np.concatenate(found_rows)
-        query_idx = np.concatenate(found_queries)
+            rows, ids = self._match_block(block)
+            if len(rows):
+                found.add(rows + begin, ids, block[rows])
         if valid is not None:
-            keep = np.asarray(valid, dtype=np.bool_)[rows]
-            rows, query_idx = rows[keep], query_idx[keep]
+            found.keep(np.asarray(valid, dtype=np.bool_)[found.rows()])
+        return self._result(found)
+
+    def _match_block(self, block: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(row in block, distinct query index) pairs within the radius, possibly repeated."""
+        rows: list[npt.NDArray[np.int64]] = []
+        ids: list[npt.NDArray[np.int64]] = []
+        for table in self._tables:
+            if isinstance(table, _SlotTable):
+                r, i = _probe_slots(table, block, self._distinct, self.max_distance)
+            else:
+                r, i = _probe_runs(table, block, self._distinct, self.max_distance)
+            if len(r):
+                rows.append(r)
+                ids.append(i)
+        if not rows:
+            return _EMPTY, _EMPTY
+        return np.concatenate(rows), np.concatenate(ids)
+
+    def _result(self, found: _Found) -> StreamMatches:
         # A pair can be found through several substrings; keep one of each.
-        width = max(1, len(self.queries))
-        rows, query_idx = np.divmod(np.unique(rows * width + query_idx), width)
-        distances = np.bitwise_count(hashes[rows] ^ self.queries[query_idx]).astype(np.uint8)
+        width = max(1, len(self._distinct))
+        pairs, first = np.unique(found.rows() * width + found.ids(), return_index=True)
+        rows, ids = np.divmod(pairs, width)
+        row_hashes = found.hashes()[first]
+        # Each distinct hash stands for every query holding it.
+        counts = self._owner_starts[ids + 1] - self._owner_starts[ids]
+        total = int(counts.sum())
+        offsets = np.cumsum(counts) - counts
+        positions = np.repeat(self._owner_starts[ids] - offsets, counts) + np.arange(total)
+        query_idx = self._owner_order[positions]
+        rows = np.repeat(rows, counts)
+        row_hashes = np.repeat(row_hashes, counts)
+        order = np.lexsort((query_idx, rows))
+        rows, query_idx, row_hashes = rows[order], query_idx[order], row_hashes[order]
+        distances = np.bitwise_count(row_hashes ^ self.queries[query_idx]).astype(np.uint8)
         return StreamMatches(query_idx=query_idx, rows=rows, distances=distances)
 
-    def _probe(
-        self, table: _QueryTable, hashes: npt.NDArray[np.uint64]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Candidate pairs of one substring table, verified: (rows, query indices) within the threshold."""
-        keys = table.substring.key(hashes).view(np.intp)
-        if table.occupied is not None:
-            hit_rows = np.flatnonzero(table.occupied[keys])
-            runs = table.runs[keys[hit_rows]]
+
+_EMPTY = np.zeros(0, np.int64)
+
+
+class _Found:
+    """Pairs (row, distinct query) collected block by block, with the row's hash."""
+
+    def __init__(self) -> None:
+        self._rows: list[npt.NDArray[np.int64]] = [_EMPTY]
+        self._ids: list[npt.NDArray[np.int64]] = [_EMPTY]
+        self._hashes: list[npt.NDArray[np.uint64]] = [np.zeros(0, np.uint64)]
+
+    def add(self, rows: npt.NDArray[np.integer], ids: npt.NDArray[np.int64], hashes: npt.NDArray[np.uint64]) -> None:
+        self._rows.append(rows.astype(np.int64, copy=False))
+        self._ids.append(ids)
+        self._hashes.append(hashes)
+
+    def keep(self, mask: npt.NDArray[np.bool_]) -> None:
+        self._rows, self._ids, self._hashes = [self.rows()[mask]], [self.ids()[mask]], [self.hashes()[mask]]
+
+    def rows(self) -> npt.NDArray[np.int64]:
+        return np.concatenate(self._rows)
+
+    def ids(self) -> npt.NDArray[np.int64]:
+        return np.concatenate(self._ids)
+
+    def hashes(self) -> npt.NDArray[np.uint64]:
+        return np.concatenate(self._hashes)
+
+
+# ---------------------------------------------------------------------------------------------------- plans
+
+
+def _slot_table_fits(substring: Substring, max_distance: int) -> bool:
+    """In-band markers need a substring field of at least r + 2 bits (empty = r + 2 ones > r; unary <= r)."""
+    return substring.bits >= max_distance + 2
+
+
+def _use_slots(substring: Substring, radius: int, query_count: int, max_distance: int) -> bool:
+    """Slot tables where they fit and keys list few queries; above that a run table is as fast and holds a
+    query in 4 bytes instead of 8."""
+    per_key = query_count * ball_volume(substring.bits, radius) / 2.0**substring.bits
+    return _slot_table_fits(substring, max_distance) and per_key <= _MAX_SLOT_LOAD
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    plan: ProbePlan
+    cost: float  # ns per row
+    nbytes: float
+    entries: float
+
+
+def _estimate(
+    substrings: tuple[Substring, ...], radii: tuple[int, ...], query_count: int, max_distance: int
+) -> _Estimate:
+    cost = 0.0
+    nbytes = 0.0
+    entries = 0.0
+    candidates = 0.0
+    probes = 0
+    for sub, radius in zip(substrings, radii, strict=True):
+        if radius < 0:
+            continue
+        volume = ball_volume(sub.bits, radius)
+        keys = 2.0**sub.bits
+        per_key = query_count * volume / keys  # expected queries a key lists (uniform queries)
+        entries += query_count * volume
+        candidates += per_key
+        probes += volume
+        if _use_slots(sub, radius, query_count, max_distance):
+            occupancy = -math.expm1(-per_key)
+            cost += _slot_overflow_cost(per_key)
+            sparse = occupancy < _SPARSE_OCCUPANCY
+            records = 16.0 * (keys * occupancy if sparse else keys)
+            nbytes += records + keys * _slot_chain_bytes(per_key) + (keys / 8.0 * 1.5 if sparse else 0.0)
+            read = _read_cost(records)
+            cost += _BIT_TEST + occupancy * (_RANK + read + _ROW_OPS) if sparse else read + _ROW_OPS
         else:
-            runs = table.runs[keys]
-            hit_rows = np.flatnonzero(runs & _RUN_LENGTH_MASK)
-            runs = runs[hit_rows]
-        counts = (runs & _RUN_LENGTH_MASK).view(np.int64)
-        total = int(counts.sum())
-        if total == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        # Position of each candidate in the table's query list: its run start plus its rank inside the run.
-        run_offsets = np.cumsum(counts) - counts
-        positions = np.repeat((runs >> np.uint64(16)).view(np.int64) - run_offsets, counts) + np.arange(total)
-        candidate_queries = table.query_idx[positions]
-        candidate_hashes = np.repeat(hashes[hit_rows], counts)
-        close = np.bitwise_count(candidate_hashes ^ self.queries[candidate_queries]) <= self.max_distance
-        return np.repeat(hit_rows, counts)[close], candidate_queries[close].astype(np.int64)
+            nbytes += 8.0 * keys + 4.0 * query_count * volume
+            cost += _RUN_TABLE + _RUN_CANDIDATE * per_key
+    plan = ProbePlan(substrings=substrings, radii=radii, candidates=candidates, probes=probes)
+    return _Estimate(plan, cost, nbytes, entries)
+
+
+def _key_loads(per_key: float) -> tuple[float, float, float]:
+    """For Poisson key loads: P(more than two queries), P(more than five), E(queries beyond the fifth)."""
+    p = [math.exp(-per_key)]
+    for k in range(1, _CHAIN_SLOTS + 2):
+        p.append(p[-1] * per_key / k)
+    tail = per_key - (_CHAIN_SLOTS + 1) + sum((_CHAIN_SLOTS + 1 - k) * pk for k, pk in enumerate(p))
+    return 1.0 - sum(p[: _SLOTS + 1]), 1.0 - sum(p), max(0.0, tail)
+
+
+def _slot_overflow_cost(per_key: float) -> float:
+    """Expected cost per row of the keys listing more than two queries."""
+    over_two, over_five, tail = _key_loads(per_key)
+    return over_two * _CHAIN_ROW + over_five * _TAIL_ROW + tail * _TAIL_CANDIDATE
+
+
+def _slot_chain_bytes(per_key: float) -> float:
+    """Expected bytes per key of continuation records and tails."""
+    over_two, _, tail = _key_loads(per_key)
+    return over_two * 8.0 * _CHAIN_SLOTS + tail * 8.0
+
+
+def _radius_vectors(count: int, total: int) -> Iterator[tuple[int, ...]]:
+    """Every (t_1 .. t_count), t_j >= -1, with sum(t_j + 1) = total."""
+    if count == 1:
+        yield (total - 1,)
+        return
+    for first in range(total + 1):
+        for rest in _radius_vectors(count - 1, total - first):
+            yield (first - 1, *rest)
 
 
 def _choose_plan(query_count: int, max_distance: int) -> ProbePlan:
-    """The cheapest substring split per dataset row whose query tables fit in memory."""
-    best: ProbePlan | None = None
-    for count in _SUBSTRING_COUNTS:
+    """The cheapest plan per dataset row (by the cost model) whose query tables fit in memory."""
+    options: list[_Estimate] = []
+    substrings = split_substrings(3)
+    for radii in _radius_vectors(3, max_distance + 1):
+        if any(r >= 0 and ball_volume(s.bits, r) > _MAX_KEYS_PER_QUERY for s, r in zip(substrings, radii, strict=True)):
+            continue
+        options.append(_estimate(substrings, radii, query_count, max_distance))
+    for count in _RUN_SUBSTRING_COUNTS:
         try:
-            plan = plan_probes(
-                split_substrings(count), max_distance, query_count, 0.0, _TABLE_COST, _MAX_KEYS_PER_QUERY
-            )
+            greedy = plan_probes(
+                split_substrings(count), max_distance, query_count, 0.0, _RUN_TABLE / _RUN_CANDIDATE,
+                _MAX_KEYS_PER_QUERY,
+            )  # fmt: skip
         except ValueError:
             continue
-        if plan.probes * query_count > _MAX_TABLE_ENTRIES:
-            continue
-        cost = plan.candidates + _TABLE_COST * sum(1 for r in plan.radii if r >= 0)
-        if best is None or cost < best.candidates + _TABLE_COST * sum(1 for r in best.radii if r >= 0):
-            best = plan
-    if best is None:
+        options.append(_estimate(greedy.substrings, greedy.radii, query_count, max_distance))
+    feasible = [o for o in options if o.entries <= _MAX_TABLE_ENTRIES and o.nbytes <= _MAX_TABLE_BYTES]
+    if not feasible:
         raise UsageError(f"{query_count} queries at distance {max_distance} need too much memory; split them")
-    return best
+    return min(feasible, key=lambda o: o.cost).plan
 
 
-def _build_query_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _QueryTable:
-    """Direct-address table: for every key within `radius` of some query's substring, which queries."""
+# ---------------------------------------------------------------------------------------------------- slot tables
+
+
+def _table_entries(
+    queries: npt.NDArray[np.uint64], substring: Substring, radius: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint16]]:
+    """Every (key, query) with the key within `radius` of the query's substring, sorted by key, then query."""
     masks, _ = flip_masks(substring.bits, radius)
-    keys = (substring.key(queries)[:, None] ^ masks[None, :]).reshape(-1).view(np.intp)
-    owners = np.repeat(np.arange(len(queries), dtype=np.uint64), len(masks))
-    # Sort (key, query) pairs packed in one uint64: numpy's sort is much faster than an argsort.
-    packed = (keys.view(np.uint64) << np.uint64(32)) | owners
+    # (key << 16 | query) in one uint64 (at most 2**16 queries): numpy's sort is much faster than an argsort.
+    packed = (substring.key(queries)[:, None] ^ masks[None, :]).reshape(-1)
+    packed <<= _U64(16)
+    packed |= np.repeat(np.arange(len(queries), dtype=np.uint64), len(masks))
     packed.sort()
-    query_idx = (packed & np.uint64(0xFFFFFFFF)).astype(np.int32)
-    counts = np.bincount(keys, minlength=1 << substring.bits).astype(np.uint64)
+    owner_of = packed.astype(np.uint16)  # the low 16 bits
+    packed >>= _U64(16)
+    return packed, owner_of
+
+
+class _NoRoomError(Exception):
+    """The overflow index does not fit beside this substring: use a run table for it."""
+
+
+def _marker_layout(substring: Substring, payload_bits: int) -> tuple[np.uint64, int]:
+    """The flag bit and the payload shift of overflow markers: both outside the substring field."""
+    below = substring.shift  # bits [0, shift)
+    above = HASH_BITS - substring.shift - substring.bits  # bits [shift + bits, 64)
+    if below:
+        flag = 0
+        low_region = (1, below - 1)
+    else:
+        flag = substring.bits
+        low_region = (0, 0)
+    high_region = (substring.shift + substring.bits + (0 if below else 1), above - (0 if below else 1))
+    start, size = max(low_region, high_region, key=lambda region: region[1])
+    if size < payload_bits:
+        raise _NoRoomError(f"no room for a {payload_bits}-bit overflow index beside {substring}")
+    return _U64(1 << flag), start
+
+
+def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _SlotTable:
+    """Two-slot records per key (see the module docstring), sparse when most keys list no query; a key with
+    more than two queries continues in a four-slot record, and one with more than five in a tail list."""
+    bits, shift = substring.bits, substring.shift
+    submask = _U64(((1 << bits) - 1) << shift)
+    notmask = ~submask
+    top = _U64(1 << (shift + bits - 1))
+    keys, owners = _table_entries(queries, substring, radius)
+    slots = queries[owners]
+    del owners
+    # The distance between the key and the query's substring, in unary in the substring field.
+    unary = np.bitwise_count(substring.key(slots) ^ keys).astype(np.uint64)
+    np.left_shift(_U64(1), unary, out=unary)
+    unary -= _U64(1)
+    unary <<= _U64(shift)
+    slots &= notmask
+    slots |= unary
+    del unary
+    key_count = 1 << bits
+    counts = np.bincount(keys.view(np.int64), minlength=key_count).astype(np.int32)
+    starts = np.cumsum(counts, dtype=np.int32) - counts
+    index = keys.view(np.intp)
+    rank_in_key = np.arange(len(keys), dtype=np.int32)
+    rank_in_key -= starts[index]
+    del starts
+    entry_counts = counts[index]
+
+    # A key with 3 or more queries continues in a four-slot record: its entries 1 .. c-1 (i = 0 .. c-2), or,
+    # when there are more than four, entries 1 .. 3 and a marker to a list of the others (the tail).
+    overflowing = np.flatnonzero(counts > _SLOTS)
+    long_keys = np.flatnonzero(counts > _CHAIN_SLOTS + 1)
+    index_bits = max(1, int(max(len(overflowing), len(long_keys))).bit_length())
+    flag, payload_shift = _marker_layout(substring, index_bits)
+
+    def marker(index: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+        return submask | flag | (index.astype(np.uint64) << _U64(payload_shift))
+
+    chain = np.full((len(overflowing), _CHAIN_SLOTS), submask, dtype=np.uint64)
+    tail_counts = counts[long_keys].astype(np.int64) - _CHAIN_SLOTS
+    tail_starts = np.cumsum(tail_counts) - tail_counts
+    chained = np.flatnonzero((rank_in_key >= 1) & (entry_counts > _SLOTS))
+    i = rank_in_key[chained] - 1
+    in_record = (i < _CHAIN_SLOTS - 1) | (entry_counts[chained] == _CHAIN_SLOTS + 1)
+    chain[np.searchsorted(overflowing, index[chained[in_record]]), i[in_record]] = slots[chained[in_record]]
+    chain[np.searchsorted(overflowing, long_keys), _CHAIN_SLOTS - 1] = marker(np.arange(len(long_keys)))
+    tail = slots[chained[~in_record]]  # in key order, so each long key's entries are contiguous
+
+    occupied_keys = np.flatnonzero(counts)
+    sparse = len(occupied_keys) < _SPARSE_OCCUPANCY * key_count
+    if sparse:
+        record_of_key = np.zeros(key_count, dtype=np.int64)
+        record_of_key[occupied_keys] = np.arange(len(occupied_keys))
+        record_count = len(occupied_keys)
+    else:
+        record_of_key = np.arange(key_count, dtype=np.int64)
+        record_count = key_count
+    records = np.full((record_count, _SLOTS), submask, dtype=np.uint64)
+    first = rank_in_key == 0
+    records[record_of_key[index[first]], 0] = slots[first]
+    pairs = np.flatnonzero((rank_in_key == 1) & (entry_counts == _SLOTS))
+    records[record_of_key[index[pairs]], 1] = slots[pairs]
+    records[record_of_key[overflowing], 1] = marker(np.arange(len(overflowing)))
+
+    occupied = rank = None
+    if sparse:
+        present = np.zeros(key_count, dtype=np.bool_)
+        present[occupied_keys] = True
+        occupied = np.packbits(present, bitorder="little").view("<u8").astype(np.uint64)
+        per_word = np.bitwise_count(occupied).astype(np.int64)
+        rank = np.cumsum(per_word) - per_word
+    rest = queries & notmask
+    rest_order = np.argsort(rest, kind="stable")
+    return _SlotTable(
+        substring=substring,
+        radius=radius,
+        notmask=notmask,
+        flags=top | flag,
+        payload_shift=payload_shift,
+        payload_mask=_U64((1 << index_bits) - 1),
+        occupied=occupied,
+        rank=rank,
+        records=records.view(_RECORD).reshape(-1),
+        chain=chain.view(_CHAIN_RECORD).reshape(-1),
+        tail_starts=tail_starts,
+        tail_counts=tail_counts,
+        tail=tail,
+        rest_sorted=rest[rest_order],
+        rest_ids=rest_order.astype(np.int64),
+    )
+
+
+def _keys(substring: Substring, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    if substring.shift + substring.bits == HASH_BITS:
+        return hashes >> _U64(substring.shift)
+    if substring.shift == 0:
+        return hashes & _U64((1 << substring.bits) - 1)
+    return (hashes >> _U64(substring.shift)) & _U64((1 << substring.bits) - 1)
+
+
+def _probe_slots(
+    table: _SlotTable, hashes: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64], max_distance: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(row, query) pairs within the radius found through one slot table."""
+    keys = _keys(table.substring, hashes)
+    rows: npt.NDArray[np.intp] | None = None
+    if table.occupied is not None and table.rank is not None:
+        words = table.occupied.take((keys >> _U64(6)).view(np.intp))
+        bit = keys & _U64(63)
+        rows = np.flatnonzero((words >> bit) & _U64(1))
+        if not len(rows):
+            return _EMPTY, _EMPTY
+        keys = keys[rows]
+        below = words[rows] & ((_U64(1) << bit[rows]) - _U64(1))
+        index = table.rank.take((keys >> _U64(6)).view(np.intp)) + np.bitwise_count(below)
+        hashes = hashes[rows]
+    else:
+        index = keys.view(np.intp)
+    record = table.records.take(index).view(np.uint64).reshape(-1, _SLOTS)
+    masked = hashes & table.notmask
+    second = record[:, 1]
+    differences = np.empty((_SLOTS, len(masked)), dtype=np.uint64)
+    np.bitwise_xor(record[:, 0], masked, out=differences[0])
+    np.bitwise_xor(second, masked, out=differences[1])
+    near = np.flatnonzero(np.bitwise_count(differences) <= max_distance)
+    found_rows: list[npt.NDArray[np.intp]] = []
+    found_slots: list[npt.NDArray[np.uint64]] = []
+    if len(near):
+        slot_of, row_of = np.divmod(near, len(masked))
+        found_rows.append(row_of)
+        found_slots.append(record[row_of, slot_of])
+    if len(table.chain):
+        # Keys with more queries: their continuation records, then the tails of the longest, for every such
+        # row at once.
+        pending = np.flatnonzero((second & table.flags) == table.flags)
+        if len(pending):
+            index = ((second[pending] >> _U64(table.payload_shift)) & table.payload_mask).view(np.intp)
+            chained = table.chain.take(index).view(np.uint64).reshape(-1, _CHAIN_SLOTS)
+            pending_masked = masked[pending]
+            differences = np.empty((_CHAIN_SLOTS, len(pending)), dtype=np.uint64)
+            for slot in range(_CHAIN_SLOTS):
+                np.bitwise_xor(chained[:, slot], pending_masked, out=differences[slot])
+            near = np.flatnonzero(np.bitwise_count(differences) <= max_distance)
+            if len(near):
+                slot_of, row_of = np.divmod(near, len(pending))
+                found_rows.append(pending[row_of])
+                found_slots.append(chained[row_of, slot_of])
+            last = chained[:, _CHAIN_SLOTS - 1]
+            more = np.flatnonzero((last & table.flags) == table.flags)
+            if len(more):
+                which = ((last[more] >> _U64(table.payload_shift)) & table.payload_mask).view(np.intp)
+                counts = table.tail_counts[which]
+                total = int(counts.sum())
+                offsets = np.cumsum(counts) - counts
+                candidates = table.tail[np.repeat(table.tail_starts[which] - offsets, counts) + np.arange(total)]
+                candidate_rows = np.repeat(pending[more], counts)
+                near = np.flatnonzero(np.bitwise_count(candidates ^ masked[candidate_rows]) <= max_distance)
+                found_rows.append(candidate_rows[near])
+                found_slots.append(candidates[near])
+    if not found_rows:
+        return _EMPTY, _EMPTY
+    block_rows = np.concatenate(found_rows)
+    if not len(block_rows):
+        return _EMPTY, _EMPTY
+    rest = np.concatenate(found_slots) & table.notmask
+    # The query (or queries) with those bits outside the substring; verified in full.
+    lo = np.searchsorted(table.rest_sorted, rest, side="left")
+    hi = np.searchsorted(table.rest_sorted, rest, side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    offsets = np.cumsum(counts) - counts
+    ids = table.rest_ids[np.repeat(lo - offsets, counts) + np.arange(total)]
+    block_rows = np.repeat(block_rows, counts)
+    close = np.bitwise_count(hashes[block_rows] ^ queries[ids]) <= max_distance
+    rows_out = block_rows[close] if rows is None else rows[block_rows[close]]
+    return rows_out.astype(np.int64), ids[close]
+
+
+# ---------------------------------------------------------------------------------------------------- run tables
+
+
+def _build_run_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _RunTable:
+    """Direct-address table: for every key within `radius` of some query's substring, which queries."""
+    keys, owners = _table_entries(queries, substring, radius)
+    counts = np.bincount(keys.view(np.int64), minlength=1 << substring.bits).astype(np.uint64)
+    del keys
     starts = np.cumsum(counts) - counts
-    runs = (starts << np.uint64(16)) | counts
+    runs = (starts << _U64(16)) | counts
     occupied = counts > 0
-    selective = np.count_nonzero(occupied) < _FILTER_MAX_OCCUPANCY * len(occupied)
-    return _QueryTable(substring, occupied if selective else None, runs, query_idx)
+    selective = np.count_nonzero(occupied) < 0.5 * len(occupied)
+    return _RunTable(substring, occupied if selective else None, runs, owners.astype(np.int32))
+
+
+def _probe_runs(
+    table: _RunTable, hashes: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64], max_distance: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Candidate pairs of one run table, verified: (rows, query indices) within the threshold."""
+    keys = table.substring.key(hashes).view(np.intp)
+    if table.occupied is not None:
+        hit_rows = np.flatnonzero(table.occupied[keys])
+        runs = table.runs.take(keys[hit_rows])
+    else:
+        runs = table.runs.take(keys)
+        hit_rows = np.flatnonzero(runs & _RUN_LENGTH_MASK)
+        runs = runs[hit_rows]
+    counts = (runs & _RUN_LENGTH_MASK).view(np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return _EMPTY, _EMPTY
+    # Position of each candidate in the table's query list: its run start plus its rank inside the run.
+    run_offsets = np.cumsum(counts) - counts
+    positions = np.repeat((runs >> _U64(16)).view(np.int64) - run_offsets, counts) + np.arange(total)
+    candidate_queries = table.query_idx[positions]
+    candidate_hashes = np.repeat(hashes[hit_rows], counts)
+    close = np.bitwise_count(candidate_hashes ^ queries[candidate_queries]) <= max_distance
+    return np.repeat(hit_rows, counts)[close].astype(np.int64), candidate_queries[close].astype(np.int64)

@@ -1,15 +1,16 @@
-"""The streaming kernel finds exactly the pairs a brute-force scan finds, from uint64 values or hex columns."""
+"""The streaming kernel finds exactly the pairs a brute-force scan finds, from uint64 values or hash columns."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import UsageError
-from core.index.phash_stream import PhashStreamMatcher
+from core.index import phash_stream
+from core.index.phash_stream import MAX_STREAM_DISTANCE, PhashStreamMatcher
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
 
@@ -25,6 +26,43 @@ def brute_force(queries: np.ndarray, hashes: np.ndarray, radius: int) -> list[tu
 def triples(result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[tuple[int, int, int]]:
     query_idx, rows, distances = result
     return sorted(zip(rows.tolist(), query_idx.tolist(), distances.tolist(), strict=True))
+
+
+def flips(rng: np.random.Generator, count: int, max_bits: int) -> np.ndarray:
+    """`count` masks of 0 .. max_bits random bits each."""
+    masks = np.zeros(count, np.uint64)
+    for i, k in enumerate(rng.integers(0, max_bits + 1, count)):
+        for bit in rng.choice(64, size=int(k), replace=False):
+            masks[i] |= np.uint64(1) << np.uint64(bit)
+    return masks
+
+
+def workload(seed: int, works: int, variants: int, rows: int, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Clustered queries (a work and variants of it, some repeated) and rows: random, exact and near copies
+    of queries at distances around the radius."""
+    rng = np.random.default_rng(seed)
+    bases = rng.integers(0, 2**64 - 1, size=works, dtype=np.uint64, endpoint=True)
+    queries = np.repeat(bases, variants) ^ flips(rng, works * variants, 8)
+    queries[:: max(1, variants)] = np.repeat(bases, 1)[: len(queries[:: max(1, variants)])]
+    if len(queries) > 2:
+        queries[-1] = queries[0]  # the same hash twice: both queries match
+    picks = queries[rng.integers(0, len(queries), rows // 2)] if len(queries) else np.zeros(0, np.uint64)
+    near = picks ^ flips(rng, len(picks), radius + 2)
+    noise = rng.integers(0, 2**64 - 1, size=rows - len(near), dtype=np.uint64, endpoint=True)
+    return queries, np.concatenate([near, noise, np.array([0, 2**64 - 1], np.uint64)])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    works=st.integers(1, 30),
+    variants=st.integers(1, 12),
+    radius=st.integers(0, MAX_STREAM_DISTANCE),
+)
+def test_never_drops_a_pair_brute_force_accepts(seed: int, works: int, variants: int, radius: int) -> None:
+    queries, hashes = workload(seed, works, variants, 300, radius)
+    matcher = PhashStreamMatcher(queries, radius)
+    assert triples(matcher.match_hashes(hashes)) == brute_force(queries, hashes, radius)
 
 
 @settings(max_examples=15, deadline=None)
@@ -44,11 +82,58 @@ def test_matches_equal_brute_force(queries: list[int], noise: list[int], seed: i
     assert triples(matcher.match_hashes(hashes)) == brute_force(query_array, hashes, radius)
 
 
+@pytest.mark.parametrize("layout", ["dense", "sparse", "runs"])
+@pytest.mark.parametrize("radius", [0, 3, 8, 12])
+def test_every_table_layout_and_long_chains(layout: str, radius: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dense and sparse slot tables and run tables give the same pairs, also for keys listing hundreds of
+    queries (300 variants of one work: chains of continuation records)."""
+    if layout == "dense":
+        monkeypatch.setattr(phash_stream, "_SPARSE_OCCUPANCY", 0.0)
+    elif layout == "sparse":
+        monkeypatch.setattr(phash_stream, "_SPARSE_OCCUPANCY", 1.1)
+    else:
+        monkeypatch.setattr(phash_stream, "_slot_table_fits", lambda substring, max_distance: False)
+    queries, hashes = workload(7, 40, 12, 4000, radius)
+    rng = np.random.default_rng(8)
+    crowd = np.uint64(0x0123456789ABCDEF) ^ flips(rng, 300, 3)
+    queries = np.concatenate([queries, crowd])
+    hashes = np.concatenate([hashes, crowd ^ flips(rng, 300, radius + 1)])
+    matcher = PhashStreamMatcher(queries, radius)
+    kinds = {type(t).__name__ for t in matcher._tables}
+    assert kinds == ({"_RunTable"} if layout == "runs" else {"_SlotTable"})
+    assert triples(matcher.match_hashes(hashes)) == brute_force(queries, hashes, radius)
+
+
+def test_a_portfolio_sized_query_set_stays_exact() -> None:
+    queries, hashes = workload(11, 1000, 12, 60_000, 8)
+    matcher = PhashStreamMatcher(queries, 8)
+    assert triples(matcher.match_hashes(hashes)) == brute_force(queries, hashes, 8)
+
+
 def test_hex_column_with_nulls_and_bad_values_never_matches_them() -> None:
     queries = np.array([0x0123456789ABCDEF, 0], dtype=np.uint64)
-    column = pa.array(["0123456789abcdef", None, "0000000000000000", "zz", "0123456789ABCDEE"])
+    column = pa.array(["0123456789abcdef", None, "0000000000000000", "zz", "0x123456789ABCDEE"])
     result = PhashStreamMatcher(queries, 2).match_hex(column)
     assert triples(result) == [(0, 0, 0), (2, 1, 0), (4, 0, 1)]
+    # The same through int64 and chunked columns, and numpy strings (the strict reader).
+    signed = pa.array([0x0123456789ABCDEF, None, 0, 5, 0x0123456789ABCDEE], type=pa.int64())
+    assert triples(PhashStreamMatcher(queries, 2).match_hex(signed)) == [(0, 0, 0), (2, 1, 0), (3, 1, 2), (4, 0, 1)]
+    chunked = pa.chunked_array([column.slice(0, 2), column.slice(2)])
+    assert triples(PhashStreamMatcher(queries, 2).match_hex(chunked)) == triples(result)
+    assert triples(PhashStreamMatcher(queries, 2).match_hex(np.array(["0123456789abcdef", "x"]))) == [(0, 0, 0)]
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), radius=st.integers(0, MAX_STREAM_DISTANCE), null_share=st.floats(0, 0.5))
+def test_match_hex_equals_brute_force_on_the_parsed_column(seed: int, radius: int, null_share: float) -> None:
+    queries, hashes = workload(seed, 10, 4, 200, radius)
+    rng = np.random.default_rng(seed)
+    texts: list[str | None] = [format(int(h), "016x") for h in hashes]
+    for i in np.flatnonzero(rng.random(len(texts)) < null_share):
+        texts[i] = None if i % 2 else "0x" + texts[i]  # type: ignore[operator]
+    matcher = PhashStreamMatcher(queries, radius)
+    expected = [t for t in brute_force(queries, hashes, radius) if texts[t[0]] is not None]
+    assert triples(matcher.match_hex(pa.array(texts))) == expected
 
 
 def test_blocks_larger_than_one_internal_block() -> None:
@@ -67,3 +152,17 @@ def test_limits() -> None:
         PhashStreamMatcher(np.zeros(1, np.uint64), 17)
     empty = PhashStreamMatcher(np.zeros(0, np.uint64), 4).match_hashes(np.arange(10, dtype=np.uint64))
     assert len(empty.rows) == 0
+
+
+def test_empty_and_all_null_columns() -> None:
+    matcher = PhashStreamMatcher(np.array([5, 6], dtype=np.uint64), 4)
+    for column in (
+        pa.array([], type=pa.string()),
+        pa.array([None, None], type=pa.string()),
+        pa.array([None, None]),
+        pa.chunked_array([pa.array([], type=pa.string()), pa.array(["0000000000000005"])]),
+        pa.array(["0000000000000005", None]).dictionary_encode(),
+    ):
+        result = matcher.match_hex(column)
+        expected = [(0, 0, 0), (0, 1, 2)] if len(column) and column[0].is_valid else []
+        assert triples(result) == expected
