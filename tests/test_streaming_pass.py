@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -141,7 +142,7 @@ def test_the_pass_finds_what_an_exact_scan_of_every_row_finds(
     assert report.matches_found == len(expected) and report.hits_kept == len({row for row, _ in expected})
     info = app.dataset_info("coyo-700m")
     assert info.rows == 20_000 and info.null_hashes == 1 and info.bad_hashes == 1
-    assert info.shards[0].bad_example == "not-a-hash"
+    assert info.shards[0].bad_example == "'not-a-hash'"  # quoted, as printed
 
 
 def test_adding_before_scanning_reads_the_matched_rows_back_and_finds_the_same(
@@ -233,3 +234,25 @@ def _make_legacy(directory: Path) -> None:
     legacy.execute("CREATE TABLE row (ordinal INTEGER PRIMARY KEY, url TEXT, caption TEXT)")
     legacy.commit()
     legacy.close()
+
+
+def test_a_phash_column_of_int64_values_is_matched(app: TrainTrace, portfolio: Path, tmp_path: Path) -> None:
+    app.scan([portfolio])
+    work = app.works()[0]
+    assert work.phash is not None
+    signed = np.array([work.phash], dtype=np.uint64).view(np.int64)
+    path = tmp_path / "ints.parquet"
+    pq.write_table(pa.table({"id": [7, 8], "image_phash": pa.array([int(signed[0]), 12345], pa.int64())}), path)
+    app.add_dataset("mine", sources=[str(path)], mappings={"row_id": "id", "phash": "image_phash"})
+    assert [(m.row_id, m.kind, m.distance) for m in app.matches()] == [("7", "phash", 0)]
+
+
+def test_a_column_that_holds_no_hashes_fails_its_shard_with_the_column_and_a_value(
+    app: TrainTrace, tmp_path: Path
+) -> None:
+    path = tmp_path / "sizes.parquet"
+    pq.write_table(pa.table({"id": [1, 2, 3], "image_phash": pa.array([0.5, 0.25, 0.125], pa.float64())}), path)
+    report = app.add_dataset("mine", sources=[str(path)], mappings={"row_id": "id", "phash": "image_phash"})
+    assert report.produced_nothing and not app.is_added("mine")
+    ((shard, error),) = report.failed
+    assert shard.endswith("sizes.parquet") and "image_phash" in error

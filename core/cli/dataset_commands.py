@@ -91,7 +91,7 @@ def info(obj: CliContext, name: str) -> None:
         obj.console.print(escape(line), highlight=False)
     for shard in details.shards:
         state = shard.status + (f" ({shard.error})" if shard.error else "")
-        bad = f", {shard.bad_hashes:,} malformed hash(es), e.g. {shard.bad_example!r}" if shard.bad_hashes else ""
+        bad = f", {shard.bad_hashes:,} malformed hash(es), e.g. {shard.bad_example}" if shard.bad_hashes else ""
         obj.console.print(escape(f"  shard {shard.source}: {state}, {shard.rows:,} rows{bad}"), highlight=False)
     if details.notice:
         obj.console.print(escape(details.notice), highlight=False)

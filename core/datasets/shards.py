@@ -180,6 +180,11 @@ class ShardReader:
             self._parquet = pq.ParquetFile(self._handle)
         return self._parquet
 
+    @property
+    def column_names(self) -> dict[str, str]:
+        """Each field's column as the shard names it (once a batch was read; the descriptor's until then)."""
+        return dict(self._physical if self._physical is not None else self._descriptor.columns)
+
     def _columns(self, names: list[str]) -> dict[str, str]:
         if self._physical is None:
             self._physical = _resolve_columns(self._descriptor, names, self.location.display)

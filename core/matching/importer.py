@@ -127,7 +127,7 @@ class DatasetImporter:
             rows = shard.rows if resuming else 0
             for unit in range(done_units, len(reader.unit_rows())):
                 unit_rows, hits, profile_hits, counts = self._unit(
-                    reader, unit, shard.seq, first, rows, builders, progress
+                    reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units
                 )
                 rows += unit_rows
                 rows_now += unit_rows
@@ -154,8 +154,10 @@ class DatasetImporter:
         first_row: int,
         builders: _Builders,
         progress: Progress,
+        check: bool,
     ) -> tuple[int, list[HitRow], list[tuple[int, str]], tuple[int, int, str | None]]:
-        """Read and match one row group: (its rows, the hits to keep, URL/caption hits, hash value counts)."""
+        """Read and match one row group: (its rows, the hits to keep, URL/caption hits, hash value counts).
+        With `check`, its first batch must show hash columns that hold hashes (else the shard fails)."""
         row = first_row
         hits: list[HitRow] = []
         profile_hits: list[tuple[int, str]] = []
@@ -163,6 +165,9 @@ class DatasetImporter:
         example: str | None = None
         for batch in reader.batches(unit):
             progress.check_cancelled()
+            if check:
+                self._pass.check(batch, reader.column_names)
+                check = False
             result = self._pass.match(batch)
             ordinals = np.arange(first_ordinal + row, first_ordinal + row + batch.num_rows, dtype=np.int64)
             builders.add(f"{seq}:{unit}", ordinals, result)

@@ -24,7 +24,15 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from core.datasets.store import HitRow
-from core.index.hexparse import ParsedDigests, ParsedPhashes, parse_phash_hex, parse_sha256_hex, sha256_prefixes
+from core.index.hexparse import (
+    PhashColumn,
+    Sha256Column,
+    check_phash_column,
+    check_sha256_column,
+    parse_phash_column,
+    parse_sha256_column,
+    sha256_prefixes,
+)
 from core.index.phash_stream import PhashStreamMatcher, StreamMatches
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
@@ -77,8 +85,8 @@ class BatchResult:
 
     hit_positions: npt.NDArray[np.int64]  # sorted, distinct: every row to keep
     profile_hits: list[tuple[int, str]]  # (position, "url" | "text") accepted by the exact matchers
-    phashes: ParsedPhashes | None
-    digests: ParsedDigests | None
+    phashes: PhashColumn | None
+    digests: Sha256Column | None
     counts: HashCounts = field(default_factory=HashCounts)
     # Which query matched which row: `phash_pairs.query_idx` indexes `ShardPass.phash_queries`; `sha_pairs` is
     # (position, index into `ShardPass.sha_queries`) per byte-identical row.
@@ -118,14 +126,14 @@ class ShardPass:
         phashes = digests = phash_pairs = sha_pairs = None
         counts = HashCounts()
         if self._parse_phash and "phash" in columns:
-            phashes = parse_phash_hex(columns["phash"])
-            counts = _counts(columns["phash"], phashes.valid)
+            phashes = parse_phash_column(columns["phash"])
+            counts = HashCounts(phashes.nulls, phashes.malformed, phashes.example_bad)
             if self._phash is not None:
                 phash_pairs = self._phash.match_hashes(phashes.values, phashes.valid)
                 hits.append(phash_pairs.rows)
         if self._parse_sha and "sha256" in columns:
-            digests = parse_sha256_hex(columns["sha256"])
-            counts = _counts(columns["sha256"], digests.valid)
+            digests = parse_sha256_column(columns["sha256"])
+            counts = HashCounts(digests.nulls, digests.malformed, digests.example_bad)
             sha_pairs = self._sha_pairs(digests)
             hits.append(sha_pairs[0])
         profile_hits = self._profile_hits(columns)
@@ -133,7 +141,16 @@ class ShardPass:
         positions = np.unique(np.concatenate(hits))
         return BatchResult(positions, profile_hits, phashes, digests, counts, phash_pairs, sha_pairs)
 
-    def _sha_pairs(self, digests: ParsedDigests) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    def check(self, batch: pa.RecordBatch, names: dict[str, str]) -> None:
+        """Refuse a shard whose hash column holds no hashes at all (another column mapped by mistake, another
+        encoding), naming the column (`names`: field -> the shard's column name) and quoting a value."""
+        columns = dict(zip(batch.schema.names, batch.columns, strict=True))
+        if self._parse_phash and "phash" in columns:
+            check_phash_column(columns["phash"], names.get("phash", "phash"))
+        if self._parse_sha and "sha256" in columns:
+            check_sha256_column(columns["sha256"], names.get("sha256", "sha256"))
+
+    def _sha_pairs(self, digests: Sha256Column) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(positions, query indices) of rows whose 32-byte digest is a work's: a prefix test, then all bytes."""
         if self._sha_prefixes is None:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -201,10 +218,10 @@ def _int(value: object) -> int | None:
 def _as_python(name: str, column: pa.Array | pa.ChunkedArray) -> list[object]:
     """A kept column as Python values: hashes parsed (None if malformed), sizes as sane integers or None."""
     if name == "phash":
-        parsed = parse_phash_hex(column)
+        parsed = parse_phash_column(column)
         return [int(v) if ok else None for v, ok in zip(parsed.values.tolist(), parsed.valid.tolist(), strict=True)]
     if name == "sha256":
-        parsed_digests = parse_sha256_hex(column)
+        parsed_digests = parse_sha256_column(column)
         return [
             bytes(d).hex() if ok else None for d, ok in zip(parsed_digests.digests, parsed_digests.valid, strict=True)
         ]
@@ -221,13 +238,3 @@ def _size(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 1 << 31 else None
-
-
-def _counts(column: pa.Array, valid: npt.NDArray[np.bool_]) -> HashCounts:
-    nulls = column.null_count
-    malformed = int(len(valid) - np.count_nonzero(valid)) - nulls
-    if malformed <= 0:
-        return HashCounts(nulls, 0, None)
-    bad = np.flatnonzero(~valid & ~np.asarray(column.is_null()))
-    example = column[int(bad[0])].as_py() if len(bad) else None
-    return HashCounts(nulls, malformed, None if example is None else str(example)[:80])
