@@ -58,8 +58,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -71,10 +72,9 @@ from core.matching.urls import DomainExtractor, UrlMatcher
 from core.profile import Profile
 
 Positions = npt.NDArray[np.int64]
-Column = pa.Array | pa.ChunkedArray | Sequence[str | None]
+Column: TypeAlias = "pa.Array | pa.ChunkedArray | Sequence[str | None]"
 
 _CHUNK = 1 << 18  # bytes per NumPy pass: the masks of one chunk stay in the L2 cache
-_BLOCK_ROWS = 256  # rows per element when an unanchored RE2 pattern first runs over concatenated rows
 _SAMPLE_BYTES = 1 << 20  # bytes of the first batch whose byte-pair counts choose each needle's anchor
 _HIGH_BITS = np.uint64(0x8080808080808080)
 _ONES = np.uint64(0x0101010101010101)
@@ -113,19 +113,6 @@ def _folds() -> tuple[dict[int, str], frozenset[int]]:
     return changed, frozenset(dropped)
 
 
-def _char_class(code_points: Iterable[int]) -> str:
-    """An RE2 character class of exactly these code points ("" for none)."""
-    ranges: list[list[int]] = []
-    for point in sorted(set(code_points)):
-        if ranges and ranges[-1][1] == point - 1:
-            ranges[-1][1] = point
-        else:
-            ranges.append([point, point])
-    if not ranges:
-        return ""
-    return "[" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
-
-
 class _FoldCodes:
     """`fold_char` restricted to the characters of some literals, applied in place to lower-cased UTF-8 bytes.
 
@@ -151,6 +138,7 @@ class _FoldCodes:
                 codes[char] = code
         if len(codes) < len(chars):
             raise ValueError("more than 128 distinct non-ASCII characters in the literals")
+        self.code_of, self.barrier = codes, barrier
         self.literals: list[bytes] = []
         for literal in literals:
             spelt = bytes(codes[char] for char in literal)
@@ -163,7 +151,18 @@ class _FoldCodes:
         relevant = {point for char in chars for point in by_char.get(char, ())}
         relevant |= {ord(char) for char in chars if fold_char(char) == char}
         keys = sorted(point for point in relevant | dropped if point >= 0x80)
-        self._keys = np.array(keys, np.int64)
+        self._row_of_keys = keys
+        self._row_of = np.full(0x110000, len(keys), np.int32)  # code point -> row of the tables below
+        self._row_of[keys] = np.arange(len(keys), dtype=np.int32)
+        self._pair_seen = np.zeros(1 << 16, bool)  # first two UTF-8 bytes of some table entry
+        for point in keys:
+            head = chr(point).encode()
+            self._pair_seen[(head[0] << 8) | head[1]] = True
+        self._literal_bytes = np.zeros(256, bool)
+        self._literal_bytes[[code for code in codes.values() if code < 0x80]] = True
+        self._literal_bytes[ord("`")] = "'" in codes  # normalise folds the ASCII grave accent into an apostrophe
+        self._vanishes = np.zeros(len(keys) + 1, bool)
+        self._vanishes[[row for row, point in enumerate(keys) if point in dropped]] = True
         # per code point: the code of each of its (up to 4) bytes, which bytes stay, and whether the fold is too long
         self._codes = np.full((len(keys) + 1, 4), barrier, np.uint8)
         self._stays = np.zeros((len(keys) + 1, 4), bool)
@@ -178,24 +177,44 @@ class _FoldCodes:
                 self._codes[row, slot] = codes.get(char, barrier)
                 self._stays[row, slot] = True
 
-    def apply(self, buffer: _Buffer) -> tuple[_Buffer, Positions]:
-        """The folded codes of every row (of a lower-cased buffer), and the rows with a fold too long to spell."""
-        data, size = buffer.data, len(buffer.data)
-        whole = size // 8 * 8
-        words = np.flatnonzero((data[:whole].view(np.uint64) & _HIGH_BITS) != 0)
-        positions = np.concatenate([(words[:, None] * 8 + np.arange(8)).ravel(), np.arange(whole, size)])
-        positions = positions[data[positions] >= 0x80]
-        if not len(positions):
-            return buffer, _empty()
-        leads = positions[data[positions] >= 0xC0]
-        padded = np.concatenate([data, np.zeros(3, np.uint8)])
-        first = padded[leads].astype(np.int64)
+    def _decode(self, data: npt.NDArray[np.uint8], screen: bool) -> tuple[Positions, Positions, Positions]:
+        """Lead bytes of the non-ASCII characters, their widths and table rows. With `screen`, characters whose
+        first two bytes rule out any table entry (most of CJK, for Latin literals) are left out."""
+        size = len(data)
+        words = _flagged_words(data, "lead")
+        leads = (words[:, None] + np.arange(8)).ravel()
+        leads = leads[leads < size]
+        leads = leads[data[leads] >= 0xC0]
+        first = data[leads].astype(np.int32)
+        if screen:
+            kept = self._pair_seen[(first << 8) | data[leads + 1]]
+            leads, first = leads[kept], first[kept]
         width = np.where(first < 0xE0, 2, np.where(first < 0xF0, 3, 4))
         point = first & np.where(width == 2, 0x1F, np.where(width == 3, 0x0F, 0x07))
         for extra in (1, 2, 3):
-            point = np.where(width > extra, (point << 6) | (padded[leads + extra].astype(np.int64) & 0x3F), point)
-        row = np.minimum(np.searchsorted(self._keys, point), len(self._keys) - 1)
-        row[self._keys[row] != point] = len(self._keys)  # not in the table: a barrier
+            following = data[np.minimum(leads + extra, size - 1)] & 0x3F  # present wherever width > extra
+            point = np.where(width > extra, (point << 6) | following, point)
+        return leads, width, self._row_of[point]
+
+    def triage(self, buffer: _Buffer) -> tuple[Positions, Positions]:
+        """Rows that need `fold` (a non-ASCII character of a literal's fold, or one folding to nothing right after a
+        literal character or a non-ASCII character other than a barrier), and rows with a fold too long to spell.
+        Other rows hold literals only in ASCII, which the plain search of the lower-cased column finds."""
+        leads, width, row = self._decode(buffer.data, screen=True)
+        if not len(leads):
+            return _empty(), _empty()
+        other = row == len(self._row_of_keys)
+        vanishes = self._vanishes[row]
+        previous = np.zeros(len(leads), bool)  # the character before is a non-ASCII one that is not a barrier
+        previous[1:] = (leads[:-1] + width[:-1] == leads[1:]) & ~other[:-1]
+        after_literal = self._literal_bytes[buffer.data[np.maximum(leads - 1, 0)]] | previous
+        needs = (~other & ~vanishes) | (vanishes & after_literal)
+        return buffer.rows_of(leads[needs], 1), buffer.rows_of(leads[self._too_long[row]], 1)
+
+    def fold(self, buffer: _Buffer) -> _Buffer:
+        """The folded codes of every row of a lower-cased buffer."""
+        data, size = buffer.data, len(buffer.data)
+        leads, width, row = self._decode(data, screen=False)
         slots = np.arange(4)
         inside = slots < width[:, None]
         spots = leads[:, None] + slots
@@ -205,8 +224,7 @@ class _FoldCodes:
         keep = np.ones(size, bool)
         keep[dropped] = False
         per_row = np.bincount(np.searchsorted(buffer.offsets, dropped, side="right") - 1, minlength=buffer.rows)
-        offsets = buffer.offsets - np.concatenate([[0], np.cumsum(per_row)])
-        return _Buffer(out[keep], offsets), buffer.rows_of(leads[self._too_long[row]], 1)
+        return _Buffer(out[keep], buffer.offsets - np.concatenate([[0], np.cumsum(per_row)]))
 
 
 @functools.cache
@@ -343,63 +361,54 @@ def _pair_positions(data: npt.NDArray[np.uint8], pairs: Sequence[int]) -> Positi
     return np.concatenate(found) if found else _empty()
 
 
-def _flagged_rows(buffer: _Buffer, url_bytes: bool) -> Positions:
-    """Rows sharing an 8-byte word with a non-ASCII byte (and, for URLs, a ``%`` or a control byte): a superset of
-    the rows holding such a byte, found with word-wide bit tests."""
-    data, size = buffer.data, len(buffer.data)
-    whole = size // 8 * 8
+def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
+    """Start offsets of the 8-byte words of `data` holding a byte of some kind, by word-wide bit tests: "lead" (the
+    first byte of a non-ASCII character, 11xxxxxx), "url" (a non-ASCII, control or "%" byte). A last partial word
+    counts as flagged."""
+    whole = len(data) // 8 * 8
     found: list[Positions] = []
     flags = np.empty(_CHUNK // 8, np.uint64)
     tmp = np.empty(_CHUNK // 8, np.uint64)
     inverted = np.empty(_CHUNK // 8, np.uint64)
+    seen = np.empty(_CHUNK // 8, bool)
     for start in range(0, whole, _CHUNK):
         words = data[start : min(start + _CHUNK, whole)].view(np.uint64)
-        flag, scratch, inverse = flags[: len(words)], tmp[: len(words)], inverted[: len(words)]
-        np.bitwise_and(words, _HIGH_BITS, out=flag)
-        if url_bytes:
-            # bytes below 0x20: (w - 0x2020..) & ~w has their high bit set; "%" bytes: the same for zero bytes of
-            # w ^ 0x2525.. (the classic exact "has a zero byte" test; carries only add flags above a real one)
+        flag, scratch, inverse, hit = flags[: len(words)], tmp[: len(words)], inverted[: len(words)], seen[: len(words)]
+        if kind == "lead":
+            np.left_shift(words, np.uint64(1), out=flag)
+            flag &= words
+        else:
+            # bytes below 0x20: (w - 0x2020..) & ~w has their high bit set; "%" bytes: the same for the zero bytes of
+            # w ^ 0x2525.. (the classic exact "has a zero byte" test: borrows only add flags above a real one)
             np.invert(words, out=inverse)
-            np.subtract(words, _SPACES, out=scratch)
-            scratch &= inverse
-            flag |= scratch
+            np.subtract(words, _SPACES, out=flag)
+            flag &= inverse
+            flag |= words
             np.bitwise_xor(words, _PERCENTS, out=inverse)
             np.subtract(inverse, _ONES, out=scratch)
             np.invert(inverse, out=inverse)
             scratch &= inverse
             flag |= scratch
-            flag &= _HIGH_BITS
-        if flag.any():
-            found.append((np.flatnonzero(flag != 0) + start // 8) * 8)
-    firsts = np.concatenate(found) if found else _empty()
-    rows = buffer.rows_touching(firsts, 8) if len(firsts) else _empty()
-    if whole < size:
-        tail = data[whole:]
-        odd = (tail >= 0x80) | ((tail < 0x20) | (tail == 0x25) if url_bytes else False)
-        if odd.any():
-            rows = np.union1d(rows, buffer.rows_touching(np.array([whole], np.int64), size - whole))
-    return rows
+        flag &= _HIGH_BITS
+        np.not_equal(flag, 0, out=hit)
+        if hit.any():
+            found.append((np.flatnonzero(hit) + start // 8) * 8)
+    if whole < len(data):
+        found.append(np.array([whole], np.int64))
+    return np.concatenate(found) if found else _empty()
 
 
-def _regex_rows(subset: pa.Array, rows: Positions, pattern: str, blocks: bool) -> Positions:
-    """Those of `rows` (the positions of `subset`'s values) whose value matches `pattern`.
+def _flagged_rows(buffer: _Buffer) -> Positions:
+    """Rows sharing an 8-byte word with a non-ASCII, control or "%" byte (a superset of the rows holding one)."""
+    words = _flagged_words(buffer.data, "url")
+    return buffer.rows_touching(words, 8) if len(words) else _empty()
 
-    With `blocks`, the pattern first runs over blocks of concatenated values (RE2's cost per call, not per byte,
-    dominates on short values); only the rows of matching blocks are tried one by one. A match within one value is
-    a match of its block, so no row is lost (the pattern must not be anchored).
-    """
-    if blocks and len(subset) > 2 * _BLOCK_ROWS:
-        buffer = _Buffer.of(subset)
-        cuts = np.append(buffer.offsets[:-1:_BLOCK_ROWS], buffer.offsets[-1])
-        joined = pa.LargeStringArray.from_buffers(len(cuts) - 1, pa.py_buffer(cuts), pa.py_buffer(buffer.data))
-        hit_blocks = np.flatnonzero(pc.match_substring_regex(joined, pattern).to_numpy(zero_copy_only=False))
-        if not len(hit_blocks):
-            return _empty()
-        inner = (hit_blocks[:, None] * _BLOCK_ROWS + np.arange(_BLOCK_ROWS)).ravel()
-        inner = inner[inner < len(subset)]
-        subset, rows = subset.take(pa.array(inner)), rows[inner]
+
+def _regex_rows(subset: pa.Array, rows: Positions, pattern: str) -> Positions:
+    """Those of `rows` (the positions of `subset`'s values) whose value matches the RE2 `pattern`."""
     matched = pc.fill_null(pc.match_substring_regex(subset, pattern), False).to_numpy(zero_copy_only=False)
-    return rows[matched]
+    kept: Positions = rows[np.asarray(matched, bool)]
+    return kept
 
 
 # ---- the two selectors ----------------------------------------------------------------------------------------
@@ -424,12 +433,12 @@ class _TextSelector:
         lowered = pc.ascii_lower(column)
         buffer = _Buffer.of(lowered)
         found = list(self.ascii_search.rows(buffer).values())
-        non_ascii = _flagged_rows(buffer, url_bytes=False)
-        if len(non_ascii):
-            folded, too_long = self.codes.apply(_Buffer.of(lowered.take(pa.array(non_ascii))))
-            found += [non_ascii[rows] for rows in self.folded_search.rows(folded).values()]
-            found.append(non_ascii[too_long])
-        return np.unique(np.concatenate(found)) if found else _empty()
+        needed, too_long = self.codes.triage(buffer)
+        found.append(too_long)
+        if len(needed):
+            folded = self.codes.fold(_Buffer.of(lowered.take(pa.array(needed))))
+            found += [needed[rows] for rows in self.folded_search.rows(folded).values()]
+        return np.unique(np.concatenate(found))
 
 
 class _UrlSelector:
@@ -459,9 +468,9 @@ class _UrlSelector:
             elif len(with_path := rows[path]):
                 on_host = pc.match_substring(lowered.take(pa.array(with_path)), host.decode())
                 found.append(with_path[pc.fill_null(on_host, False).to_numpy(zero_copy_only=False)])
-        flagged = _flagged_rows(buffer, url_bytes=True)
+        flagged = _flagged_rows(buffer)
         if len(flagged):
-            found.append(_regex_rows(lowered.take(pa.array(flagged)), flagged, self.suspect, blocks=False))
+            found.append(_regex_rows(lowered.take(pa.array(flagged)), flagged, self.suspect))
         return np.unique(np.concatenate(found)) if found else _empty()
 
 
