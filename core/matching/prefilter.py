@@ -5,31 +5,29 @@ returns the positions of candidate rows; only those rows go to the exact matcher
 `TextMatcher.find`), which decide. The prefilter is a SUPERSET filter: it passes look-alike domains, surname-only
 captions and the like, but never drops a row that the exact matcher accepts. Each token below says why.
 
-How a column is scanned (no Python per row): Arrow's `ascii_lower` lower-cases the ASCII bytes, then NumPy scans
-the batch's whole data buffer, in cache-sized chunks, for all needles at once (each needle is found through its
-rarest byte pair in that column, then verified byte by byte at the few places found) and maps hits to rows through
-the offsets. Rows with bytes the needle scan cannot judge (non-ASCII bytes; in URLs also ``%`` and control bytes)
-are found with word-wide bit tests, and only those rows go through Arrow's RE2 and Unicode kernels.
+How a column is scanned (no Python per row): Arrow's `ascii_lower` lower-cases the ASCII bytes, then NumPy scans the
+batch's whole data buffer in cache-sized chunks for all needles at once (each needle through its rarest byte pair
+in that column, compared as 16-bit words at even and odd offsets, then verified byte by byte at the few places
+found) and maps the hits to rows through the offsets. Bytes the needle scan cannot judge (non-ASCII; in URLs also
+``%`` and control bytes) are found with word-wide bit tests on 8 bytes at a time, and only their rows get more work.
 
 Caption tokens (``text_candidates``)
     `TextMatcher.required_literals`: for each term (name, alias, hashtag, handle) a normalised literal that every
     one of its matches contains (the longest word of a name, the core of a handle); `find` reports nothing for a
-    caption whose ``normalise``d form contains none of them. Each literal is searched as its longest *piece* without
-    apostrophes, dashes or combining characters (any part of the literal is in every match too; those characters
-    have many spellings, and combining characters may be reordered by NFKD), or its first character if that is all.
+    caption whose ``normalise``d form contains none of them (surname-only captions therefore pass).
 
-    - ASCII rows: ``normalise`` is ``lower()`` there, so the lower-cased row contains an ASCII piece byte for byte.
-    - Other rows: ``normalise`` folds character by character (`fold_char`: NFKC, case folding, diacritics and format
-      characters dropped, ligatures, full-width and mathematical letters, ø->o, ß->ss ...). A piece spelt with any
-      non-ASCII character needs either a non-ASCII character whose fold shares a character with a piece, or a
-      character folding to nothing (a combining mark, a soft hyphen, a zero-width joiner) right after a character
-      whose fold does: one RE2 test built from `fold_char`'s own table (every assigned code point, tabulated once per
-      process) finds such rows. Rows without either hold every piece occurrence in plain ASCII (see above).
-    - Those rows are folded with Arrow kernels: F = drop(lower(NFKD(text))), where drop removes exactly the code
-      points that `fold_char` maps to nothing. F works character by character like `normalise`, and it was compared
-      with `fold_char` on all code points; where they differ (ß, ø, ł, æ, þ, dotless i, apostrophe and dash variants
-      ... about 100 characters that matter for Latin pieces), a row holding such a character next to a piece is a
-      candidate as it is. Elsewhere F(row) contains the piece exactly when ``normalise(row)`` does.
+    - Plain ASCII spellings: ``normalise`` is ``lower()`` on ASCII, except that it turns "`" into "'", so the
+      lower-cased caption contains the literal's longest apostrophe-free piece byte for byte.
+    - Any other spelling holds a non-ASCII character: one whose fold shares a character with a literal (``Á``,
+      ``Ｌ``, ``𝐋``, ``ł``, ``ß``, ``ﬁ``, ``™``, a Hangul syllable ...), or one that folds to nothing (a combining
+      mark, a soft hyphen, a zero-width joiner) right after a literal character. Such rows, found from the lead bytes
+      and code points (decoded with NumPy) through a table of `fold_char` itself, tabulated once per process over
+      every assigned code point, are folded in place (`_FoldCodes`): each character's UTF-8 bytes are replaced by
+      the codes of its fold (literal characters as themselves, anything else as a barrier byte, characters that fold
+      to nothing squeezed out). That is ``normalise`` restricted to the literals' alphabet, exactly, so the folded
+      row contains a literal wherever the normalised caption does. A fold that shares a literal character but is
+      longer than its character's bytes (``½`` -> "1⁄2", ``㎉`` -> "kcal") cannot be spelt in place: its row is a
+      candidate as it is. No Arrow Unicode kernel is involved, so no Unicode version can disagree with Python's.
 
 URL tokens (``url_candidates``)
     `UrlMatcher` reduces a URL to its host like a browser: the authority after the scheme's slashes up to the first
@@ -37,20 +35,20 @@ URL tokens (``url_candidates``)
     (UTS #46) mapped to punycode, trailing dots removed. A host matches a profile domain D when it is D or ends with
     ".D"; an upload prefix needs its host H (``www.`` optional) and a normalised path under the prefix path.
 
-    - Rows whose authority is plain (ASCII, no ``%``, no control character): the host is the lower-cased text of the
-      authority, so the lower-cased URL contains D (or H) byte for byte. Look-alikes (``D.evil.net``, ``xD``,
-      ``D@evil.net``, D in the path) pass too; the exact matcher refuses them.
-    - A prefix also needs its path: the prefix path's longest run of plain characters (between ``/`` and ``%XX``
-      escapes), or its query (compared raw), whichever is longer. Path normalisation decodes escapes, quotes
-      non-ASCII characters, turns ``\\`` into ``/`` and removes dot segments, none of which can create such a run: a
-      matching URL contains the run (found lower-cased) or has a ``%`` somewhere.
-    - Rows with a non-ASCII byte, a ``%`` or a control byte anywhere go through one anchored RE2 test: does the
-      authority (delimited at least as generously as the exact matcher does: any scheme-like prefix, any run of
-      slashes) hold such a character? Those rows (percent-encoded and Unicode IDN hosts, full-width dots, tabs) are
-      candidates whatever their host: Arrow cannot percent-decode or apply UTS #46.
+    - Authority plain (ASCII, no ``%``, no control byte): the host is the lower-cased text of the authority, so the
+      lower-cased URL contains D byte for byte. Look-alikes (``D.evil.net``, ``xD``, ``D@evil.net``, D in the path)
+      pass too; the exact matcher refuses them.
+    - A prefix needs its path too: the longest plain run of the prefix path (between ``/`` and ``%XX`` escapes) or
+      of its query (compared raw), whichever is longer. Path normalisation (decoding escapes, quoting non-ASCII,
+      ``\\`` -> ``/``, dot segments) cannot make such a run, so a matching URL contains it (found lower-cased) or
+      holds a ``%``. Rows with the run are kept if they contain H anywhere.
+    - Rows with a non-ASCII, ``%`` or control byte anywhere go through one anchored RE2 test: does the authority
+      (delimited at least as generously as the exact matcher does: any scheme-like prefix, any run of slashes) hold
+      such a byte, or a prefix host H? Those rows (percent-encoded and Unicode IDN hosts, full-width dots, tabs,
+      percent-encoded prefix paths) are candidates: Arrow can neither percent-decode nor apply UTS #46.
 
-Nulls are never candidates. Fixed costs per batch (RE2 compiles its patterns on every call, about 1 ms) favour
-batches of 64k rows or more. Figures: `bench/bench_prefilter.py` and bench/README.md.
+Nulls are never candidates. Per-batch fixed costs (RE2 compiles its pattern on each call, NumPy and Python call
+overhead) favour batches of 64k rows or more. Figures: `bench/bench_prefilter.py` and bench/README.md.
 """
 
 from __future__ import annotations
@@ -369,25 +367,21 @@ def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
     found: list[Positions] = []
     flags = np.empty(_CHUNK // 8, np.uint64)
     tmp = np.empty(_CHUNK // 8, np.uint64)
-    inverted = np.empty(_CHUNK // 8, np.uint64)
     seen = np.empty(_CHUNK // 8, bool)
     for start in range(0, whole, _CHUNK):
         words = data[start : min(start + _CHUNK, whole)].view(np.uint64)
-        flag, scratch, inverse, hit = flags[: len(words)], tmp[: len(words)], inverted[: len(words)], seen[: len(words)]
+        flag, scratch, hit = flags[: len(words)], tmp[: len(words)], seen[: len(words)]
         if kind == "lead":
             np.left_shift(words, np.uint64(1), out=flag)
             flag &= words
         else:
-            # bytes below 0x20: (w - 0x2020..) & ~w has their high bit set; "%" bytes: the same for the zero bytes of
-            # w ^ 0x2525.. (the classic exact "has a zero byte" test: borrows only add flags above a real one)
-            np.invert(words, out=inverse)
+            # Per byte, the high bit of (w - 0x20) | w is set for control and non-ASCII bytes, that of
+            # (w ^ 0x25) - 0x01 for "%" (and for non-ASCII ones). Borrows only start at a byte that is flagged
+            # itself, so a word is flagged exactly when it holds such a byte.
             np.subtract(words, _SPACES, out=flag)
-            flag &= inverse
             flag |= words
-            np.bitwise_xor(words, _PERCENTS, out=inverse)
-            np.subtract(inverse, _ONES, out=scratch)
-            np.invert(inverse, out=inverse)
-            scratch &= inverse
+            np.bitwise_xor(words, _PERCENTS, out=scratch)
+            scratch -= _ONES
             flag |= scratch
         flag &= _HIGH_BITS
         np.not_equal(flag, 0, out=hit)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.matching.prefilter import ProfilePrefilter, _Buffer, _FoldCodes, _folds
+from core.matching.prefilter import ProfilePrefilter, _Buffer, _flagged_words, _FoldCodes, _folds
 from core.matching.text import fold_char, normalise
 from core.matching.urls import DomainExtractor
 from core.profile import Profile
@@ -216,6 +216,20 @@ def test_a_profile_without_names_or_domains_is_inactive() -> None:
     assert only_urls.active and only_urls.has_url_rules and not only_urls.has_text_rules
 
 
+# ---- the byte-level building blocks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("position", range(8))
+def test_word_tests_flag_exactly_the_words_holding_such_a_byte(position: int) -> None:
+    for byte in range(256):
+        data = np.full(16, ord("a"), np.uint8)
+        data[position] = byte
+        url_flags = _flagged_words(data, "url").tolist()
+        assert url_flags == ([0] if byte >= 0x80 or byte < 0x20 or byte == 0x25 else []), byte
+        assert _flagged_words(data, "lead").tolist() == ([0] if byte >= 0xC0 else []), byte
+    assert _flagged_words(np.frombuffer(b"abcdefghij", np.uint8), "url").tolist() == [8]  # a partial last word
+
+
 # ---- the caption fold table against fold_char, on every code point --------------------------------------------
 
 
@@ -226,7 +240,8 @@ def test_fold_codes_spell_every_code_point_as_fold_char_does() -> None:
     codes = _FoldCodes(literals)
     code_of, barrier = codes.code_of, codes.barrier
     assert barrier not in code_of.values() and len(set(code_of.values())) == len(code_of)
-    points = [point for point in range(0x110000) if not 0xD800 <= point < 0xE000]
+    # every plane with assigned characters (the others, unassigned or private use, fold to themselves)
+    points = [*range(0xD800), *range(0xE000, 0x32400), *range(0xE0000, 0xE0200)]
     column = pc.ascii_lower(pa.array([chr(point) for point in points], pa.string()))
     buffer = _Buffer.of(column)
     folded = codes.fold(buffer)
