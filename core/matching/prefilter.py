@@ -143,14 +143,18 @@ class _FoldCodes:
             graves = [spelt]
             for position in [i for i, char in enumerate(literal) if char == "'"][:3]:
                 graves += [g[:position] + b"`" + g[position + 1 :] for g in graves]
-            self.literals += graves if literal.count("'") <= 3 else [max(spelt.split(b"'"), key=len) or b"'", b"`"]
+            if literal.count("'") > 3:  # too many spellings: the longest apostrophe-free piece is in every match too
+                piece = max(spelt.split(b"'"), key=len)
+                graves = [piece] if piece else [b"'", b"`"]
+            self.literals += graves
         changed, dropped = _folds()
         by_char = _folds_by_char()
         relevant = {point for char in chars for point in by_char.get(char, ())}
         relevant |= {ord(char) for char in chars if fold_char(char) == char}
         keys = sorted(point for point in relevant | dropped if point >= 0x80)
         self._row_of_keys = keys
-        self._row_of = np.full(0x110000, len(keys), np.int32)  # code point -> row of the tables below
+        width = np.int16 if len(keys) < 1 << 15 else np.int32
+        self._row_of = np.full(0x110000, len(keys), width)  # code point -> row of the tables below
         self._row_of[keys] = np.arange(len(keys), dtype=np.int32)
         self._pair_seen = np.zeros(1 << 16, bool)  # first two UTF-8 bytes of some table entry
         for point in keys:
@@ -415,18 +419,24 @@ class _TextSelector:
         # ASCII rows: normalise is lower() there, except that it turns "`" into "'": search apostrophe-free pieces
         pieces = [max(literal.split("'"), key=len) or "'" for literal in literals if literal.isascii()]
         self.ascii_search = _NeedleSearch([piece.encode() for piece in pieces] + ([b"`"] if "'" in pieces else []))
-        while True:  # a piece of a literal is in every match too: shorten literals if they need too many codes
+        self.codes: _FoldCodes | None = None
+        while self.codes is None:  # a piece of a literal is in every match too: shorten literals needing too many codes
             try:
                 self.codes = _FoldCodes(literals)
-                break
             except ValueError:
+                if all(len(literal) == 1 for literal in literals):
+                    break  # over 128 distinct non-ASCII characters even so: every non-ASCII row is a candidate
                 literals = [literal[: max(1, len(literal) // 2)] for literal in literals]
-        self.folded_search = _NeedleSearch(self.codes.literals)
+        self.folded_search = _NeedleSearch(self.codes.literals if self.codes else [])
 
     def __call__(self, column: pa.Array) -> Positions:
         lowered = pc.ascii_lower(column)
         buffer = _Buffer.of(lowered)
         found = list(self.ascii_search.rows(buffer).values())
+        if self.codes is None:
+            words = _flagged_words(buffer.data, "lead")
+            found.append(buffer.rows_touching(words, 8) if len(words) else _empty())
+            return np.unique(np.concatenate(found))
         needed, too_long = self.codes.triage(buffer)
         found.append(too_long)
         if len(needed):

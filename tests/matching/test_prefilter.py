@@ -216,6 +216,19 @@ def test_a_profile_without_names_or_domains_is_inactive() -> None:
     assert only_urls.active and only_urls.has_url_rules and not only_urls.has_text_rules
 
 
+def test_profiles_with_very_many_distinct_characters_still_never_miss() -> None:
+    """Literals needing more than 128 codes are searched by shorter pieces; past that, every non-ASCII row passes."""
+    han = [chr(0x4E00 + 7 * i) for i in range(200)]
+    long_aliases = tuple("".join(han[4 * i : 4 * i + 4]) for i in range(40))
+    captions = ["展覧会：" + alias + "展" for alias in long_aliases] + ["plain text", "日本"]
+    prefilter = ProfilePrefilter(Profile(aliases=long_aliases), extractor=EXTRACTOR)
+    _assert_superset(prefilter, [], captions)
+    assert len(prefilter.text_candidates(captions)) < len(captions)
+    single = ProfilePrefilter(Profile(aliases=tuple(han[:150])), extractor=EXTRACTOR)
+    _assert_superset(single, [], [f"x {char} y" for char in han[:150]])
+    assert single.text_candidates(["plain text", "café"]).tolist() == [1]
+
+
 # ---- the byte-level building blocks ---------------------------------------------------------------------------
 
 
