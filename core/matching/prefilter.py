@@ -365,8 +365,7 @@ def _pair_positions(data: npt.NDArray[np.uint8], pairs: Sequence[int]) -> Positi
 
 def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
     """Start offsets of the 8-byte words of `data` holding a byte of some kind, by word-wide bit tests: "lead" (the
-    first byte of a non-ASCII character, 11xxxxxx), "url" (a non-ASCII, control or "%" byte). A last partial word
-    counts as flagged."""
+    first byte of a non-ASCII character, 11xxxxxx), "url" (a non-ASCII, control or "%" byte)."""
     whole = len(data) // 8 * 8
     found: list[Positions] = []
     flags = np.empty(_CHUNK // 8, np.uint64)
@@ -391,7 +390,13 @@ def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
         np.not_equal(flag, 0, out=hit)
         if hit.any():
             found.append((np.flatnonzero(hit) + start // 8) * 8)
-    if whole < len(data):
+    tail = data[whole:]
+    if (
+        kind == "lead"
+        and (tail >= 0xC0).any()
+        or kind == "url"
+        and ((tail >= 0x80) | (tail < 0x20) | (tail == 0x25)).any()
+    ):
         found.append(np.array([whole], np.int64))
     return np.concatenate(found) if found else _empty()
 

@@ -241,7 +241,8 @@ def test_word_tests_flag_exactly_the_words_holding_such_a_byte(position: int) ->
         url_flags = _flagged_words(data, "url").tolist()
         assert url_flags == ([0] if byte >= 0x80 or byte < 0x20 or byte == 0x25 else []), byte
         assert _flagged_words(data, "lead").tolist() == ([0] if byte >= 0xC0 else []), byte
-    assert _flagged_words(np.frombuffer(b"abcdefghij", np.uint8), "url").tolist() == [8]  # a partial last word
+    assert _flagged_words(np.frombuffer(b"abcdefghij", np.uint8), "url").tolist() == []
+    assert _flagged_words(np.frombuffer(b"abcdefghi%", np.uint8), "url").tolist() == [8]  # a partial last word
 
 
 # ---- the caption fold table against fold_char, on every code point --------------------------------------------
