@@ -391,12 +391,8 @@ def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
         if hit.any():
             found.append((np.flatnonzero(hit) + start // 8) * 8)
     tail = data[whole:]
-    if (
-        kind == "lead"
-        and (tail >= 0xC0).any()
-        or kind == "url"
-        and ((tail >= 0x80) | (tail < 0x20) | (tail == 0x25)).any()
-    ):
+    odd = tail >= 0xC0 if kind == "lead" else (tail >= 0x80) | (tail < 0x20) | (tail == 0x25)
+    if odd.any():
         found.append(np.array([whole], np.int64))
     return np.concatenate(found) if found else _empty()
 
