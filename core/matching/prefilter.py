@@ -14,7 +14,8 @@ found) and maps the hits to rows through the offsets. Bytes the needle scan cann
 Caption tokens (``text_candidates``)
     `TextMatcher.required_literals`: for each term (name, alias, hashtag, handle) a normalised literal that every
     one of its matches contains (the longest word of a name, the core of a handle); `find` reports nothing for a
-    caption whose ``normalise``d form contains none of them (surname-only captions therefore pass).
+    caption whose ``normalise``d form contains none of them (surname-only captions therefore pass). A literal that
+    contains another one is not searched: every row holding it holds the other.
 
     - Plain ASCII spellings: ``normalise`` is ``lower()`` on ASCII, except that it turns "`" into "'", so the
       lower-cased caption contains the literal's longest apostrophe-free piece byte for byte.
@@ -89,7 +90,7 @@ def _empty() -> Positions:
     return np.zeros(0, np.int64)
 
 
-# ---- fold_char, tabulated, and Arrow's version of it ----------------------------------------------------------
+# ---- fold_char, tabulated and applied to UTF-8 bytes ---------------------------------------------------------
 
 
 @functools.cache
@@ -189,7 +190,7 @@ class _FoldCodes:
         leads = leads[data[leads] >= 0xC0]
         first = data[leads].astype(np.int32)
         if screen:
-            kept = self._pair_seen[(first << 8) | data[leads + 1]]
+            kept = self._pair_seen[(first << 8) | data[np.minimum(leads + 1, size - 1)]]
             leads, first = leads[kept], first[kept]
         width = np.where(first < 0xE0, 2, np.where(first < 0xF0, 3, 4))
         point = first & np.where(width == 2, 0x1F, np.where(width == 3, 0x0F, 0x07))
@@ -413,13 +414,21 @@ def _regex_rows(subset: pa.Array, rows: Positions, pattern: str) -> Positions:
 # ---- the two selectors ----------------------------------------------------------------------------------------
 
 
+def _shortest_pieces(texts: Sequence[bytes]) -> list[bytes]:
+    """The texts that contain no other one: a row containing a longer text contains the shorter one too, so the rows
+    containing any of `texts` are those containing any of these."""
+    unique = list(dict.fromkeys(texts))
+    return [text for text in unique if not any(other != text and other in text for other in unique)]
+
+
 class _TextSelector:
     """Caption rows whose normalised form may contain one of the profile's required literals (module docstring)."""
 
     def __init__(self, literals: Sequence[str]) -> None:
         # ASCII rows: normalise is lower() there, except that it turns "`" into "'": search apostrophe-free pieces
         pieces = [max(literal.split("'"), key=len) or "'" for literal in literals if literal.isascii()]
-        self.ascii_search = _NeedleSearch([piece.encode() for piece in pieces] + ([b"`"] if "'" in pieces else []))
+        ascii_texts = [piece.encode() for piece in pieces] + ([b"`"] if "'" in pieces else [])
+        self.ascii_search = _NeedleSearch(_shortest_pieces(ascii_texts))
         self.codes: _FoldCodes | None = None
         while self.codes is None:  # a piece of a literal is in every match too: shorten literals needing too many codes
             try:
@@ -428,7 +437,7 @@ class _TextSelector:
                 if all(len(literal) == 1 for literal in literals):
                     break  # over 128 distinct non-ASCII characters even so: every non-ASCII row is a candidate
                 literals = [literal[: max(1, len(literal) // 2)] for literal in literals]
-        self.folded_search = _NeedleSearch(self.codes.literals if self.codes else [])
+        self.folded_search = _NeedleSearch(_shortest_pieces(self.codes.literals) if self.codes else [])
 
     def __call__(self, column: pa.Array) -> Positions:
         lowered = pc.ascii_lower(column)
