@@ -233,6 +233,12 @@ class TextMatcher:
         normalised = normalise(caption)
         return any(next(term.search_in(normalised), None) for term in self._terms)
 
+    @property
+    def required_literals(self) -> tuple[str, ...]:
+        """Normalised literals, one per term (deduplicated): `find` and `matches` report nothing for a caption whose
+        `normalise`d form contains none of them. Vectorised prefilters select candidate rows with these."""
+        return tuple(dict.fromkeys(term.required for term in self._terms))
+
 
 def build_fts_query(profile: Profile) -> str:
     """The FTS5 MATCH expression retrieving every caption `TextMatcher` can match in an index of `fts_document`s.
