@@ -34,6 +34,7 @@ from core.index.hexparse import (
     sha256_prefixes,
 )
 from core.index.phash_stream import PhashStreamMatcher, StreamMatches
+from core.matching.prefilter import ProfilePrefilter
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
 from core.profile import Profile
@@ -119,6 +120,11 @@ class ShardPass:
         )
         self._urls = UrlMatcher(profile) if wants_url and profile is not None else None
         self._text = TextMatcher(profile) if wants_text and profile is not None else None
+        self._prefilter = (
+            ProfilePrefilter(profile, url_matcher=self._urls, text_matcher=self._text)
+            if profile is not None and (self._urls is not None or self._text is not None)
+            else None
+        )
 
     def match(self, batch: pa.RecordBatch) -> BatchResult:
         columns = dict(zip(batch.schema.names, batch.columns, strict=True))
@@ -164,13 +170,15 @@ class ShardPass:
 
     def _profile_hits(self, columns: dict[str, pa.Array]) -> list[tuple[int, str]]:
         found: list[tuple[int, str]] = []
+        if self._prefilter is None:
+            return found
         if self._urls is not None and "url" in columns:
-            candidates = list(range(len(columns["url"])))
+            candidates = self._prefilter.url_candidates(columns["url"]).tolist()
             urls = columns["url"].take(pa.array(candidates, pa.int64())).cast(pa.string()).to_pylist()
             reasons = self._urls.match_many(urls)
             found += [(position, "url") for position, reason in zip(candidates, reasons, strict=True) if reason]
         if self._text is not None and "text" in columns:
-            candidates = list(range(len(columns["text"])))
+            candidates = self._prefilter.text_candidates(columns["text"]).tolist()
             texts = columns["text"].take(pa.array(candidates, pa.int64())).cast(pa.string()).to_pylist()
             found += [
                 (position, "text") for position, text in zip(candidates, texts, strict=True) if self._text.matches(text)
