@@ -1,4 +1,4 @@
-"""Caption matching against the artist profile: names, aliases, hashtags and handles, plus the FTS5 side.
+"""Caption matching against the artist profile: names, aliases, hashtags and handles.
 
 Normalisation (`normalise`) is per character: NFKC, casefold, NFD, then combining marks are dropped (except the
 vowel signs and tone marks of Brahmic and South-East Asian scripts, which change the word), format characters
@@ -18,17 +18,15 @@ Rules, all on normalised text:
   ``@name.ok_2``, ``name.ok.fan``) or of an e-mail address; a trailing sentence period is fine. A handle made
   of letters only (``@ada``) needs its ``@``: without it, it is just a word (every "Ada" would match).
 
-FTS5 recall: the dataset index must store `fts_document(caption)` (not the raw caption) in a table made with
-`create_caption_fts`; `build_fts_query` then retrieves every caption that `TextMatcher` can match (it
-over-retrieves; verify candidates with `TextMatcher.find`).
+`TextMatcher` is the exact matcher: a dataset pass (`core/matching/shard_pass.py`) calls it only on the captions
+that the vectorised prefilter (`core/matching/prefilter.py`) selects with `TextMatcher.required_literals`.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,8 +45,6 @@ _EXTRA_DASHES = frozenset("\u2212\u2043\u2796\ufe63\uff0d")
 _NO_SPACE_SCRIPTS = (
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 )
-_NO_SPACE_RE = re.compile(f"([{_NO_SPACE_SCRIPTS}])")
-_NON_ALNUM_RE = re.compile(r"[\W_]+")
 _WORD = f"[^\\W{_NO_SPACE_SCRIPTS}]"  # a letter, digit or underscore that must not touch a match
 _NAME_LEFT = f"(?<!{_WORD})(?<!{_WORD}-)"
 _NAME_RIGHT = f"(?!{_WORD})(?!-{_WORD})"
@@ -56,8 +52,6 @@ _HANDLE_LEFT = f"(?<!{_WORD})(?<![.\\-@])"
 _HANDLE_RIGHT = f"(?!{_WORD})(?![.\\-]{_WORD})"
 _WORD_SEPARATOR = r"(?:\s+|-)"
 _NAME_SPLIT_RE = re.compile(r"[\s\-]+")
-FTS_TOKENIZER = "unicode61 remove_diacritics 2"
-_SQL_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _keeps_mark(char: str) -> bool:
@@ -92,16 +86,7 @@ class _FoldTable(dict[int, str]):
         return folded
 
 
-class _FtsTable(dict[int, str]):
-    """`fold_char` followed by the `fts_document` token rules, as a `str.translate` table (a pure memo)."""
-
-    def __missing__(self, code_point: int) -> str:
-        folded = self[code_point] = _fts_tokens_text(fold_char(chr(code_point)), collapse=False)
-        return folded
-
-
 _FOLD_TABLE = _FoldTable()
-_FTS_TABLE = _FtsTable()
 
 
 def normalise(text: str) -> str:
@@ -126,21 +111,6 @@ def normalise_with_origins(text: str) -> tuple[str, list[int] | None]:
     return "".join(parts), origins
 
 
-def fts_document(caption: str) -> str:
-    """What the FTS5 index stores for a caption: the normalised text reduced to letters and digits, each letter of
-    a script without spaces made a token of its own. ASCII captions are stored as they are (unicode61 already
-    folds their case and splits them on the same characters)."""
-    if caption.isascii():
-        return caption
-    return " ".join(caption.translate(_FTS_TABLE).split())
-
-
-def _fts_tokens_text(normalised: str, collapse: bool = True) -> str:
-    """Letters and digits kept, everything else a space, letters of scripts without spaces spaced out."""
-    spaced = _NON_ALNUM_RE.sub(" ", _NO_SPACE_RE.sub(r" \1 ", normalised))
-    return " ".join(spaced.split()) if collapse else spaced
-
-
 @dataclass(frozen=True, slots=True)
 class TextMatch:
     """One mention of the artist in a caption: which profile term, how it was written, and where (in the original
@@ -158,7 +128,6 @@ class _Term:
     text: str
     kind: TermKind
     pattern: re.Pattern[str]
-    fts_forms: tuple[str, ...]  # token texts, one per written form the pattern accepts
     single_word: bool
     required: str  # a literal every match contains: a cheap test before the regular expression
 
@@ -172,13 +141,12 @@ def _name_terms(text: str, kind: TermKind) -> Iterator[_Term]:
         return
     plain = _WORD_SEPARATOR.join(re.escape(word) for word in words)
     required = max(words, key=len)
-    yield _Term(text, kind, re.compile(_NAME_LEFT + plain + _NAME_RIGHT), (" ".join(words),), len(words) == 1, required)
+    yield _Term(text, kind, re.compile(_NAME_LEFT + plain + _NAME_RIGHT), len(words) == 1, required)
     tag_words = [word.replace("'", "") for word in words]
     if len(words) > 1 and all(tag_words):
         joined = "".join(map(re.escape, tag_words)) + "|" + "_".join(map(re.escape, tag_words))
         pattern = re.compile(f"(?<!{_WORD})#(?:{joined})(?!{_WORD})")
-        forms = ("".join(tag_words), " ".join(tag_words))
-        yield _Term(text, "hashtag", pattern, forms, False, max(tag_words, key=len))
+        yield _Term(text, "hashtag", pattern, False, max(tag_words, key=len))
 
 
 def _handle_term(text: str) -> Iterator[_Term]:
@@ -186,7 +154,7 @@ def _handle_term(text: str) -> Iterator[_Term]:
     if core:
         at_sign = "@" if core.isalpha() else "@?"
         pattern = re.compile(_HANDLE_LEFT + at_sign + re.escape(core) + _HANDLE_RIGHT)
-        yield _Term(text, "handle", pattern, (core,), False, core)
+        yield _Term(text, "handle", pattern, False, core)
 
 
 def _profile_terms(profile: Profile) -> list[_Term]:
@@ -238,48 +206,3 @@ class TextMatcher:
         """Normalised literals, one per term (deduplicated): `find` and `matches` report nothing for a caption whose
         `normalise`d form contains none of them. Vectorised prefilters select candidate rows with these."""
         return tuple(dict.fromkeys(term.required for term in self._terms))
-
-
-def build_fts_query(profile: Profile) -> str:
-    """The FTS5 MATCH expression retrieving every caption `TextMatcher` can match in an index of `fts_document`s.
-
-    One quoted phrase per written form of each term (``"ada okonkwo lindqvist" OR "adaokonkwolindqvist" ...``);
-    empty when the profile has no names, aliases or handles.
-    """
-    phrases: dict[str, None] = {}
-    for term in _profile_terms(profile):
-        for form in term.fts_forms:
-            tokens = _fts_tokens_text(form)
-            if tokens:
-                phrases['"' + tokens.replace('"', '""') + '"'] = None
-    return " OR ".join(phrases)
-
-
-def _checked_identifier(name: str) -> str:
-    if not _SQL_IDENTIFIER_RE.match(name):
-        raise ValueError(f"not a plain SQL identifier: {name!r}")
-    return name
-
-
-def create_caption_fts(connection: sqlite3.Connection, table: str, *, contentless: bool = False) -> None:
-    """Create an FTS5 table `table(caption)` for `fts_document` texts, rowid = the dataset row id."""
-    content = ", content=''" if contentless else ""
-    connection.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {_checked_identifier(table)} "
-        f"USING fts5(caption, tokenize='{FTS_TOKENIZER}'{content})"
-    )
-
-
-def insert_captions(connection: sqlite3.Connection, table: str, rows: Iterable[tuple[int, str | None]]) -> None:
-    """Index (row id, caption) pairs; empty captions are skipped."""
-    documents = ((row_id, fts_document(caption)) for row_id, caption in rows if caption)
-    connection.executemany(f"INSERT INTO {_checked_identifier(table)}(rowid, caption) VALUES (?, ?)", documents)
-
-
-def candidate_row_ids(connection: sqlite3.Connection, table: str, profile: Profile) -> list[int]:
-    """Row ids whose caption may mention the artist (verify each with `TextMatcher.find`)."""
-    query = build_fts_query(profile)
-    if not query:
-        return []
-    sql = f"SELECT rowid FROM {_checked_identifier(table)} WHERE {table} MATCH ? ORDER BY rowid"
-    return [row_id for (row_id,) in connection.execute(sql, (query,))]

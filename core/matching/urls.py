@@ -4,14 +4,18 @@ A URL is reduced to its host the way a browser would (WHATWG-style): the authori
 ``?``, ``#`` or ``\\``; userinfo (everything up to the last ``@``) and the port are dropped; the host is
 percent-decoded, lowercased, stripped of trailing dots and converted to its ASCII (punycode) form with UTS #46
 (non-transitional, as browsers do). So ``https://okonkwo-lindqvist.art@evil.net/`` has host ``evil.net`` and
-``https://evil.net\\@okonkwo-lindqvist.art/`` has host ``evil.net`` too. The stored host keeps its ``www.``;
-comparisons decide what ``www.`` means.
+``https://evil.net\\@okonkwo-lindqvist.art/`` has host ``evil.net`` too. The host keeps its ``www.``; comparisons
+decide what ``www.`` means.
 
-The registrable domain is public-suffix aware (tldextract's bundled snapshot, ICANN section only, never the
-network), with the Public Suffix List's default rule for unknown TLDs (``name.art.evil`` -> ``art.evil``).
+A profile domain must be a registrable domain or lie under one (`normalise_profile_domain` refuses public suffixes
+such as ``co.uk``). Registrable domains are public-suffix aware (tldextract's bundled snapshot, ICANN section only,
+never the network), with the Public Suffix List's default rule for unknown TLDs (``name.art.evil`` -> ``art.evil``).
 
 Path comparison for URL prefixes is case-sensitive (RFC 3986 section 6.2.2.1): only the scheme (http and https
 are equivalent), the host and a leading ``www.`` are compared loosely.
+
+`UrlMatcher` is the exact matcher: a dataset pass (`core/matching/shard_pass.py`) calls it only on the URLs that the
+vectorised prefilter (`core/matching/prefilter.py`) selects.
 """
 
 from __future__ import annotations
@@ -25,27 +29,21 @@ from typing import Literal
 from urllib.parse import quote, unquote
 
 import idna
-import pyarrow as pa
-import pyarrow.compute as pc
 import tldextract
 
 from core.errors import UsageError
 from core.profile import Profile
 
 # Scheme and authority. Special schemes accept any number of slashes or backslashes (WHATWG); any other scheme
-# needs "://"; "//host" is a protocol-relative URL. Written to mean the same in Python `re` and in RE2 (Arrow).
+# needs "://"; "//host" is a protocol-relative URL.
 _AUTHORITY_PATTERN = (
     r"^[\x00-\x20]*(?:(?i:https?|ftp|wss?):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://|//)(?P<authority>[^/?#\\]*)"
 )
 _AUTHORITY_RE = re.compile(_AUTHORITY_PATTERN)
-# The common "http(s)://host" form, about four times cheaper in RE2; whenever it yields a non-empty authority that
-# authority equals the full pattern's, so only the other rows need the full pattern.
-_COMMON_AUTHORITY_PATTERN = r"^(?:[hH][tT][tT][pP][sS]?:)?//(?P<authority>[^/?#\\]*)"
 _HTTP_SCHEME_RE = re.compile(r"^[\x00-\x20]*(?i:https?):[/\\]*")
 _PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PATH_SAFE = "/:@!$&'()*+,;=%-._~"
-_SQL_IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Code points a browser refuses in a (percent-decoded) domain: "evil.net%2F.name.art" is no host at all.
 _FORBIDDEN_IN_HOST_RE = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
 DEFAULT_HOST_CACHE_SIZE = 1 << 20
@@ -152,20 +150,11 @@ def work_file_name_from_url(url: str) -> str | None:
     return name or None
 
 
-@dataclass(frozen=True, slots=True)
-class HostDomain:
-    """A URL's canonical host and its registrable domain ("" for IP addresses and bare public suffixes)."""
-
-    host: str
-    registrable_domain: str
-
-
 class PublicSuffixRules:
     """The ICANN rules of the Public Suffix List snapshot bundled with tldextract, in punycode, with the PSL's
     algorithm (exceptions prevail, then the longest rule, else the default rule ``*``).
 
-    tldextract supplies the data; the lookup is ours because it runs once per distinct host of a dataset (tens of
-    millions on LAION) and tldextract's general URL parsing costs about ten times more per host.
+    tldextract supplies the data; the lookup is ours, checked against tldextract's in the tests.
     """
 
     def __init__(self, rules: Iterable[str]) -> None:
@@ -176,8 +165,8 @@ class PublicSuffixRules:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of the rule set: an index stores it beside its registrable domains, and a matcher built on other
-        rules (another tldextract snapshot) must re-derive them or select by host."""
+        """SHA-256 of the rule set. The profile fingerprint (`shard_pass.profile_fingerprint`) includes it: which
+        profile domains are accepted depends on the rules (another tldextract snapshot may differ)."""
         return hashlib.sha256("\n".join(sorted(self.rules)).encode()).hexdigest()
 
     @classmethod
@@ -220,71 +209,16 @@ def _rule_to_ascii(rule: str) -> str:
 
 
 class DomainExtractor:
-    """Hosts and registrable domains of URLs, cached per raw authority (hosts repeat massively in datasets)."""
+    """Canonical hosts of URL authorities, cached per raw authority (hosts repeat massively in datasets), and
+    registrable domains."""
 
     def __init__(self, suffixes: PublicSuffixRules | None = None, cache_size: int = DEFAULT_HOST_CACHE_SIZE) -> None:
         self._suffixes = suffixes or PublicSuffixRules.bundled()
-        self.analyse_authority = functools.lru_cache(maxsize=cache_size)(self._analyse_authority)
+        self.host_of_authority = functools.lru_cache(maxsize=cache_size)(normalise_host)
 
     def registrable_domain(self, host: str) -> str:
         """The registrable domain of a canonical host ("" when it has none)."""
         return self._suffixes.registrable_domain(host)
-
-    def public_suffix_rules(self) -> frozenset[str]:
-        """Every ICANN suffix rule in use (punycode, with ``*.`` and ``!`` markers)."""
-        return self._suffixes.rules
-
-    @property
-    def rules_fingerprint(self) -> str:
-        """Identifies the suffix rules behind every registrable domain this extractor returns."""
-        return self._suffixes.fingerprint
-
-    def _analyse_authority(self, authority: str) -> HostDomain | None:
-        host = normalise_host(authority)
-        return HostDomain(host, self.registrable_domain(host)) if host else None
-
-    def of_url(self, url: str | None) -> HostDomain | None:
-        """Host and registrable domain of one URL, or None when it has no host."""
-        if url is None:
-            return None
-        authority = authority_of(url)
-        return self.analyse_authority(authority) if authority is not None else None
-
-    def of_urls(self, urls: Iterable[str | None]) -> tuple[list[str | None], list[str | None]]:
-        """Hosts and registrable domains of many URLs, as two parallel lists (None where no host)."""
-        hosts: list[str | None] = []
-        domains: list[str | None] = []
-        for url in urls:
-            parts = self.of_url(url)
-            hosts.append(parts.host if parts else None)
-            domains.append(parts.registrable_domain if parts else None)
-        return hosts, domains
-
-    def of_arrow(self, urls: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
-        """Hosts and registrable domains of an Arrow string column, as two string arrays (null where no host).
-
-        The authority is cut out by Arrow's RE2 kernel and dictionary-encoded, so Python only sees each distinct
-        authority of the batch once (and the LRU cache spans batches).
-        """
-        if isinstance(urls, pa.ChunkedArray):
-            urls = urls.combine_chunks()
-        if not pa.types.is_string(urls.type):
-            urls = urls.cast(pa.string())
-        authorities = _arrow_authorities(urls)
-        encoded = pc.dictionary_encode(authorities)
-        analysed = [self.analyse_authority(authority) for authority in encoded.dictionary.to_pylist()]
-        hosts = pa.array([parts.host if parts else None for parts in analysed], pa.string())
-        domains = pa.array([parts.registrable_domain if parts else None for parts in analysed], pa.string())
-        return pc.take(hosts, encoded.indices), pc.take(domains, encoded.indices)
-
-
-def _arrow_authorities(urls: pa.Array) -> pa.Array:
-    authorities = pc.struct_field(pc.extract_regex(urls, _COMMON_AUTHORITY_PATTERN), "authority")
-    uncommon = pc.fill_null(pc.equal(pc.utf8_length(authorities), 0), True)
-    if not pc.any(uncommon).as_py():
-        return authorities
-    retried = pc.struct_field(pc.extract_regex(urls.filter(uncommon), _AUTHORITY_PATTERN), "authority")
-    return pc.replace_with_mask(authorities, uncommon, retried)
 
 
 def normalise_profile_domain(domain: str, extractor: DomainExtractor) -> str:
@@ -343,21 +277,6 @@ class UrlMatcher:
         self.domains = tuple(dict.fromkeys(normalise_profile_domain(d, self._extractor) for d in profile.domains))
         self.prefixes = tuple(UrlPrefix.parse(prefix) for prefix in profile.url_prefixes)
         self._prefix_hosts = frozenset(prefix.host for prefix in self.prefixes)
-        self._unbounded_domains = self._domains_with_suffix_rules_below()
-        self.candidate_domains = frozenset(self._candidate_registrable_domains())
-
-    def _domains_with_suffix_rules_below(self) -> tuple[str, ...]:
-        """Profile domains under which the PSL defines suffixes (``*.kawasaki.jp``): a subdomain's registrable
-        domain then differs from the profile domain's, so candidates must be found by host instead."""
-        rules = [rule.lstrip("!") for rule in self._extractor.public_suffix_rules()]
-        return tuple(d for d in self.domains if any(rule.endswith("." + d) for rule in rules))
-
-    def _candidate_registrable_domains(self) -> Iterable[str]:
-        for domain in self.domains:
-            yield self._extractor.registrable_domain(domain)
-        for host in self._prefix_hosts:
-            yield self._extractor.registrable_domain(host)
-            yield self._extractor.registrable_domain("www." + host)
 
     def match_host(self, host: str) -> str | None:
         """The profile domain that a canonical host equals or lies under (label boundary), or None."""
@@ -371,51 +290,22 @@ class UrlMatcher:
         if url is None:
             return None
         found = _AUTHORITY_RE.match(url)
-        parts = self._extractor.analyse_authority(found.group("authority")) if found else None
-        if found is None or parts is None:
+        host = self._extractor.host_of_authority(found.group("authority")) if found else None
+        if found is None or host is None:
             return None
-        domain = self.match_host(parts.host)
+        domain = self.match_host(host)
         if domain is not None:
-            return UrlMatchReason("domain", domain, parts.host)
-        bare_host = _strip_www(parts.host)
+            return UrlMatchReason("domain", domain, host)
+        bare_host = _strip_www(host)
         if bare_host not in self._prefix_hosts or not _HTTP_SCHEME_RE.match(url):
             return None
         path, query = split_after_authority(url, found.end())
         path = normalise_path(path)
         for prefix in self.prefixes:
             if prefix.host == bare_host and prefix.covers(path, query):
-                return UrlMatchReason("url_prefix", prefix.original, parts.host)
+                return UrlMatchReason("url_prefix", prefix.original, host)
         return None
 
     def match_many(self, urls: Sequence[str | None]) -> list[UrlMatchReason | None]:
         """`match` over a sequence of URLs."""
         return [self.match(url) for url in urls]
-
-    def candidate_mask(self, hosts: pa.Array, registrable_domains: pa.Array) -> pa.BooleanArray:
-        """Rows (of stored host / registrable-domain columns) that may match; verify each with `match`.
-
-        Never misses a match: every matching row's registrable domain is a candidate domain, except under
-        domains with suffix rules below them, which are selected by host.
-        """
-        mask = pc.is_in(registrable_domains, value_set=pa.array(sorted(self.candidate_domains), pa.string()))
-        for domain in self._unbounded_domains:
-            mask = pc.or_(mask, pc.or_(pc.equal(hosts, domain), pc.ends_with(hosts, "." + domain)))
-        return pc.fill_null(mask, False)
-
-    def sql_candidate_filter(
-        self, host_column: str = "host", domain_column: str = "registrable_domain"
-    ) -> tuple[str, tuple[str, ...]]:
-        """An SQL condition (with ``?`` parameters) selecting the same candidate rows as `candidate_mask`.
-
-        Uses an index on the registrable-domain column; the result must still be verified with `match`.
-        """
-        for column in (host_column, domain_column):
-            if not _SQL_IDENTIFIER_RE.match(column):
-                raise ValueError(f"not a plain SQL column name: {column!r}")
-        domains = tuple(sorted(self.candidate_domains))
-        clauses = [f"{domain_column} IN ({', '.join('?' * len(domains))})"] if domains else []
-        params: list[str] = list(domains)
-        for domain in self._unbounded_domains:
-            clauses.append(f"{host_column} = ? OR {host_column} LIKE ? ESCAPE '\\'")
-            params += [domain, "%." + domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")]
-        return ("(" + " OR ".join(clauses) + ")" if clauses else "0"), tuple(params)

@@ -1,23 +1,16 @@
-"""Caption matching: every normalisation and boundary rule, property tests, and FTS5 recall on real SQLite."""
+"""Caption matching: every normalisation and boundary rule, and property tests."""
 
 from __future__ import annotations
 
-import random
-import sqlite3
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from core.matching.text import (
     TextMatcher,
-    build_fts_query,
-    candidate_row_ids,
-    create_caption_fts,
     fold_char,
-    fts_document,
-    insert_captions,
     normalise,
     normalise_with_origins,
 )
@@ -62,7 +55,6 @@ def test_normalise(raw: str, folded: str) -> None:
 def test_ascii_fast_path_equals_the_per_character_rules() -> None:
     every_ascii = "".join(map(chr, range(128)))
     assert normalise(every_ascii) == "".join(map(fold_char, every_ascii))
-    assert fts_document(every_ascii) == every_ascii
 
 
 @settings(max_examples=100, deadline=None)
@@ -169,7 +161,6 @@ def test_a_handle_of_letters_only_needs_its_at_sign() -> None:
     matcher = TextMatcher(Profile(handles=("@okli",)))
     assert [(m.kind, m.matched) for m in matcher.find("by @Okli.")] == [("handle", "@Okli")]
     assert matcher.find("okli made this") == []
-    assert build_fts_query(Profile(handles=("@okli",))) == '"okli"'
 
 
 def test_spans_point_into_the_original_caption() -> None:
@@ -190,7 +181,6 @@ def test_overlapping_terms_are_all_reported() -> None:
 def test_empty_profile_matches_nothing() -> None:
     empty = Profile(name="  ", aliases=("-",), handles=("@",))
     assert TextMatcher(empty).find("anything - @ at all") == []
-    assert build_fts_query(empty) == ""
 
 
 # ---- property tests ------------------------------------------------------------------------------------------
@@ -266,91 +256,3 @@ def test_handle_before_a_non_handle_character_matches(before: str, after: str, h
 @given(longer=st.from_regex(r"(?:[a-z0-9_]+|[.\-][a-z0-9_]+)", fullmatch=True), prefix=st.sampled_from(["", "@"]))
 def test_longer_handles_never_match(longer: str, prefix: str) -> None:
     assert not any(m.term == "@name.ok" for m in MATCHER.find(f"by {prefix}name.ok{longer} today"))
-
-
-# ---- FTS5 recall ---------------------------------------------------------------------------------------------
-
-
-def _fts(captions: list[str]) -> sqlite3.Connection:
-    connection = sqlite3.connect(":memory:")
-    create_caption_fts(connection, "captions_fts")
-    insert_captions(connection, "captions_fts", enumerate(captions))
-    return connection
-
-
-_caption_piece = st.one_of(
-    _filler,
-    _written_name(),
-    st.sampled_from(
-        [
-            "#AdaOkonkwoLindqvist",
-            "#ada_okonkwo_lindqvist",
-            "#ADAØKONKWOLINDQVIST",
-            "#Okli",
-            "@name.ok.",
-            "NAME.OK",
-            "ZOË ØRSTED",
-            "Zoe\u0308 O\u0338rsted",
-            "#ZoëØrsted",
-            "d\u2019Arcy \u0141ukasz",
-            "#DArcyLukasz",
-            "草間彌生展",
-            "Okon\u00adkwo",
-            "Okonkwo, Lindqvist",
-            "Ada Okonkwo-Lindqvist-Smith",
-            "@okli_art",
-        ]
-    ),
-)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(captions=st.lists(st.lists(_caption_piece, max_size=4).map(" ".join), min_size=1, max_size=40))
-def test_fts_query_never_misses_what_the_matcher_finds(captions: list[str]) -> None:
-    connection = _fts(captions)
-    retrieved = set(candidate_row_ids(connection, "captions_fts", PROFILE))
-    matched = {row for row, caption in enumerate(captions) if MATCHER.find(caption)}
-    assert matched <= retrieved
-
-
-def test_fts_recall_and_selectivity_on_a_generated_caption_set() -> None:
-    rng = random.Random(20261126)
-    words = ["sunset", "portrait", "ada", "okonkwo", "lindqvist", "lagos", "oil", "study", "by", "okli", "zoe"]
-    mentions = ["Ada Okonkwo–Lindqvist", "#AdaOkonkwoLindqvist", "@name.ok", "ZOË ØRSTED", "#okli", "草間彌生"]
-    captions = []
-    for _ in range(3000):
-        text = [
-            rng.choice(words).title() if rng.random() < 0.3 else rng.choice(words) for _ in range(rng.randint(0, 8))
-        ]
-        if rng.random() < 0.1:
-            text.insert(rng.randint(0, len(text)), rng.choice(mentions))
-        captions.append(rng.choice([" ", ", ", " - "]).join(text))
-    connection = _fts(captions)
-    retrieved = set(candidate_row_ids(connection, "captions_fts", PROFILE))
-    matched = {row for row, caption in enumerate(captions) if MATCHER.find(caption)}
-    assert len(matched) > 200
-    assert matched <= retrieved
-    assert len(retrieved) < len(captions) / 2
-
-
-def test_fts_query_is_quoted_phrases() -> None:
-    assert build_fts_query(Profile(name=NAME, handles=("@name.ok",))) == (
-        '"ada okonkwo lindqvist" OR "adaokonkwolindqvist" OR "name ok"'
-    )
-
-
-def test_fts_document_spaces_out_scripts_without_spaces() -> None:
-    assert fts_document("Plain ASCII, kept as is!") == "Plain ASCII, kept as is!"
-    assert fts_document("展草間彌生 Zoë_Ørsted") == "展 草 間 彌 生 zoe orsted"
-
-
-def test_contentless_table_answers_row_ids() -> None:
-    connection = sqlite3.connect(":memory:")
-    create_caption_fts(connection, "c", contentless=True)
-    insert_captions(connection, "c", [(10, "by Ada Okonkwo-Lindqvist"), (11, "by someone"), (12, None)])
-    assert candidate_row_ids(connection, "c", PROFILE) == [10]
-
-
-def test_table_names_are_checked() -> None:
-    with pytest.raises(ValueError, match="identifier"):
-        create_caption_fts(sqlite3.connect(":memory:"), "x; DROP TABLE y")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import pyarrow as pa
 import pytest
 import tldextract
 from hypothesis import HealthCheck, given, settings
@@ -244,35 +241,10 @@ def test_work_file_name_from_url(url: str, name: str | None) -> None:
     assert work_file_name_from_url(url) == name
 
 
-def test_arrow_batch_equals_per_url_results(extractor: DomainExtractor) -> None:
-    urls = [
-        "https://a.b.co.uk/x",
-        None,
-        "garbage",
-        "HTTPS://Foo.Example.COM:80/",
-        "https://user@x.github.io/",
-        "https://a.b.co.uk/y",
-        "https://MÜLLER.art/",
-    ]
-    hosts, domains = extractor.of_arrow(pa.chunked_array([urls[:3], urls[3:]]))
-    assert (hosts.to_pylist(), domains.to_pylist()) == extractor.of_urls(urls)
-    assert hosts.to_pylist()[:4] == ["a.b.co.uk", None, None, "foo.example.com"]
-    assert domains.to_pylist()[-1] == "xn--mller-kva.art"
-
-
 _label = st.from_regex(r"[a-z0-9](?:[a-z0-9\-]{0,8}[a-z0-9])?", fullmatch=True)
 _tld = st.sampled_from(["com", "net", "art", "co.uk", "evil", "fake.net", "github.io", "xn--p1ai", "jp"])
 _host = st.builds(lambda labels, tld: ".".join([*labels, tld]), st.lists(_label, min_size=1, max_size=3), _tld)
 _url_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(urls=st.lists(st.one_of(st.none(), _url_text, st.builds(lambda h, t: f"https://{h}/{t}", _host, _url_text))))
-def test_arrow_batch_agrees_with_python_on_arbitrary_strings(
-    extractor: DomainExtractor, urls: list[str | None]
-) -> None:
-    hosts, domains = extractor.of_arrow(pa.array(urls, pa.string()))
-    assert (hosts.to_pylist(), domains.to_pylist()) == extractor.of_urls(urls)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -304,80 +276,25 @@ def test_any_subdomain_of_a_profile_domain_matches(
     assert reason is not None and reason.rule == DOMAIN
 
 
-def _url_rows() -> list[str]:
-    hosts = [
-        "okonkwo-lindqvist.art",
-        "img.okonkwo-lindqvist.art",
-        "okonkwo-lindqvist.art.fake.net",
-        "fake.net",
-        "www.artstation.com",
-        "artstation.com",
-        "cdna.artstation.com",
-        "xn--mller-kva.art",
-        "evil.net",
-        "a.b.kawasaki.jp",
-        "kawasaki.jp",
-        "x.city.kawasaki.jp",
-    ]
-    paths = ["/okonkwo/a.jpg", "/okonkwolindqvist", "/x.png", "/?ref=okonkwo-lindqvist.art", "/okonkwo"]
-    return [f"https://{host}{path}" for host in hosts for path in paths]
-
-
-@pytest.mark.parametrize(
-    "profile",
-    [PROFILE, Profile(domains=("kawasaki.jp", "city.kawasaki.jp")), Profile(url_prefixes=("artstation.com/okonkwo",))],
-)
-def test_sql_and_arrow_candidates_never_miss_a_match(extractor: DomainExtractor, profile: Profile) -> None:
-    """The stored-column pre-filters (SQLite with an index, Arrow mask) keep every row that `match` accepts."""
-    matcher = UrlMatcher(profile, extractor)
-    urls = _url_rows()
-    hosts, domains = extractor.of_urls(urls)
-    expected = {row for row, url in enumerate(urls) if matcher.match(url)}
-    assert expected
-
-    mask = matcher.candidate_mask(pa.array(hosts), pa.array(domains)).to_pylist()
-    assert expected <= {row for row, keep in enumerate(mask) if keep}
-
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE url_rows (row_id INTEGER PRIMARY KEY, url TEXT, host TEXT, registrable_domain TEXT)")
-    db.execute("CREATE INDEX url_rows_domain ON url_rows (registrable_domain)")
-    db.executemany("INSERT INTO url_rows VALUES (?, ?, ?, ?)", zip(range(len(urls)), urls, hosts, domains, strict=True))
-    where, params = matcher.sql_candidate_filter()
-    candidates = db.execute(f"SELECT row_id, url FROM url_rows WHERE {where}", params).fetchall()
-    assert expected == {row for row, url in candidates if matcher.match(url)}
-    assert len(candidates) < len(urls)
-
-
-def test_domains_with_suffix_rules_below_them_are_selected_by_host(extractor: DomainExtractor) -> None:
-    """Under ``*.kawasaki.jp`` a subdomain has its own registrable domain; the filter must still find it."""
+def test_domain_with_suffix_rules_below_it_matches_its_subdomains(extractor: DomainExtractor) -> None:
+    """Under ``*.kawasaki.jp`` a subdomain has its own registrable domain; it is still under the profile domain."""
     matcher = UrlMatcher(Profile(domains=("kawasaki.jp",)), extractor)
-    url = "https://a.b.kawasaki.jp/x.png"
-    assert matcher.match(url) is not None
-    parts = extractor.of_url(url)
-    assert parts is not None and parts.registrable_domain not in matcher.candidate_domains
-    where, params = matcher.sql_candidate_filter()
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t (host TEXT, registrable_domain TEXT)")
-    db.execute("INSERT INTO t VALUES (?, ?)", (parts.host, parts.registrable_domain))
-    assert db.execute(f"SELECT count(*) FROM t WHERE {where}", params).fetchone() == (1,)
+    for url in ("https://a.b.kawasaki.jp/x.png", "https://www.city.kawasaki.jp/", "https://kawasaki.jp/"):
+        reason = matcher.match(url)
+        assert reason is not None and reason.rule == "kawasaki.jp"
+    assert matcher.match("https://kawasaki.jp.evil.net/") is None
 
 
-def test_rules_fingerprint_is_stable_and_tracks_the_rules(extractor: DomainExtractor) -> None:
-    assert extractor.rules_fingerprint == DomainExtractor().rules_fingerprint
-    fewer = PublicSuffixRules(sorted(extractor.public_suffix_rules())[1:])
-    assert DomainExtractor(fewer).rules_fingerprint != extractor.rules_fingerprint
+def test_rules_fingerprint_is_stable_and_tracks_the_rules() -> None:
+    rules = PublicSuffixRules.bundled()
+    assert rules.fingerprint == PublicSuffixRules.bundled().fingerprint
+    assert PublicSuffixRules(sorted(rules.rules)[1:]).fingerprint != rules.fingerprint
 
 
-def test_empty_profile_selects_nothing(extractor: DomainExtractor) -> None:
+def test_empty_profile_matches_nothing(extractor: DomainExtractor) -> None:
     matcher = UrlMatcher(Profile(name="Ada"), extractor)
-    assert matcher.sql_candidate_filter() == ("0", ())
     assert matcher.match("https://okonkwo-lindqvist.art/") is None
-    assert matcher.candidate_mask(pa.array(["a.com"]), pa.array(["a.com"])).to_pylist() == [False]
-
-
-def test_sql_filter_refuses_odd_column_names(matcher: UrlMatcher) -> None:
-    with pytest.raises(ValueError, match="column"):
-        matcher.sql_candidate_filter(host_column="host; DROP TABLE t")
+    assert matcher.match_many(["https://a.com/", None]) == [None, None]
 
 
 @pytest.fixture(scope="module")
@@ -385,7 +302,7 @@ def tldextract_reference() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
 
 
-_RULES = sorted(DomainExtractor().public_suffix_rules())
+_RULES = sorted(PublicSuffixRules.bundled().rules)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
