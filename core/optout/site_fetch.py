@@ -9,7 +9,7 @@ byte at a time cannot hold the check) and a cap on the bytes read.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import requests
@@ -57,12 +57,21 @@ class FetchFailure:
 
 
 def fetch(
-    http: HttpClient | requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool = True
+    http: HttpClient | requests.Session,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    read_body: bool = True,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Fetched | FetchFailure:
-    """GET `url` (HEAD through the app's client when `read_body` is False: only the headers are wanted)."""
+    """GET `url` (HEAD through the app's client when `read_body` is False: only the headers are wanted).
+
+    `clock` (monotonic seconds) times the whole-body deadline of a plain session; the app's client keeps its own.
+    """
     if isinstance(http, HttpClient):
         return _fetch_with_client(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body)
-    return _fetch_with_session(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body)
+    return _fetch_with_session(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body, clock=clock)
 
 
 def _fetch_with_client(
@@ -87,9 +96,15 @@ def _fetch_with_client(
 
 
 def _fetch_with_session(
-    session: requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool
+    session: requests.Session,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    read_body: bool,
+    clock: Callable[[], float],
 ) -> Fetched | FetchFailure:
-    deadline = time.monotonic() + 3 * timeout
+    deadline = clock() + 3 * timeout
     try:
         response = session.get(url, timeout=(timeout, timeout), stream=True, allow_redirects=True)
     except requests.Timeout:
@@ -105,14 +120,16 @@ def _fetch_with_session(
             return FetchFailure(url, f"the server answered {response.status_code} {response.reason or ''}".rstrip())
         body = b""
         if read_body:
-            body_or_reason = _read_capped(response, max_bytes, deadline)
+            body_or_reason = _read_capped(response, max_bytes, deadline, clock)
             if isinstance(body_or_reason, str):
                 return FetchFailure(url, body_or_reason)
             body = body_or_reason
         return Fetched(response.url, response.status_code, _header_pairs(response), body)
 
 
-def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes | str:
+def _read_capped(
+    response: requests.Response, max_bytes: int, deadline: float, clock: Callable[[], float]
+) -> bytes | str:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         return f"the file is larger than {max_bytes} bytes ({declared} bytes)"
@@ -123,7 +140,7 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -
             size += len(chunk)
             if size > max_bytes:
                 return f"the file is larger than {max_bytes} bytes"
-            if time.monotonic() > deadline:
+            if clock() > deadline:
                 return "the server sends the file too slowly"
             chunks.append(chunk)
     except requests.RequestException as exc:
