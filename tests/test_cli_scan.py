@@ -109,6 +109,7 @@ def _wait_for_some_work(home: Path, process: subprocess.Popen[bytes], at_least: 
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path, corpus_40: Path) -> None:
     folder, home = corpus_40, tmp_path / "home"
     process = _start_scan(home, folder)
@@ -124,6 +125,7 @@ def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path, corpus_4
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 def test_ctrl_c_stops_quickly_and_keeps_finished_works(tmp_path: Path, corpus_40: Path) -> None:
     folder, home = corpus_40, tmp_path / "home"
     process = _start_scan(home, folder)
@@ -161,6 +163,7 @@ def test_an_unreadable_file_is_recorded_and_the_scan_goes_on(tmp_path: Path) -> 
     assert works["secret.png"]["status"] == "unreadable" and "permission" in works["secret.png"]["reason"]
 
 
+@pytest.mark.integration
 def test_the_gui_command_starts_the_desktop_app_in_its_own_process(tmp_path: Path) -> None:
     """`traintrace gui --self-test`: the window opens offscreen, scans and matches the sample, exits 0."""
     pytest.importorskip("PySide6")

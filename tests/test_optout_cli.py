@@ -47,8 +47,11 @@ def test_tagged_copies_carry_the_data_mining_value_and_originals_stay_untouched(
 
 
 def test_site_check_reports_missing_signals_in_plain_words(
-    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A site with a home page and nothing else: every other address is a 404, as on a real site (the server's
+    # default 500 would only make the client retry each file with back-off, seconds of waiting for nothing).
+    monkeypatch.setattr(httpserver, "no_handler_status_code", 404)
     httpserver.expect_request("/").respond_with_data(
         "<html><head></head><body>hi</body></html>", content_type="text/html"
     )
