@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.catalogue.db import open_database
 from core.catalogue.generated import GeneratedRecord, GeneratedRepository
@@ -21,18 +22,10 @@ from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetInfo, DatasetManager
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
-from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
-from core.letters import GeneratedFile as LetterFile
-from core.letters import render_letters, user_templates_dir
 from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
-from core.optout.c2pa_sign import SigningCredentials
-from core.optout.crawlers import load_crawler_list
-from core.optout.site_check import SiteReport, check_site
-from core.optout.site_files import GeneratedFile, generate_site_files
-from core.optout.tagging import TagResult, tag_copies
 from core.paths import AppPaths
 from core.profile import Profile
 from core.progress import Progress
@@ -42,6 +35,14 @@ from core.settings import Settings
 from core.sources import OutgoingRequest, SourceQuery, SourceResult
 from core.sources.compare import FetchComparison, fetch_and_compare
 from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
+
+if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
+    from core.evidence import EvidenceManifest
+    from core.letters import GeneratedFile as LetterFile
+    from core.optout.c2pa_sign import SigningCredentials
+    from core.optout.site_check import SiteReport
+    from core.optout.site_files import GeneratedFile
+    from core.optout.tagging import TagResult
 
 HUB_TOKEN_ID = "huggingface"
 MAX_CHECKED = 5  # image URLs the site checker fetches
@@ -240,6 +241,9 @@ class TrainTrace:
     # --- opt-out ------------------------------------------------------------------------------------
     def optout_site_files(self, out_dir: Path, tdm_policy_url: str | None = None) -> list[GeneratedFile]:
         """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README for the artist's site."""
+        from core.optout.crawlers import load_crawler_list
+        from core.optout.site_files import generate_site_files
+
         files = generate_site_files(
             out_dir, self.profile(), tdm_policy_url=tdm_policy_url, crawlers=load_crawler_list()
         )
@@ -250,6 +254,8 @@ class TrainTrace:
 
     def check_site(self, base_url: str, progress: Progress | None = None) -> SiteReport:
         """Which opt-out signals the artist's site really serves, for its pages and for images of theirs."""
+        from core.optout.site_check import check_site
+
         matcher = UrlMatcher(self.profile())
         image_urls = [m.url for m in self._matches.find() if m.url and m.kind == "url" and matcher.match(m.url)]
         return check_site(base_url, self._http_client(), image_urls=list(dict.fromkeys(image_urls))[:MAX_CHECKED])
@@ -258,6 +264,8 @@ class TrainTrace:
         self, paths: Sequence[Path], out_dir: Path, data_mining: str, c2pa: SigningCredentials | None = None
     ) -> list[TagResult]:
         """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched."""
+        from core.optout.tagging import tag_copies
+
         results = tag_copies(list(paths), out_dir, self.profile(), data_mining=data_mining, c2pa_credentials=c2pa)
         written = [(str(r.output), r.sha256) for r in results if r.output is not None]
         self._generated.record("tagged-copy", written, self._timestamp())
@@ -265,6 +273,8 @@ class TrainTrace:
 
     def write_letters(self, out_dir: Path) -> list[LetterFile]:
         """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win)."""
+        from core.letters import render_letters, user_templates_dir
+
         datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
         files = render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
                                user_templates_dir(self.paths.data_dir))  # fmt: skip
@@ -275,6 +285,8 @@ class TrainTrace:
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
     ) -> EvidenceManifest:
         """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
+        from core.evidence import build_evidence_pdf, gather_evidence
+
         manifest = build_evidence_pdf(gather_evidence(self, self._clock(), sources), pdf, progress)
         written = [
             (str(manifest.pdf_path), manifest.pdf_sha256),

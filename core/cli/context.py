@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from core.app import TrainTrace
 from core.paths import AppPaths
+
+if TYPE_CHECKING:
+    from core.app import TrainTrace
 
 
 @dataclass(frozen=True)
@@ -18,4 +21,6 @@ class CliContext:
     data_dir_option: Path | None = None  # --data-dir as given, handed on to the desktop app
 
     def open_app(self) -> TrainTrace:
+        from core.app import TrainTrace  # the facade (and what it needs) loads only when a command uses it
+
         return TrainTrace.open(self.paths)
