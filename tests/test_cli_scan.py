@@ -94,8 +94,18 @@ def _catalogued(home: Path) -> int:
 
 
 def _start_scan(home: Path, folder: Path) -> subprocess.Popen[bytes]:
+    """The scan in its own process, with Ctrl-C (SIGINT) handled as in a terminal's foreground job.
+
+    A suite started as a background job (`pytest &` in a script, some CI runners) ignores SIGINT, and an ignored
+    signal stays ignored in every child. Catching it here while the child starts makes exec give the child the
+    default disposition, so Python in the child turns SIGINT into KeyboardInterrupt as it would in a terminal.
+    """
     command = [sys.executable, "-m", "core.cli.main", "--data-dir", str(home), "scan", str(folder)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_some_work(home: Path, process: subprocess.Popen[bytes], at_least: int) -> int:
