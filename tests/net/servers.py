@@ -91,7 +91,7 @@ class MisbehavingServer:
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(8)
-        self._listener.settimeout(0.2)
+        self._listener.settimeout(0.02)  # how soon the accept loop notices the end of the test
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.connections = 0
