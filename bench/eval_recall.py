@@ -43,7 +43,7 @@ from PIL import Image
 from bench import artgen, transforms
 from bench.recall_corpus import _chains, make_recall_corpus
 from core.matching.scoring import DEFAULT_MAX_DISTANCE, accepts, phash_score
-from core.matching.variants import phash_variants
+from core.variants import phash_variants
 
 THRESHOLDS = range(6, 15)
 COYO_ROWS = 746_972_269

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.batch.hashlist import HashList, check_owner, public_profile, read_hash_lists, write_hash_list
 from core.batch.runner import DEFAULT_ROWS_PER_TASK, BatchEvents, BatchJob, BatchReport, ClusterSpec, run_batch
@@ -24,21 +25,12 @@ from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetInfo, DatasetManager
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
-from core.evidence import EvidenceManifest, build_evidence_pdf, gather_evidence
-from core.evidence.manifest import manifest_path_for
 from core.files import check_output_file
 from core.keep_edits import Outcome
-from core.letters import GeneratedFile as LetterFile
-from core.letters import render_letters, user_templates_dir
 from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
-from core.optout.c2pa_sign import SigningCredentials
-from core.optout.crawlers import load_crawler_list
-from core.optout.site_check import SiteReport, check_site
-from core.optout.site_files import GeneratedFile, generate_site_files
-from core.optout.tagging import TagResult, tag_copies
 from core.paths import AppPaths, make_tree_private
 from core.profile import Profile
 from core.progress import Progress
@@ -49,6 +41,14 @@ from core.sources import OutgoingRequest, SourceQuery, SourceResult
 from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
 from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
+
+if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
+    from core.evidence import EvidenceManifest
+    from core.letters import GeneratedFile as LetterFile
+    from core.optout.c2pa_sign import SigningCredentials
+    from core.optout.site_check import SiteReport
+    from core.optout.site_files import GeneratedFile
+    from core.optout.tagging import TagResult
 
 HUB_TOKEN_ID = "huggingface"
 MAX_CHECKED = 5  # image URLs the site checker fetches
@@ -303,6 +303,9 @@ class TrainTrace:
 
         An existing robots.txt is merged; other files the artist has there are kept (ours go beside them as
         `NAME.new`) unless `force`."""
+        from core.optout.crawlers import load_crawler_list
+        from core.optout.site_files import generate_site_files
+
         files = generate_site_files(
             out_dir, self.profile(), tdm_policy_url=tdm_policy_url, crawlers=load_crawler_list(),
             recorded=self._recorded_hashes, force=force,
@@ -324,6 +327,8 @@ class TrainTrace:
         Images: `images` (addresses the user names) and a few from the matches on the artist's own URLs; those
         on other hosts, and redirects to other sites, are checked only with `include_other_hosts`. Every request
         goes through the network guard; `allow_loopback` is for tests against local servers."""
+        from core.optout.site_check import check_site
+
         matcher = UrlMatcher(self.profile())
         found = [m.url for m in self._matches.find() if m.url and m.kind == "url" and matcher.match(m.url)]
         image_urls = list(dict.fromkeys([*images, *list(dict.fromkeys(found))[:MAX_CHECKED]]))
@@ -336,6 +341,8 @@ class TrainTrace:
         self, paths: Sequence[Path], out_dir: Path, data_mining: str, c2pa: SigningCredentials | None = None
     ) -> list[TagResult]:
         """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched."""
+        from core.optout.tagging import tag_copies
+
         results = tag_copies(list(paths), out_dir, self.profile(), data_mining=data_mining, c2pa_credentials=c2pa)
         self._record_generated("tagged-copy", [(r.output, r.sha256) for r in results if r.output is not None])
         return results
@@ -344,6 +351,8 @@ class TrainTrace:
         """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win).
 
         A letter the artist edited is never overwritten: the new version goes beside it as `NAME.new`."""
+        from core.letters import render_letters, user_templates_dir
+
         datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
         files = render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
                                user_templates_dir(self.paths.data_dir), self._recorded_hashes)  # fmt: skip
@@ -354,6 +363,9 @@ class TrainTrace:
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
     ) -> EvidenceManifest:
         """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
+        from core.evidence import build_evidence_pdf, gather_evidence
+        from core.evidence.manifest import manifest_path_for
+
         check_output_file(pdf)
         check_output_file(manifest_path_for(pdf))
         manifest = build_evidence_pdf(gather_evidence(self, self._clock(), sources), pdf, progress)

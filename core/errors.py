@@ -17,6 +17,10 @@ class Cancelled(TrainTraceError):  # noqa: N818 - reads better at raise sites th
     """Long work was cancelled by the user; everything finished before it is kept."""
 
 
+class MissingComponent(TrainTraceError):  # noqa: N818 - a state of the install, not a program fault
+    """An optional part of the app is not installed; the message names the command that installs it."""
+
+
 class CatalogueError(TrainTraceError):
     """The local catalogue cannot be opened, migrated or written."""
 

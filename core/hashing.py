@@ -22,8 +22,8 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import UnreadableImage
-from core.matching.variants import phash_variants
 from core.settings import ScanSettings
+from core.variants import phash_variants
 
 REDUCED_SIDE = 512
 
@@ -42,7 +42,7 @@ class ImageFingerprint:
     width: int
     height: int
     format: str
-    variants: tuple[tuple[str, int], ...] = ()  # pHashes of canonical variants (see core.matching.variants)
+    variants: tuple[tuple[str, int], ...] = ()  # pHashes of canonical variants (see core.variants)
 
 
 def fingerprint_bytes(data: bytes, limits: ScanSettings, sha256: str | None = None) -> ImageFingerprint:

@@ -16,10 +16,10 @@ import tomli_w
 
 from core.errors import SettingsError
 from core.files import write_atomically
-from core.matching.scoring import DEFAULT_MAX_DISTANCE
 from core.paths import PRIVATE_FILE_MODE, make_private_dirs
 
 SETTINGS_VERSION = 1
+DEFAULT_MAX_DISTANCE = 8  # pHash Hamming threshold, chosen from bench/eval_recall.py (see core/matching/scoring.py)
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ class ScanSettings:
 
 @dataclass(frozen=True)
 class MatchingSettings:
-    max_distance: int = DEFAULT_MAX_DISTANCE  # pHash Hamming threshold, chosen from bench/eval_recall.py
+    max_distance: int = DEFAULT_MAX_DISTANCE
 
 
 SOURCE_KEYS = ("url", "index", "table", "url_column", "text_column")

@@ -1,7 +1,8 @@
 """The desktop app's composition root: builds the facade, the worker pools and the window, and runs Qt.
 
-`main()` runs the app from parsed arguments (the `traintrace-gui` entry point is the lighter `gui.__main__:main`,
-which calls it); `run()` is what `traintrace gui` calls with the CLI's paths.
+`main()` runs the app from parsed arguments; `traintrace gui` (which starts `python -m gui` in its own process)
+and the `traintrace-gui` entry point reach it through the lighter `gui.__main__`. Without a display it says so
+in one line and returns 1 before Qt is asked (Qt would abort the process). `run()` starts the app on given paths.
 `--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, runs the
 first-run demo (sample profile, sample datasets imported, sample portfolio scanned and matched) and exits 0
 only if works and matches reached the results table.
@@ -33,6 +34,7 @@ from core.resources import sample_datasets, sample_portfolio_dir, sample_profile
 from gui.controller import Controller
 from gui.dialogs.error_dialog import ErrorDialog, install_excepthook
 from gui.dialogs.first_run import FirstRunChoice, FirstRunDialog
+from gui.display import display_problem
 from gui.main_window import MainWindow
 from gui.state import UiState
 from gui.thumbnails import ThumbnailCache
@@ -181,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.self_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         data_dir = data_dir or Path(tempfile.mkdtemp(prefix="traintrace-selftest-"))
+    problem = display_problem()
+    if problem is not None:  # asked before Qt, which would abort the process without a word the user can act on
+        print(f"traintrace: cannot open the desktop app: {problem}", file=sys.stderr)
+        return 1
     return run(AppPaths.resolve(data_dir), args.paths, demo=args.demo, self_test=args.self_test)
 
 

@@ -27,7 +27,6 @@ from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
 from gui.models import KIND_LABELS, ReviewRow
 from gui.thumbnails import ThumbnailCache
 
-FETCH_UNAVAILABLE = "Fetching dataset images is not available in this version yet."
 FETCH_HELP = (
     "Download this one dataset image (size-capped, public addresses only) and compare it with your work. "
     "Nothing of yours is uploaded; dataset images are only ever fetched when you ask for one."
@@ -83,10 +82,9 @@ class ComparePanel(QWidget):
     fetch_requested = Signal(int)  # match id
     url_opened = Signal(str)
 
-    def __init__(self, previews: ThumbnailCache, can_fetch: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(self, previews: ThumbnailCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._previews = previews
-        self._can_fetch = can_fetch
         self._row: ReviewRow | None = None
         self._match: Match | None = None
         self._build()
@@ -138,7 +136,7 @@ class ComparePanel(QWidget):
         self.fetch = QPushButton("Fetch and compare", self)
         self.fetch.setAccessibleName("Fetch the dataset image and compare")
         self.fetch.setEnabled(False)
-        self.fetch.setToolTip(FETCH_HELP if self._can_fetch else FETCH_UNAVAILABLE)
+        self.fetch.setToolTip(FETCH_HELP)
         self.confirm.clicked.connect(lambda: self._decide("confirmed"))
         self.reject.clicked.connect(lambda: self._decide("rejected"))
         self.open_url.clicked.connect(self._open_url)
@@ -209,7 +207,7 @@ class ComparePanel(QWidget):
         self.confirm.setEnabled(has_match and status != "confirmed")
         self.reject.setEnabled(has_match and status != "rejected")
         self.open_url.setEnabled(match is not None and web_url(match.url or "") is not None)
-        self.fetch.setEnabled(self._can_fetch and self.open_url.isEnabled())
+        self.fetch.setEnabled(self.open_url.isEnabled())
 
     @property
     def match(self) -> Match | None:

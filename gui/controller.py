@@ -5,8 +5,8 @@ comes back on the GUI thread as a signal carrying the facade's immutable datacla
 `Progress` whose updates are throttled to about ten a second before they cross threads; `cancel()` stops the
 running one (finished items are already stored by the core).
 
-Capabilities the core is still growing (dataset manager, matching, sources, opt-out, evidence) are probed with
-`supports()`, so the window can show their actions disabled with an explanation until the facade offers them.
+Every facade method is called by name in the code (never looked up by a string), so a renamed or removed facade
+method fails the type check.
 """
 
 from __future__ import annotations
@@ -33,16 +33,6 @@ from gui.workers import MainThreadPost, Pool, TaskError, Workers
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the GUI thread (~10 a second)
 POLL_INTERVAL = 0.5  # seconds between catalogue reads while a scan runs, so results appear as they are stored
-
-# Facade methods a GUI feature needs; the feature's action stays disabled until all of them exist.
-CAPABILITIES: dict[str, tuple[str, ...]] = {
-    "matching": ("run_matching",),
-    "datasets": ("datasets", "add_dataset", "remove_dataset"),
-    "sources": ("sources", "configure_source", "plan_sources"),
-    "fetch": ("fetch_match",),
-    "optout": ("optout_site_files", "write_letters", "tag_copies", "matches"),
-    "evidence": ("write_evidence_report",),
-}
 SampleDataset = tuple[str, str, Path]  # dataset id, schema, Parquet file
 
 
@@ -118,9 +108,6 @@ class Controller(QObject):
         """True while a long call (scan, matching) runs; only one runs at a time."""
         return self._progress is not None
 
-    def supports(self, capability: str) -> bool:
-        return all(callable(getattr(self._facade, name, None)) for name in CAPABILITIES[capability])
-
     # --- reads --------------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Reload works and matches (both snapshots arrive as signals)."""
@@ -174,14 +161,12 @@ class Controller(QObject):
         paths = [Path(root) for root in roots]
         started = self._start_long(lambda progress: self._facade.scan(paths, progress), self._scan_done, "Scanning")
         if started:
-            self._match_after_scan = match_after and self.supports("matching")
+            self._match_after_scan = match_after
             self.scan_started.emit(paths)
         return started
 
     def run_matching(self) -> bool:
         """Match every work and the profile against the added datasets (the core's default threshold)."""
-        if not self.supports("matching"):
-            return False
         return self._start_long(
             lambda progress: self._facade.run_matching(progress=progress), self._matching_done, "Matching"
         )

@@ -48,17 +48,6 @@ from gui.state import UiState
 from gui.thumbnails import ThumbnailCache
 from gui.workers import TaskError
 
-COMING = {
-    "datasets": "Add, inspect and remove datasets. Not available in this version yet.",
-    "sources": "Remote sources (URLs, tokens in the keyring, a preview of what is sent). Not available yet.",
-    "optout": "Opt-out pack (site files, letters, tagged copies) from your confirmed matches. Not available yet.",
-    "evidence": "Evidence PDF of your confirmed matches. Not available in this version yet.",
-    "matching": "Match your works against the imported datasets. Not available in this version yet.",
-}
-WIRED = frozenset(
-    {"matching", "datasets", "sources", "optout", "evidence"}
-)  # features this window has a real handler for
-
 
 class MainWindow(QMainWindow):
     def __init__(
@@ -93,7 +82,7 @@ class MainWindow(QMainWindow):
         self.scan_panel = ScanPanel(self)
         self.filters = FilterBar(self)
         self.table = ResultsView(self.proxy, thumbnails.logical_size, self)
-        self.compare = ComparePanel(previews, self.controller.supports("fetch"), self)
+        self.compare = ComparePanel(previews, self)
         compare_area = QScrollArea(self)  # small screens scroll the evidence instead of squashing it
         compare_area.setWidget(self.compare)
         compare_area.setWidgetResizable(True)
@@ -148,7 +137,6 @@ class MainWindow(QMainWindow):
         self._action(help_menu, f"&About {APP_NAME}", None, self._about)
         for menu in (file_menu, review, datasets, act, settings, help_menu):
             menu.setToolTipsVisible(True)
-        self._update_feature_actions()
 
     def _action(self, menu: QMenu, text: str, shortcut: object, slot: object) -> QAction:
         action = QAction(text, self)
@@ -159,13 +147,6 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         self.addAction(action)  # shortcuts work wherever the focus is in the window
         return action
-
-    def _update_feature_actions(self) -> None:
-        for name, action in self.feature_actions.items():
-            available = name in WIRED and self.controller.supports(name)
-            action.setEnabled(available and not (name == "matching" and self.controller.busy))
-            action.setToolTip(action.text().replace("&", "") if available else COMING[name])
-            action.setStatusTip(action.toolTip())
 
     def _connect(self) -> None:
         c = self.controller
@@ -229,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def _busy_changed(self, busy: bool) -> None:
         self.cancel_action.setEnabled(busy)
-        self._update_feature_actions()
+        self.matching_action.setEnabled(not busy)
         if not busy:
             self.scan_panel.finish()
 

@@ -11,9 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.catalogue.db import open_database
+from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.migrations import LATEST_VERSION, MIGRATIONS, migrate, schema_version
-from core.catalogue.works import from_sql_int, to_sql_int
+from core.catalogue.works import WorkRepository, from_sql_int, to_sql_int
 from core.errors import CatalogueError
+from core.hashing import ImageFingerprint
 
 
 def test_a_new_catalogue_is_private_and_at_the_latest_version(tmp_path: Path) -> None:
@@ -62,3 +64,32 @@ def test_unsigned_hashes_round_trip_through_sqlite_integers(value: int) -> None:
     stored = to_sql_int(value)
     assert stored is not None and -(2**63) <= stored < 2**63
     assert from_sql_int(stored) == value
+
+
+def test_every_field_reads_back_from_its_own_column(tmp_path: Path) -> None:
+    """Rows are mapped by column name: distinct values in every field come back in the same fields."""
+    connection = open_database(tmp_path / "catalogue.sqlite3")
+    try:
+        works = WorkRepository(connection)
+        fingerprint = ImageFingerprint("ab" * 32, 2**64 - 1, 2, 2**63, 4, 640, 480, "PNG", (("border-2-white", 7),))
+        work_id = works.save_fingerprint("/p/a.png", 1234, 5678, fingerprint, "2026-11-26T12:00:00+00:00")
+        work = works.get(work_id)
+        assert work is not None
+        assert (work.path, work.size, work.mtime_ns, work.sha256) == ("/p/a.png", 1234, 5678, "ab" * 32)
+        assert (work.phash, work.dhash, work.whash, work.colorhash) == (2**64 - 1, 2, 2**63, 4)
+        assert (work.width, work.height, work.format, work.status) == (640, 480, "PNG", "ok")
+        assert works.variants([work_id]) == {work_id: {"border-2-white": 7}}
+        found = FoundMatch(work_id, "coyo", "r1", "phash", 3, 0.9, "https://x.org/a.jpg", "cap", "ff" * 8,
+                           "how", "full", "local index", "00" * 8)  # fmt: skip
+        matches = MatchRepository(connection)
+        matches.record([found], "2026-11-27T00:00:00+00:00")
+        (match,) = matches.find()
+        assert (match.work_id, match.work_path, match.work_sha256) == (work_id, "/p/a.png", "ab" * 32)
+        assert (match.dataset, match.row_id, match.kind, match.distance, match.score) == ("coyo", "r1", "phash", 3, 0.9)
+        assert (match.url, match.caption, match.published_hash, match.evidence) == ("https://x.org/a.jpg", "cap",
+                                                                                     "ff" * 8, "how")  # fmt: skip
+        assert (match.coverage, match.source, match.local_hash, match.status) == ("full", "local index", "00" * 8,
+                                                                                  "candidate")  # fmt: skip
+        assert match.found_at == "2026-11-27T00:00:00+00:00" and match.decided_at is None
+    finally:
+        connection.close()

@@ -94,8 +94,18 @@ def _catalogued(home: Path) -> int:
 
 
 def _start_scan(home: Path, folder: Path) -> subprocess.Popen[bytes]:
+    """The scan in its own process, with Ctrl-C (SIGINT) handled as in a terminal's foreground job.
+
+    A suite started as a background job (`pytest &` in a script, some CI runners) ignores SIGINT, and an ignored
+    signal stays ignored in every child. Catching it here while the child starts makes exec give the child the
+    default disposition, so Python in the child turns SIGINT into KeyboardInterrupt as it would in a terminal.
+    """
     command = [sys.executable, "-m", "core.cli.main", "--data-dir", str(home), "scan", str(folder)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_some_work(home: Path, process: subprocess.Popen[bytes], at_least: int) -> int:
@@ -109,6 +119,7 @@ def _wait_for_some_work(home: Path, process: subprocess.Popen[bytes], at_least: 
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path, corpus_40: Path) -> None:
     folder, home = corpus_40, tmp_path / "home"
     process = _start_scan(home, folder)
@@ -124,6 +135,7 @@ def test_a_killed_scan_keeps_finished_works_and_resumes(tmp_path: Path, corpus_4
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 def test_ctrl_c_stops_quickly_and_keeps_finished_works(tmp_path: Path, corpus_40: Path) -> None:
     folder, home = corpus_40, tmp_path / "home"
     process = _start_scan(home, folder)
@@ -161,6 +173,7 @@ def test_an_unreadable_file_is_recorded_and_the_scan_goes_on(tmp_path: Path) -> 
     assert works["secret.png"]["status"] == "unreadable" and "permission" in works["secret.png"]["reason"]
 
 
+@pytest.mark.integration
 def test_the_gui_command_starts_the_desktop_app_in_its_own_process(tmp_path: Path) -> None:
     """`traintrace gui --self-test`: the window opens offscreen, scans and matches the sample, exits 0."""
     pytest.importorskip("PySide6")

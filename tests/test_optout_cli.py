@@ -6,6 +6,7 @@ import functools
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,9 @@ def test_tagged_copies_carry_the_data_mining_value_and_originals_stay_untouched(
 def test_site_check_reports_missing_signals_in_plain_words(
     tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A site with a home page and nothing else: every other address is a 404, as on a real site (the server's
+    # default 500 would only make the client retry each file with back-off, seconds of waiting for nothing).
+    monkeypatch.setattr(httpserver, "no_handler_status_code", 404)
     httpserver.expect_request("/").respond_with_data(
         "<html><head></head><body>hi</body></html>", content_type="text/html"
     )
@@ -101,3 +105,19 @@ def test_letters_and_the_evidence_report_from_the_command_line(tmp_path: Path) -
     with TrainTrace.open(AppPaths.resolve(home)) as app:
         kinds = {record.kind for record in app.generated_history()}
     assert kinds == {"letter", "evidence-report"}
+
+
+def test_c2pa_signing_without_c2pa_python_is_one_line_naming_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "c2pa", None)  # as if c2pa-python were not installed
+    work = save(pattern(64, 48), tmp_path / "works" / "harbour.jpg", quality=90)
+    cert, key = tmp_path / "chain.pem", tmp_path / "key.pem"
+    cert.write_bytes(b"-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n")
+    key.write_bytes(b"-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n")
+    out = tmp_path / "tagged"
+    assert _cli(tmp_path / "home", "optout", "tag", work, "--out", out, "--c2pa-cert", cert, "--c2pa-key", key) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "c2pa-python" in err and "-m pip install c2pa-python" in err
+    assert not out.exists() or not any(out.iterdir())  # nothing half done

@@ -67,7 +67,8 @@ def test_source_hits_become_matches_and_the_json_lists_each_source(tmp_path: Pat
 
 
 def test_a_dead_source_is_reported_unavailable_and_the_scan_completes(tmp_path: Path, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/db/rows.json").respond_with_data("overloaded", status=503)
+    # "Retry-After: 0": the client retries at once (as the server asks) instead of backing off for seconds
+    httpserver.expect_request("/db/rows.json").respond_with_data("overloaded", status=503, headers={"Retry-After": "0"})
     save(pattern(120, 90), tmp_path / "p" / "work.png")
     _cli(tmp_path, *PROFILE)
     _cli(tmp_path, "sources", "configure", "datasette", "--url", httpserver.url_for("/"), "--table", "db/rows")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,6 +31,14 @@ def open_database(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise CatalogueError(f"cannot open the catalogue {path}: {exc}") from exc
     return connection
+
+
+def query(connection: sqlite3.Connection, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+    """Run `sql` on a cursor whose rows are `sqlite3.Row`s, so repositories read columns by name, never by
+    position (a column added or reordered cannot shift values into the wrong field)."""
+    cursor = connection.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from core.catalogue.db import transaction
+from core.catalogue.db import query, transaction
 
 
 @dataclass(frozen=True)
@@ -38,5 +38,8 @@ class GeneratedRepository:
         return {row[0] for row in rows}
 
     def history(self) -> list[GeneratedRecord]:
-        rows = self._db.execute("SELECT kind, path, sha256, created_at FROM generated ORDER BY id")
-        return [GeneratedRecord(*row) for row in rows]
+        rows = query(self._db, "SELECT kind, path, sha256, created_at FROM generated ORDER BY id")
+        return [
+            GeneratedRecord(kind=row["kind"], path=row["path"], sha256=row["sha256"], created_at=row["created_at"])
+            for row in rows
+        ]

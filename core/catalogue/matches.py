@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from core.catalogue.db import transaction
+from core.catalogue.db import query, transaction
 from core.errors import UsageError
 
 KINDS = ("sha256", "phash", "url", "text", "clip")
@@ -64,12 +64,17 @@ class Match:
     local_hash: str | None = None  # the work's hash that matched: for pHash, the variant's, not always the file's
 
 
-_SELECT = """
-    SELECT m.id, m.work_id, w.path, w.sha256, m.dataset, m.row_id, m.kind, m.distance, m.score, m.url, m.caption,
-           m.published_hash, m.evidence, m.coverage, m.source, m.found_at, m.status, m.note, m.decided_at,
-           m.local_hash
-    FROM match m LEFT JOIN work w ON w.id = m.work_id
-"""
+_MATCH_FIELDS = tuple(Match.__dataclass_fields__)
+_FROM_WORK = {"work_path": "w.path", "work_sha256": "w.sha256"}  # every other field is the match column it names
+_SELECT = (
+    "SELECT "
+    + ", ".join(f"{_FROM_WORK.get(name, f'm.{name}')} AS {name}" for name in _MATCH_FIELDS)
+    + " FROM match m LEFT JOIN work w ON w.id = m.work_id"
+)
+
+
+def _match(row: sqlite3.Row) -> Match:
+    return Match(**{name: row[name] for name in _MATCH_FIELDS})
 
 
 class MatchRepository:
@@ -105,10 +110,12 @@ class MatchRepository:
         """Drop undecided matches of `dataset` a fresh full run no longer finds; decisions are never dropped."""
         kinds = list(kinds)
         marks = ",".join("?" * len(kinds))
-        rows = self._db.execute(
-            f"SELECT id FROM match WHERE dataset = ? AND status = 'candidate' AND kind IN ({marks})", (dataset, *kinds)
+        rows = query(
+            self._db,
+            f"SELECT id FROM match WHERE dataset = ? AND status = 'candidate' AND kind IN ({marks})",
+            (dataset, *kinds),
         ).fetchall()
-        stale = [row[0] for row in rows if row[0] not in keep_ids]
+        stale = [row["id"] for row in rows if row["id"] not in keep_ids]
         with transaction(self._db):
             self._db.executemany("DELETE FROM match WHERE id = ?", [(match_id,) for match_id in stale])
         return len(stale)
@@ -116,12 +123,13 @@ class MatchRepository:
     def ids_for(self, found: Iterable[FoundMatch]) -> set[int]:
         ids: set[int] = set()
         for match in found:
-            row = self._db.execute(
+            row = query(
+                self._db,
                 "SELECT id FROM match WHERE dataset = ? AND row_id = ? AND kind = ? AND IFNULL(work_id, 0) = ?",
                 (match.dataset, match.row_id, match.kind, match.work_id or 0),
             ).fetchone()
             if row:
-                ids.add(int(row[0]))
+                ids.add(int(row["id"]))
         return ids
 
     def find(self, status: str | None = None) -> list[Match]:
@@ -129,11 +137,11 @@ class MatchRepository:
             raise UsageError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
         where, params = ("WHERE m.status = ?", (status,)) if status else ("", ())
         order = "ORDER BY m.kind != 'sha256', m.distance IS NULL, m.distance, m.score DESC, m.id"
-        return [Match(*row) for row in self._db.execute(f"{_SELECT} {where} {order}", params)]
+        return [_match(row) for row in query(self._db, f"{_SELECT} {where} {order}", params)]
 
     def get(self, match_id: int) -> Match | None:
-        row = self._db.execute(f"{_SELECT} WHERE m.id = ?", (match_id,)).fetchone()
-        return Match(*row) if row else None
+        row = query(self._db, f"{_SELECT} WHERE m.id = ?", (match_id,)).fetchone()
+        return _match(row) if row else None
 
     def decide(self, match_ids: Iterable[int], status: str, note: str, now: str) -> list[Match]:
         if status not in STATUSES:
@@ -179,9 +187,10 @@ class FetchRepository:
 
     def optout_status(self, url: str) -> tuple[bool, bool, str] | None:
         """(opted out, opted in, checked at) for a URL a registry was asked about, or None."""
-        row = self._db.execute("SELECT opted_out, opted_in, checked_at FROM url_optout WHERE url = ?", (url,))
-        found = row.fetchone()
-        return (bool(found[0]), bool(found[1]), str(found[2])) if found else None
+        found = query(
+            self._db, "SELECT opted_out, opted_in, checked_at FROM url_optout WHERE url = ?", (url,)
+        ).fetchone()
+        return (bool(found["opted_out"]), bool(found["opted_in"]), str(found["checked_at"])) if found else None
 
 
 class FetchRecord(Protocol):

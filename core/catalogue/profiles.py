@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sqlite3
 
+from core.catalogue.db import query
 from core.profile import Profile
 
 
@@ -14,10 +15,10 @@ class ProfileRepository:
         self._db = connection
 
     def load(self) -> Profile:
-        row = self._db.execute("SELECT data FROM profile WHERE id = 1").fetchone()
+        row = query(self._db, "SELECT data FROM profile WHERE id = 1").fetchone()
         if row is None:
             return Profile()
-        return Profile.from_json(json.loads(row[0]))
+        return Profile.from_json(json.loads(row["data"]))
 
     def save(self, profile: Profile) -> None:
         data = json.dumps(dataclasses.asdict(profile), ensure_ascii=False)

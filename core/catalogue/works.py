@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
 
-from core.catalogue.db import transaction
+from core.catalogue.db import query, transaction
 from core.hashing import ImageFingerprint
 
 _SIGN = 1 << 63
@@ -65,18 +64,16 @@ class FileState:
     reason_code: str | None
 
 
-_COLUMNS = (
-    "id, path, size, mtime_ns, sha256, phash, dhash, whash, colorhash, width, height, format, status, reason,"
-    " reason_code, first_seen, scanned_at"
-)
+_WORK_FIELDS = tuple(field.name for field in fields(Work))  # each is a column of the work table, same name
+_COLUMNS = ", ".join(_WORK_FIELDS)
 _HASH_FIELDS = ("phash", "dhash", "whash", "colorhash")
 
 
-def _work(row: tuple[Any, ...]) -> Work:
-    values = list(row)
-    for index in (5, 6, 7, 8):  # phash, dhash, whash, colorhash
-        values[index] = from_sql_int(values[index])
-    return Work(*values)
+def _work(row: sqlite3.Row) -> Work:
+    values = {name: row[name] for name in _WORK_FIELDS}
+    for name in _HASH_FIELDS:
+        values[name] = from_sql_int(values[name])
+    return Work(**values)
 
 
 class WorkRepository:
@@ -86,19 +83,23 @@ class WorkRepository:
         self._db = connection
 
     def file_states(self) -> dict[str, FileState]:
-        rows = self._db.execute("SELECT path, id, size, mtime_ns, status, reason_code FROM work")
+        rows = query(self._db, "SELECT path, id, size, mtime_ns, status, reason_code FROM work")
         return {
-            path: FileState(work_id, size, mtime, status, code) for path, work_id, size, mtime, status, code in rows
-        }
+            row["path"]: FileState(
+                work_id=row["id"], size=row["size"], mtime_ns=row["mtime_ns"], status=row["status"],
+                reason_code=row["reason_code"],
+            )
+            for row in rows
+        }  # fmt: skip
 
     def ok_paths_by_sha256(self) -> dict[str, list[tuple[int, str]]]:
         found: dict[str, list[tuple[int, str]]] = {}
-        for work_id, path, sha in self._db.execute("SELECT id, path, sha256 FROM work WHERE status = 'ok'"):
-            found.setdefault(sha, []).append((work_id, path))
+        for row in query(self._db, "SELECT id, path, sha256 FROM work WHERE status = 'ok'"):
+            found.setdefault(row["sha256"], []).append((row["id"], row["path"]))
         return found
 
     def get(self, work_id: int) -> Work | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM work WHERE id = ?", (work_id,)).fetchone()
+        row = query(self._db, f"SELECT {_COLUMNS} FROM work WHERE id = ?", (work_id,)).fetchone()
         return _work(row) if row else None
 
     def by_paths(self, paths: Iterable[str]) -> dict[str, Work]:
@@ -107,13 +108,13 @@ class WorkRepository:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(f"SELECT {_COLUMNS} FROM work WHERE path IN ({marks})", chunk):
+            for row in query(self._db, f"SELECT {_COLUMNS} FROM work WHERE path IN ({marks})", chunk):
                 work = _work(row)
                 found[work.path] = work
         return found
 
     def all(self) -> list[Work]:
-        return [_work(row) for row in self._db.execute(f"SELECT {_COLUMNS} FROM work ORDER BY path")]
+        return [_work(row) for row in query(self._db, f"SELECT {_COLUMNS} FROM work ORDER BY path")]
 
     def save_fingerprint(self, path: str, size: int, mtime_ns: int, fp: ImageFingerprint, now: str) -> int:
         """Insert or update the work at `path` with a fresh fingerprint; returns its id."""
@@ -157,9 +158,10 @@ class WorkRepository:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT work_id, variant, phash FROM work_variant WHERE work_id IN ({marks}) ORDER BY rowid"
-            for work_id, variant, phash in self._db.execute(query, chunk):
-                found.setdefault(work_id, {})[variant] = phash + _WRAP if phash < 0 else phash
+            sql = f"SELECT work_id, variant, phash FROM work_variant WHERE work_id IN ({marks}) ORDER BY rowid"
+            for row in query(self._db, sql, chunk):
+                phash = int(row["phash"])  # NOT NULL
+                found.setdefault(row["work_id"], {})[row["variant"]] = phash + _WRAP if phash < 0 else phash
         return found
 
     def _replace_variants(self, work_id: int, variants: tuple[tuple[str, int], ...]) -> None:
@@ -179,7 +181,8 @@ class WorkRepository:
             )
 
     def _upsert(self, path: str, values: tuple[object, ...], now: str) -> int:
-        row = self._db.execute(
+        row = query(
+            self._db,
             """
             INSERT INTO work (path, size, mtime_ns, sha256, phash, dhash, whash, colorhash, width, height, format,
                               status, reason, reason_code, scanned_at, first_seen)
@@ -194,4 +197,4 @@ class WorkRepository:
             """,
             (path, *values, now),
         ).fetchone()
-        return int(row[0])
+        return int(row["id"])

@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
-from core.app import TrainTrace
 from core.errors import UsageError
 from core.files import check_output_file, is_stdout
 from core.paths import AppPaths
+
+if TYPE_CHECKING:
+    from core.app import TrainTrace
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,8 @@ class CliContext:
     data_dir_option: Path | None = None  # --data-dir as given, handed on to the desktop app
 
     def open_app(self) -> TrainTrace:
+        from core.app import TrainTrace  # the facade (and what it needs) loads only when a command uses it
+
         return TrainTrace.open(self.paths)
 
     def for_outputs(self, *outputs: Path | None) -> CliContext:

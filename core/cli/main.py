@@ -7,28 +7,64 @@ also write the traceback to `<data dir>/logs/crash.log` for a bug report.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import subprocess
 import sys
-import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from core import __version__
-from core.cli.batch_commands import batch
-from core.cli.context import CliContext
-from core.cli.dataset_commands import dataset
-from core.cli.optout_commands import optout
-from core.cli.profile_commands import profile
-from core.cli.report_command import report
-from core.cli.review_commands import matches
-from core.cli.scan_commands import demo, match, scan
-from core.cli.source_commands import sources
+from core.cli.lazy_group import LazyCommand, LazyGroup
 from core.errors import Cancelled, TrainTraceError, UsageError
-from core.paths import PRIVATE_FILE_MODE, AppPaths, make_private_dirs
+
+if TYPE_CHECKING:
+    from core.cli.context import CliContext
+    from core.paths import AppPaths
+
+# Each command is imported only when it runs (`--version` and `--help` import none of them).
+COMMANDS = {
+    "batch": LazyCommand(
+        "core.cli.batch_commands:batch",
+        "Match many portfolios' hash lists against every shard of a dataset with Dask; results as Parquet in --out"
+        " (rerun the same command to resume). `traintrace batch import DIR --owner LABEL` loads one owner's.",
+    ),
+    "dataset": LazyCommand(
+        "core.cli.dataset_commands:dataset",
+        "Add, list, describe and remove datasets (their metadata is imported into a local index).",
+    ),
+    "demo": LazyCommand(
+        "core.cli.scan_commands:demo",
+        "Scan the bundled sample portfolio against the bundled sample datasets (a separate demo catalogue).",
+    ),
+    "match": LazyCommand(
+        "core.cli.scan_commands:match",
+        "Match the catalogue's works and the profile against the added datasets again, without rescanning.",
+    ),
+    "matches": LazyCommand(
+        "core.cli.review_commands:matches",
+        "List the matches found and record your decision on each (stored with time and note).",
+    ),
+    "optout": LazyCommand(
+        "core.cli.optout_commands:optout",
+        'Opt-out material: files for your website, a check of what it serves, "no AI training" tagged copies.',
+    ),
+    "profile": LazyCommand(
+        "core.cli.profile_commands:profile",
+        "The artist: names, aliases, handles, domains and upload URLs used for URL and caption matching.",
+    ),
+    "report": LazyCommand(
+        "core.cli.report_command:report",
+        "Write the evidence PDF (and FILE.manifest.json with the SHA-256 of the PDF and of every input).",
+    ),
+    "scan": LazyCommand(
+        "core.cli.scan_commands:scan",
+        "Fingerprint every image in PATHS (folders recursively) and match them against the added datasets.",
+    ),
+    "sources": LazyCommand(
+        "core.cli.source_commands:sources",
+        "Remote sources that still answer: Hugging Face dataset viewer, Spawning, clip-retrieval, Datasette.",
+    ),
+}
 
 
 @click.command("gui")
@@ -38,6 +74,8 @@ from core.paths import PRIVATE_FILE_MODE, AppPaths, make_private_dirs
 @click.pass_obj
 def gui_command(obj: CliContext, demo: bool, self_test: bool, paths: tuple[Path, ...]) -> None:
     """Open the desktop app (in its own process: the command line never loads Qt)."""
+    import subprocess
+
     flags = (["--demo"] if demo else []) + (["--self-test"] if self_test else [])
     command = [sys.executable, "-m", "gui", *flags, *map(str, paths)]
     if obj.data_dir_option is not None:
@@ -45,7 +83,7 @@ def gui_command(obj: CliContext, demo: bool, self_test: bool, paths: tuple[Path,
     raise click.exceptions.Exit(subprocess.call(command))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="traintrace")
 @click.option(
     "--data-dir",
@@ -55,16 +93,22 @@ def gui_command(obj: CliContext, demo: bool, self_test: bool, paths: tuple[Path,
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """TrainTrace: find your works in public AI-training datasets, without uploading them."""
+    from rich.console import Console
+
+    from core.cli.context import CliContext
+    from core.paths import AppPaths
+
     ctx.obj = CliContext(paths=AppPaths.resolve(data_dir), console=Console(), data_dir_option=data_dir)
 
 
-for command in (scan, match, demo, dataset, profile, matches, sources, optout, report, batch):
-    cli.add_command(command)
 cli.add_command(gui_command)
 
 
 def main(argv: list[str] | None = None) -> int:
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):  # only a frozen bundle needs it (and multiprocessing costs start-up time)
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     try:
         code = cli.main(args=argv, prog_name="traintrace", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -90,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _write_crash_log(argv: list[str] | None) -> str:
     """Append the traceback to `<data dir>/logs/crash.log` (private: 0600); say where, or why it could not."""
+    import os
+    import traceback
+
+    from core.paths import PRIVATE_FILE_MODE, make_private_dirs
+
     try:
         log = _data_dir(argv).logs_dir / "crash.log"
         make_private_dirs(log.parent)
@@ -105,6 +154,8 @@ def _write_crash_log(argv: list[str] | None) -> str:
 
 def _data_dir(argv: list[str] | None) -> AppPaths:
     """This run's folders: `--data-dir` when given (parsed again, as the failed command's context is gone)."""
+    from core.paths import AppPaths
+
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         with cli.make_context("traintrace", args, resilient_parsing=True) as context:

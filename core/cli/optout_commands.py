@@ -9,7 +9,6 @@ from rich.markup import escape
 
 from core.cli.context import CliContext
 from core.keep_edits import Outcome
-from core.optout.c2pa_sign import SigningCredentials
 from core.optout.site_check import Verdict
 from core.optout.site_signals import Status
 from core.optout.xmp_packet import DATA_MINING_CODES
@@ -114,6 +113,8 @@ def tag(
         raise click.UsageError("--c2pa-cert and --c2pa-key go together")
     credentials = None
     if c2pa_cert is not None and c2pa_key is not None:
+        from core.optout.c2pa_sign import SigningCredentials
+
         credentials = SigningCredentials(c2pa_cert.read_bytes(), c2pa_key.read_bytes())
     with obj.open_app() as app:
         results = app.tag_copies(list(paths), out_dir, data_mining, credentials)

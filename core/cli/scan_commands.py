@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
 
-from core.app import TrainTrace
 from core.cli.context import CliContext
 from core.cli.progress_bar import TerminalProgress
 from core.cli.source_commands import print_plan, print_source_results
@@ -16,6 +16,9 @@ from core.cli.summary import print_import_report, print_match_summary, print_sca
 from core.export import match_record, scan_document, write_json, write_works_csv
 from core.profile import Profile
 from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
+
+if TYPE_CHECKING:
+    from core.app import TrainTrace
 
 JSON_OPTION = click.option(
     "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -11,7 +12,9 @@ from rich.table import Table
 
 from core.cli.context import CliContext
 from core.cli.progress_bar import TerminalProgress
-from core.sources import OutgoingRequest, SourceResult
+
+if TYPE_CHECKING:
+    from core.sources import OutgoingRequest, SourceResult
 
 
 @click.group()

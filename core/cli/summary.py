@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from core.catalogue.matches import Match
-from core.matching.importer import ImportReport
-from core.matching.service import MatchSummary
-from core.scanning.scanner import ScanSummary
+if TYPE_CHECKING:
+    from core.catalogue.matches import Match
+    from core.matching.importer import ImportReport
+    from core.matching.service import MatchSummary
+    from core.scanning.scanner import ScanSummary
 
 MAX_LISTED = 20
 WIDE_TERMINAL = 140

@@ -1,4 +1,4 @@
-"""Everything an evidence report states, gathered once from the facade into immutable values.
+"""Everything an evidence report states, gathered once from the catalogue into immutable values.
 
 The PDF builder reads nothing from the catalogue: it gets an `EvidenceInput` (and reads the work files only to
 draw thumbnails and re-hash them). The generation time is injected, so the same input gives the same bytes.
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from core import APP_NAME, PROJECT_URL, __version__
@@ -23,11 +23,24 @@ from core.catalogue.works import Work
 from core.datasets.manager import DatasetInfo
 from core.errors import UsageError
 from core.matching.engine import SOURCE as LOCAL_SOURCE
-from core.matching.scoring import DEFAULT_MAX_DISTANCE
 from core.profile import Profile
+from core.settings import DEFAULT_MAX_DISTANCE, Settings
 
-if TYPE_CHECKING:
-    from core.app import TrainTrace
+
+class EvidenceCatalogue(Protocol):
+    """What the evidence is read from (the facade is one): a structural type, so this feature never imports the
+    facade that uses it."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    def profile(self) -> Profile: ...
+
+    def datasets(self) -> list[DatasetInfo]: ...
+
+    def matches(self, status: str | None = None) -> list[Match]: ...
+
+    def works(self) -> list[Work]: ...
 
 
 @dataclass(frozen=True)
@@ -239,7 +252,7 @@ def _sources_in(matches: Sequence[Match]) -> list[SourceQueried]:
 
 
 def gather_evidence(
-    app: TrainTrace, generated_at: datetime, sources: Sequence[Mapping[str, object]] = ()
+    app: EvidenceCatalogue, generated_at: datetime, sources: Sequence[Mapping[str, object]] = ()
 ) -> EvidenceInput:
     """The evidence input from the app's catalogue: profile, datasets, confirmed matches, unreadable works.
 

@@ -1,7 +1,7 @@
 """Which pHash candidates are accepted, and how sure each one is (the score that ranks them for review).
 
 Acceptance. The matcher searches the work's own pHash ("original") and its canonical variants
-(core/matching/variants.py) within the user's threshold `max_distance` (default `DEFAULT_MAX_DISTANCE`). Each
+(core/variants.py) within the user's threshold `max_distance` (default `DEFAULT_MAX_DISTANCE`). Each
 variant is one more query against hundreds of millions of rows, so one more chance of a collision with an
 unrelated picture; measured on the recall corpus (bench/eval_recall.py), a geometric variant (border, bars,
 crop) accepted at the same threshold as the original (8) found 4 more copies in 100 but nearly doubled the false
@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import math
 
-from core.matching.variants import ALPHA_VARIANTS, variant_size
+from core.settings import DEFAULT_MAX_DISTANCE as DEFAULT_MAX_DISTANCE  # re-exported; chosen as described above
+from core.variants import ALPHA_VARIANTS, variant_size
 
-DEFAULT_MAX_DISTANCE = 8
 VARIANT_MARGIN = 2
 CROP_MARGIN = 4
 EXACT_CONTENT_VARIANTS = frozenset({"original", *ALPHA_VARIANTS})

@@ -97,7 +97,11 @@ def _cancel_probe(cancel: CancelSignal) -> Callable[[], bool]:
 
 
 class HttpClient:
-    """All HTTP of the app goes through one instance of this class (built by the composition root)."""
+    """All HTTP of the app goes through one instance of this class (built by the composition root).
+
+    `clock` (monotonic seconds) sets the calls' deadlines and the rate limits; `sleep` does every wait the
+    client chooses to make (backoff, `Retry-After`, rate limits). Tests pass a hand-driven pair.
+    """
 
     def __init__(
         self,
@@ -105,9 +109,11 @@ class HttpClient:
         *,
         cache_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config or HttpConfig()
         self._clock = clock
+        self._sleep = sleep
         self._limiter = HostRateLimiter(clock)
         self._watchdog = Watchdog()
         self._session = self._build_session()
@@ -188,6 +194,7 @@ class HttpClient:
             idempotent=idempotent,
             peer_check=peer_check,
             clock=self._clock,
+            sleep=self._sleep,
         )
         with self._watchdog.watching(guard):
             self._wait_for_rate(prepared.url or url, rate, guard)

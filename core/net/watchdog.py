@@ -25,7 +25,11 @@ _POLL_SECONDS = 0.05
 
 
 class CallGuard:
-    """The limits of one call: deadline (monotonic seconds), cancel flag, retry policy, peer check."""
+    """The limits of one call: deadline (monotonic seconds), cancel flag, retry policy, peer check.
+
+    `clock` and `sleep` are injected together (tests pass a hand-driven pair): the deadline is read from the
+    clock, and waits (backoff, Retry-After, rate limits) sleep through `sleep`.
+    """
 
     def __init__(
         self,
@@ -35,12 +39,14 @@ class CallGuard:
         idempotent: bool = True,
         peer_check: PeerCheck | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.deadline = deadline
         self.idempotent = idempotent
         self.peer_check = peer_check
         self._is_cancelled = is_cancelled
         self._clock = clock
+        self._sleep = sleep
         self._sockets: list[socket.socket] = []
         self._reason: str | None = None
         self._lock = threading.Lock()
@@ -89,7 +95,7 @@ class CallGuard:
             left = end - self._clock()
             if left <= 0:
                 return
-            time.sleep(min(left, _POLL_SECONDS))
+            self._sleep(min(left, _POLL_SECONDS))
 
     def _abort(self, reason: str) -> None:
         with self._lock:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import shlex
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from core import APP_NAME, __version__
-from core.errors import TrainTraceError, UsageError
+from core.errors import MissingComponent, TrainTraceError, UsageError
 
 TRAINING_MINING_LABEL = "cawg.training-mining"
 TRAINING_MINING_USES = ("cawg.data_mining", "cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training")
@@ -58,7 +60,7 @@ def sign_training_mining(data: bytes, image_format: str, title: str, credentials
     mime = MIME_TYPES.get(image_format)
     if mime is None:
         raise SigningError(f"C2PA signing is not available for {image_format} files")
-    c2pa = _c2pa_module()
+    c2pa = require_c2pa()
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(
@@ -78,8 +80,12 @@ def sign_training_mining(data: bytes, image_format: str, title: str, credentials
     return signed.getvalue()
 
 
-def _c2pa_module() -> Any:
+def require_c2pa() -> Any:
+    """The c2pa module; `MissingComponent` naming the install command when the optional package is absent."""
     try:
         return importlib.import_module("c2pa")
     except ImportError as exc:
-        raise SigningError("C2PA signing needs the optional package c2pa-python, which is not installed") from exc
+        install = f"{shlex.quote(sys.executable or 'python3')} -m pip install c2pa-python"
+        raise MissingComponent(
+            f"C2PA signing needs the optional package c2pa-python, which is not installed; install it with: {install}"
+        ) from exc

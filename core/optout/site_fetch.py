@@ -94,17 +94,21 @@ def fetch(
     max_bytes: int,
     read_body: bool = True,
     rules: FetchRules | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Fetched | FetchFailure:
     """GET `url` (HEAD through the app's client when `read_body` is False: only the headers are wanted).
 
     Through the app's client every hop goes through the network guard (core.net.guard: resolved addresses
     checked, the connection made to the checked address); a caller's own `requests.Session` gets the same
-    redirect rules but no address checks (the caller answers for where it points).
+    redirect rules but no address checks (the caller answers for where it points). `clock` (monotonic seconds)
+    times the whole-body deadline of a plain session; the app's client keeps its own.
     """
     rules = rules or FetchRules()
     if isinstance(http, HttpClient):
         return _fetch_with_client(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body, rules=rules)
-    return _fetch_with_session(http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body, rules=rules)
+    return _fetch_with_session(
+        http, url, timeout=timeout, max_bytes=max_bytes, read_body=read_body, rules=rules, clock=clock
+    )
 
 
 class _Redirects:
@@ -157,9 +161,16 @@ def _fetch_with_client(
 
 
 def _fetch_with_session(
-    session: requests.Session, url: str, *, timeout: float, max_bytes: int, read_body: bool, rules: FetchRules
+    session: requests.Session,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    read_body: bool,
+    rules: FetchRules,
+    clock: Callable[[], float],
 ) -> Fetched | FetchFailure:
-    deadline = time.monotonic() + 3 * timeout
+    deadline = clock() + 3 * timeout
     redirects = _Redirects(url, rules)
     for _hop in range(MAX_REDIRECTS + 1):
         current = redirects.current
@@ -179,12 +190,17 @@ def _fetch_with_session(
                 except RedirectRefused as exc:
                     return FetchFailure(url, str(exc), answered=True, other_site=exc.target)
                 continue
-            return _session_result(url, response, redirects, max_bytes, deadline, read_body)
+            return _session_result(url, response, redirects, max_bytes, (deadline, clock), read_body)
     return FetchFailure(url, "too many redirects", answered=True)
 
 
 def _session_result(
-    url: str, response: requests.Response, redirects: _Redirects, max_bytes: int, deadline: float, read_body: bool
+    url: str,
+    response: requests.Response,
+    redirects: _Redirects,
+    max_bytes: int,
+    deadline: tuple[float, Callable[[], float]],
+    read_body: bool,
 ) -> Fetched | FetchFailure:
     status = response.status_code
     if status in _NOT_FOUND:
@@ -194,7 +210,7 @@ def _session_result(
         return FetchFailure(url, answer + redirects.where(url), answered=True)
     body = b""
     if read_body:
-        body_or_reason = _read_capped(response, max_bytes, deadline)
+        body_or_reason = _read_capped(response, max_bytes, *deadline)
         if isinstance(body_or_reason, str):
             return FetchFailure(url, body_or_reason, answered=True)
         body = body_or_reason
@@ -208,7 +224,9 @@ def _host(url: str) -> str:
         return ""
 
 
-def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes | str:
+def _read_capped(
+    response: requests.Response, max_bytes: int, deadline: float, clock: Callable[[], float]
+) -> bytes | str:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         return f"the file is larger than {max_bytes} bytes ({declared} bytes)"
@@ -219,7 +237,7 @@ def _read_capped(response: requests.Response, max_bytes: int, deadline: float) -
             size += len(chunk)
             if size > max_bytes:
                 return f"the file is larger than {max_bytes} bytes"
-            if time.monotonic() > deadline:
+            if clock() > deadline:
                 return "the server sends the file too slowly"
             chunks.append(chunk)
     except requests.RequestException as exc:

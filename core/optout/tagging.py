@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from core.errors import TrainTraceError
-from core.optout.c2pa_sign import SigningCredentials, SigningError, sign_training_mining
+from core.optout.c2pa_sign import SigningCredentials, SigningError, require_c2pa, sign_training_mining
 from core.optout.xmp_containers import (
     PNG_SIGNATURE,
     ContainerError,
@@ -72,6 +72,8 @@ def tag_copies(
     the XMP, since the signature covers the file's bytes).
     """
     fields = XmpFields(data_mining=data_mining, creator=profile.name.strip(), rights=_rights_notice(profile))
+    if c2pa_credentials is not None:
+        require_c2pa()  # a missing optional package is one error for the whole call, before any copy is written
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
-from core.app import TrainTrace
+from core.app import Clock, TrainTrace, utc_now
 from core.catalogue.db import open_database
 from core.catalogue.matches import FoundMatch, MatchRepository
 from core.paths import AppPaths
@@ -46,14 +49,40 @@ BIG_PORTFOLIO_SIZE = 24
 
 @pytest.fixture(scope="session")
 def big_portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two dozen works: a scan of a few seconds, long enough to cancel in the middle and to watch the event loop."""
+    """Two dozen works: enough for a scan to be held (or cancelled) half way with works on both sides."""
     folder = tmp_path_factory.mktemp("big-portfolio")
     for seed in range(BIG_PORTFOLIO_SIZE):
         save(pattern(320, 240, seed=100 + seed), folder / f"big-{seed:02d}.jpg", quality=90)
     return folder
 
 
-GuiFactory = Callable[[], Gui]
+class GuiFactory(Protocol):
+    def __call__(self, clock: Clock = utc_now) -> Gui: ...
+
+
+class HoldingClock:
+    """The facade's clock, which the scanner reads once per work it stores: after `after` works it holds the
+    scan (on the worker thread, in the middle of the real scan) until the test calls `release()`."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.calls = 0
+        self.holding = threading.Event()
+        self._gate = threading.Event()
+
+    def __call__(self) -> datetime:
+        self.calls += 1
+        if self.calls == self.after + 1:
+            self.holding.set()
+            self._gate.wait(HOLD_LIMIT_SECONDS)
+            self.holding.clear()
+        return utc_now()
+
+    def release(self) -> None:
+        self._gate.set()
+
+
+HOLD_LIMIT_SECONDS = 60  # a held scan goes on by itself after this, so a broken test cannot hang the suite
 
 
 @pytest.fixture
@@ -61,8 +90,8 @@ def make_gui(qtbot: object, paths: AppPaths) -> Iterator[GuiFactory]:
     """Build the real window around a facade on the test catalogue; everything built is closed at the end."""
     built: list[Gui] = []
 
-    def factory() -> Gui:
-        gui = build(TrainTrace.open(paths), UiState.in_folder(paths.config_dir))
+    def factory(clock: Clock = utc_now) -> Gui:
+        gui = build(TrainTrace.open(paths, clock=clock), UiState.in_folder(paths.config_dir))
         qtbot.addWidget(gui.window)  # type: ignore[attr-defined]
         gui.window.show()
         gui.controller.refresh()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
@@ -13,7 +12,7 @@ from core.app import TrainTrace
 from core.paths import AppPaths
 from gui.dialogs.error_dialog import ErrorDialog
 from gui.models import Column
-from tests.gui.conftest import BIG_PORTFOLIO_SIZE, GuiFactory, close_gui, phash_match, record_matches
+from tests.gui.conftest import BIG_PORTFOLIO_SIZE, GuiFactory, HoldingClock, close_gui, phash_match, record_matches
 
 SCAN_TIMEOUT_MS = 30_000
 
@@ -60,40 +59,41 @@ def test_dropping_on_the_window_itself_works_too(qtbot: object, make_gui: GuiFac
 def test_cancel_mid_scan_keeps_the_finished_works(
     qtbot: object, make_gui: GuiFactory, big_portfolio: Path, paths: AppPaths
 ) -> None:
-    gui = make_gui()
-    progressed: list[int] = []
-
-    def cancel_after_a_few(update: object) -> None:
-        progressed.append(update.done)  # type: ignore[attr-defined]
-        if update.done >= 3 and update.step == "Fingerprinting":  # type: ignore[attr-defined]
-            gui.window.scan_panel.cancel.click()
-
-    gui.controller.scan_progress.connect(cancel_after_a_few)
+    clock = HoldingClock(after=3)
+    gui = make_gui(clock)
+    gui.window.scan([big_portfolio])
+    qtbot.waitUntil(clock.holding.is_set, timeout=SCAN_TIMEOUT_MS)  # type: ignore[attr-defined]
     with qtbot.waitSignal(gui.controller.cancelled, timeout=SCAN_TIMEOUT_MS):  # type: ignore[attr-defined]
-        gui.window.scan([big_portfolio])
+        gui.window.scan_panel.cancel.click()
+        clock.release()
     with TrainTrace.open(paths) as facade:
         kept = len(facade.works())
-    assert 3 <= kept < BIG_PORTFOLIO_SIZE
+    assert kept == clock.calls  # every work stored before the cancel took effect, the held one included
+    assert 3 < kept < BIG_PORTFOLIO_SIZE
     qtbot.waitUntil(lambda: gui.window.model.rowCount() == kept)  # type: ignore[attr-defined]
     assert "cancelled" in gui.window.statusBar().currentMessage()
 
 
 def test_the_event_loop_keeps_turning_during_a_scan(qtbot: object, make_gui: GuiFactory, big_portfolio: Path) -> None:
-    gui = make_gui()
-    ticks: list[float] = []
+    """The scan is held half way on its worker thread; the GUI thread must keep running its timers meanwhile
+    (a scan on the GUI thread would block the loop for as long as it is held, and no tick would come)."""
+    clock = HoldingClock(after=3)
+    gui = make_gui(clock)
+    ticks_while_held: list[int] = []
     timer = QTimer()
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.timeout.connect(lambda: ticks_while_held.append(1) if clock.holding.is_set() else None)
     timer.start()
-    started = time.monotonic()
-    with qtbot.waitSignal(gui.controller.scan_finished, timeout=SCAN_TIMEOUT_MS):  # type: ignore[attr-defined]
+    try:
         gui.window.scan([big_portfolio])
-    elapsed = time.monotonic() - started
-    timer.stop()
-    gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:], strict=False)]
-    assert elapsed > 0.3  # the scan was long enough to mean something
-    assert len(ticks) >= elapsed / 0.01 * 0.1  # the GUI thread kept running its timers (even on a busy machine)
-    assert max(gaps) < 1.0  # and never froze for a second (a blocked loop would freeze for the whole scan)
+        qtbot.waitUntil(lambda: len(ticks_while_held) >= 20, timeout=SCAN_TIMEOUT_MS)  # type: ignore[attr-defined]
+        assert gui.controller.busy and gui.window.scan_panel.isVisible()
+        with qtbot.waitSignal(gui.controller.scan_finished, timeout=SCAN_TIMEOUT_MS) as finished:  # type: ignore[attr-defined]
+            clock.release()
+    finally:
+        timer.stop()
+        clock.release()
+    assert len(finished.args[0].works) == BIG_PORTFOLIO_SIZE
 
 
 def test_confirm_and_reject_persist_across_a_restart(

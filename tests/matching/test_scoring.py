@@ -15,7 +15,7 @@ from core.matching.scoring import (
     margin,
     phash_score,
 )
-from core.matching.variants import GEOMETRIES
+from core.variants import GEOMETRIES
 
 VARIANTS = ["original", "flattened", "matted-black", *GEOMETRIES]
 sizes = st.one_of(st.none(), st.tuples(st.integers(1, 8000), st.integers(1, 8000)))

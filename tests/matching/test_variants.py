@@ -14,7 +14,7 @@ from PIL import Image
 
 from bench import artgen, transforms
 from core.matching.scoring import DEFAULT_MAX_DISTANCE, accepts
-from core.matching.variants import GEOMETRIES, REDUCED_SHORT_SIDE, phash_variants, variant_size
+from core.variants import GEOMETRIES, REDUCED_SHORT_SIDE, phash_variants, variant_size
 from tests.imagefactory import pattern, with_alpha
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources"

@@ -6,7 +6,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -71,16 +71,27 @@ def server(_recording_server: RecordingServer) -> Iterator[RecordingServer]:
 
 
 class MisbehavingServer:
-    """A raw TCP server: `trickle-body`, `trickle-headers` (one byte every `interval`) or `silent`."""
+    """A raw TCP server: `trickle-body`, `trickle-headers` (one byte every `interval`) or `silent`.
 
-    def __init__(self, mode: str, interval: float = 0.1, ssl_context: ssl.SSLContext | None = None) -> None:
+    `on_request` is called (on the server's thread) once a request has arrived, before the misbehaviour
+    starts: tests use it to move a hand-driven clock or to cancel the call at a known point.
+    """
+
+    def __init__(
+        self,
+        mode: str,
+        interval: float = 0.1,
+        ssl_context: ssl.SSLContext | None = None,
+        on_request: Callable[[], None] | None = None,
+    ) -> None:
         self.mode = mode
         self.ssl_context = ssl_context
         self.interval = interval
+        self.on_request = on_request
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(8)
-        self._listener.settimeout(0.2)
+        self._listener.settimeout(0.02)  # how soon the accept loop notices the end of the test
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.connections = 0
@@ -121,6 +132,8 @@ class MisbehavingServer:
             conn.settimeout(0.5)
             try:
                 conn.recv(65536)
+                if self.on_request is not None:
+                    self.on_request()
                 if self.mode == "trickle-body":
                     conn.sendall(head)
                     payload = b"[" + b" " * 9998 + b"]"

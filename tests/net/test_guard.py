@@ -8,6 +8,7 @@ import pytest
 
 from core.net import BlockedAddress, HttpClient, HttpConfig, NetworkError, NotAnImage, ResponseTooLarge
 from core.net.guard import MAX_REDIRECTS, check_address, fetch_image
+from tests.clock import ManualClock
 from tests.net.servers import RecordingServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -15,7 +16,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 @pytest.fixture
 def client() -> Iterator[HttpClient]:
-    with HttpClient(HttpConfig(timeout=3.0, retries=0)) as http:
+    """On a hand-driven clock: the fetcher's rate-limit waits between hops take no real time."""
+    clock = ManualClock()
+    with HttpClient(HttpConfig(timeout=3.0, retries=0), clock=clock, sleep=clock.sleep) as http:
         yield http
 
 

@@ -24,6 +24,7 @@ from core.net import (
     ResponseTooLarge,
 )
 from core.progress import Progress
+from tests.clock import ManualClock
 from tests.net.servers import MisbehavingServer, RecordingServer, free_port
 
 FAST = HttpConfig(
@@ -35,6 +36,8 @@ FAST = HttpConfig(
     backoff_factor=0.01,
     retry_after_cap=1.0,
 )
+# For tests on a hand-driven clock: socket timeouts far away, so only the call's deadline (or a cancel) can cut it.
+PATIENT = HttpConfig(timeout=10.0, connect_timeout=60.0, read_timeout=60.0, max_bytes=50_000, retries=2)
 
 
 @pytest.fixture
@@ -51,24 +54,24 @@ def test_sends_the_user_agent_and_returns_the_body(server: RecordingServer, clie
     assert server.recorded[0].headers["User-Agent"] == f"TrainTrace/{__version__} (+{PROJECT_URL})"
 
 
-def test_429_with_retry_after_is_honoured_then_succeeds(server: RecordingServer, client: HttpClient) -> None:
+def test_429_with_retry_after_is_honoured_then_succeeds(server: RecordingServer) -> None:
     server.expect_ordered_request("/busy").respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
     server.expect_ordered_request("/busy").respond_with_json({"ok": 1})
-    started = time.monotonic()
-    with HttpClient(replace(FAST, timeout=3.0)) as patient:
+    clock = ManualClock()
+    with HttpClient(replace(FAST, timeout=3.0), clock=clock, sleep=clock.sleep) as patient:
         assert patient.request("GET", server.url_for("/busy")).json() == {"ok": 1}
-    assert time.monotonic() - started >= 0.9  # waited as asked
+    assert clock.slept == pytest.approx(1.0)  # waited as asked
     assert len(server.recorded) == 2
 
 
-def test_retry_after_beyond_the_cap_waits_only_the_cap(server: RecordingServer, tmp_path: Path) -> None:
+def test_retry_after_beyond_the_cap_waits_only_the_cap(server: RecordingServer) -> None:
     config = HttpConfig(timeout=5.0, retries=1, retry_after_cap=0.5, backoff_factor=0.01)
     server.expect_ordered_request("/busy").respond_with_data("", status=429, headers={"Retry-After": "3600"})
     server.expect_ordered_request("/busy").respond_with_json([1])
-    started = time.monotonic()
-    with HttpClient(config) as http:
+    clock = ManualClock()
+    with HttpClient(config, clock=clock, sleep=clock.sleep) as http:
         assert http.request("GET", server.url_for("/busy")).json() == [1]
-    assert time.monotonic() - started < 2.5
+    assert clock.slept == pytest.approx(0.5)
 
 
 def test_503s_are_retried_then_reported(server: RecordingServer, client: HttpClient) -> None:
@@ -130,40 +133,60 @@ def test_undeclared_huge_body_is_cut_at_the_cap(server: RecordingServer, client:
         client.request("GET", server.url_for("/stream"))
 
 
-def test_server_sleeping_past_the_timeout(server: RecordingServer, client: HttpClient) -> None:
-    release = threading.Event()
+def test_server_sleeping_past_the_timeout(server: RecordingServer) -> None:
+    """The server's answer takes longer than the call's budget (on the client's clock): the call is cut at its
+    deadline, not held until the server answers (it answers only once the test releases it, after the call)."""
+    clock, release = ManualClock(), threading.Event()
 
     def sleepy(_request: Request) -> Response:
-        release.wait(10)
+        clock.advance(PATIENT.timeout + 1)
+        release.wait(30)
         return Response("{}")
 
     server.expect_request("/sleepy").respond_with_handler(sleepy)
-    started = time.monotonic()
     try:
-        with pytest.raises(DeadlineExceeded):
-            client.request("GET", server.url_for("/sleepy"))
+        with HttpClient(PATIENT, clock=clock, sleep=clock.sleep) as client:
+            with pytest.raises(DeadlineExceeded, match="time limit"):
+                client.request("GET", server.url_for("/sleepy"))
     finally:
         release.set()
-    assert time.monotonic() - started < FAST.timeout + 0.5
 
 
 @pytest.mark.parametrize("mode", ["trickle-body", "trickle-headers", "silent"])
-def test_trickling_or_silent_server_never_holds_us_past_the_timeout(client: HttpClient, mode: str) -> None:
-    with MisbehavingServer(mode, interval=0.05) as misbehaving:
+def test_trickling_or_silent_server_never_holds_us_past_the_timeout(mode: str) -> None:
+    """Socket timeouts never fire here (a byte comes every 50 ms, or the read timeout is a minute away): only the
+    call's own deadline, passed on the client's clock once the server has the request, can end the call."""
+    clock = ManualClock()
+    with MisbehavingServer(mode, interval=0.05, on_request=lambda: clock.advance(PATIENT.timeout + 1)) as misbehaving:
+        with HttpClient(PATIENT, clock=clock, sleep=clock.sleep) as client:
+            with pytest.raises(DeadlineExceeded, match="time limit"):
+                client.request("GET", misbehaving.url)
+
+
+def test_the_deadline_holds_in_real_time() -> None:
+    """The one wall-clock check of the deadline, with the real clock: a server that would trickle for minutes
+    is cut after the call's 0.3 s; the bound is generous so a busy machine passes too."""
+    with (
+        MisbehavingServer("trickle-body", interval=0.05) as misbehaving,
+        HttpClient(replace(FAST, timeout=0.3)) as client,
+    ):
         started = time.monotonic()
         with pytest.raises(DeadlineExceeded):
             client.request("GET", misbehaving.url)
-        assert time.monotonic() - started < FAST.timeout + 0.5
+        assert time.monotonic() - started < 30
 
 
-def test_cancel_aborts_a_call_in_flight(client: HttpClient) -> None:
-    cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
-    with MisbehavingServer("trickle-body", interval=0.05) as misbehaving:
-        started = time.monotonic()
-        with pytest.raises(Cancelled):
-            client.request("GET", misbehaving.url, cancel=cancel, timeout=1.5)
-        assert time.monotonic() - started < 0.8
+@pytest.mark.parametrize("how", ["event", "progress"])
+def test_cancel_aborts_a_call_in_flight(how: str) -> None:
+    """Cancelled once the server has the request; the server trickles for minutes and the deadline never passes
+    (nothing moves the client's clock), so only the cancel can end the call."""
+    event, progress = threading.Event(), Progress()
+    cancel, signal = (event, event.set) if how == "event" else (progress, progress.cancel)
+    clock = ManualClock()
+    with MisbehavingServer("trickle-body", interval=0.05, on_request=signal) as misbehaving:
+        with HttpClient(PATIENT, clock=clock, sleep=clock.sleep) as client:
+            with pytest.raises(Cancelled):
+                client.request("GET", misbehaving.url, cancel=cancel)
 
 
 def test_connection_refused(client: HttpClient) -> None:
@@ -201,31 +224,24 @@ def test_errors_are_not_cached(server: RecordingServer, client: HttpClient) -> N
     assert len(server.recorded) == 2
 
 
-def test_per_host_rate_limit_spaces_requests(server: RecordingServer, client: HttpClient) -> None:
+def test_per_host_rate_limit_spaces_requests(server: RecordingServer) -> None:
     server.expect_request("/r").respond_with_json([])
     rate = RateLimit(requests=4, per_seconds=1.0, burst=1)
-    started = time.monotonic()
-    for _ in range(3):
-        client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
-    assert time.monotonic() - started >= 0.45  # 2 waits of 0.25 s
+    clock = ManualClock()
+    with HttpClient(FAST, clock=clock, sleep=clock.sleep) as client:
+        for _ in range(3):
+            client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
+    assert clock.slept == pytest.approx(0.5)  # 2 waits of 0.25 s
+    assert len(server.recorded) == 3
 
 
-def test_a_rate_wait_longer_than_the_deadline_is_refused(server: RecordingServer, client: HttpClient) -> None:
+def test_a_rate_wait_longer_than_the_deadline_is_refused(server: RecordingServer) -> None:
     server.expect_request("/r").respond_with_json([])
     rate = RateLimit(requests=1, per_seconds=60.0, burst=1)
-    client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
-    started = time.monotonic()
-    with pytest.raises(DeadlineExceeded):
+    clock = ManualClock()
+    with HttpClient(FAST, clock=clock, sleep=clock.sleep) as client:
         client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
-    assert time.monotonic() - started < 0.2
+        with pytest.raises(DeadlineExceeded):
+            client.request("GET", server.url_for("/r"), rate=rate, use_cache=False)
+    assert clock.slept == 0.0  # refused at once, without waiting first
     assert len(server.recorded) == 1
-
-
-def test_a_progress_cancel_aborts_a_call_in_flight(client: HttpClient) -> None:
-    progress = Progress()
-    threading.Timer(0.2, progress.cancel).start()
-    with MisbehavingServer("trickle-body", interval=0.05) as misbehaving:
-        started = time.monotonic()
-        with pytest.raises(Cancelled):
-            client.request("GET", misbehaving.url, cancel=progress)
-        assert time.monotonic() - started < 0.5

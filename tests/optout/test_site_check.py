@@ -45,6 +45,7 @@ def _statuses(report: SiteReport) -> dict[tuple[Signal, str], Status]:
     return {(result.signal, result.url): result.status for result in report.results}
 
 
+@pytest.mark.integration
 def test_generated_site_reports_every_signal_present(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -60,6 +61,7 @@ def test_generated_site_reports_every_signal_present(
     assert image_tdm[0].details == ("tdm-policy: https://okonkwo-lindqvist.art/licence",)
 
 
+@pytest.mark.integration
 def test_served_headers_pass_datadiligence_and_robots_txt_served_as_text(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -78,6 +80,7 @@ def test_served_headers_pass_datadiligence_and_robots_txt_served_as_text(
     assert Protego.parse(served).can_fetch(base, "Googlebot")
 
 
+@pytest.mark.integration
 def test_site_without_headers_or_meta_reports_them_missing(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -101,6 +104,7 @@ def test_site_without_headers_or_meta_reports_them_missing(
     assert image_result.url == base + IMAGES[0] and "X-Robots-Tag" in image_result.explanation
 
 
+@pytest.mark.integration
 def test_missing_files_partial_robots_and_wrong_headers(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -122,6 +126,7 @@ def test_missing_files_partial_robots_and_wrong_headers(
     assert report.for_signal(Signal.IMAGE_TDM_HEADER)[0].status is Status.WRONG
 
 
+@pytest.mark.integration
 def test_soft_404_web_page_is_not_taken_for_a_file(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -135,6 +140,7 @@ def test_soft_404_web_page_is_not_taken_for_a_file(
         assert result.status is Status.MISSING and "web page" in result.explanation
 
 
+@pytest.mark.integration
 def test_absent_image_and_closed_port_become_could_not_fetch(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -149,6 +155,7 @@ def test_absent_image_and_closed_port_become_could_not_fetch(
     assert all(result.explanation.startswith("Could not fetch: ") for result in report.results)
 
 
+@pytest.mark.integration
 def test_caddy_snippet_serves_the_headers(
     tmp_path: Path, caddy: Callable[[Path, Path], str], http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -160,6 +167,7 @@ def test_caddy_snippet_serves_the_headers(
     ]
 
 
+@pytest.mark.integration
 def test_apache_htaccess_serves_the_headers(
     tmp_path: Path, apache: Callable[[Path], str], http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -175,6 +183,7 @@ def test_apache_htaccess_serves_the_headers(
     assert datadiligence.HttpEvaluator().is_allowed(response=response) is False
 
 
+@pytest.mark.integration
 def test_compressed_responses_are_read(
     tmp_path: Path, nginx: NginxFactory, http_session: requests.Session, crawler_list: CrawlerList
 ) -> None:
@@ -188,6 +197,7 @@ def test_compressed_responses_are_read(
     assert {r.status for r in report.for_signal(Signal.IMAGE_ROBOTS_HEADER)} == {Status.NOT_CHECKED}  # no image
 
 
+@pytest.mark.integration
 def test_app_http_client_gives_the_same_verdicts(
     tmp_path: Path, nginx: NginxFactory, crawler_list: CrawlerList
 ) -> None:

@@ -13,6 +13,7 @@ import requests
 from core.optout.site_check import check_site
 from core.optout.site_fetch import Fetched, FetchFailure, fetch
 from core.optout.site_signals import Status
+from tests.clock import ManualClock
 
 Behaviour = Callable[[socket.socket], None]
 
@@ -57,14 +58,19 @@ def _handle(behaviour: Behaviour, connection: socket.socket) -> None:
 
 
 def _silent(connection: socket.socket) -> None:
-    time.sleep(3)
+    """Say nothing until the client hangs up (at most 30 s)."""
+    connection.settimeout(30)
+    connection.recv(1)
 
 
-def _drip(connection: socket.socket) -> None:
+def _drip(connection: socket.socket, after_first_byte: Callable[[], None] = lambda: None, seconds: int = 30) -> None:
+    """Headers, then one byte every 50 ms for `seconds` (no socket read timeout ever fires), then hang up."""
     connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
-    for _ in range(60):
-        connection.sendall(b"x")
+    connection.sendall(b"x")
+    after_first_byte()
+    for _ in range(seconds * 20):
         time.sleep(0.05)
+        connection.sendall(b"x")
 
 
 def _huge(connection: socket.socket) -> None:
@@ -106,16 +112,16 @@ def _failure(got: Fetched | FetchFailure) -> FetchFailure:
 
 
 def test_silent_server_times_out(raw_server: Callable[[Behaviour], str], session: requests.Session) -> None:
-    started = time.monotonic()
     failure = _failure(fetch(session, raw_server(_silent), timeout=0.3, max_bytes=1000))
-    assert time.monotonic() - started < 2
     assert "0.3 seconds" in failure.reason or "timeout" in failure.reason
 
 
 def test_dripping_server_hits_the_deadline(raw_server: Callable[[Behaviour], str], session: requests.Session) -> None:
-    started = time.monotonic()
-    failure = _failure(fetch(session, raw_server(_drip), timeout=0.3, max_bytes=1_000_000))
-    assert time.monotonic() - started < 2.5
+    """Each byte comes well within the 5 s read timeout; once the first has arrived the fetch's clock passes the
+    whole-body deadline (3 x 5 s), so the next byte read ends the fetch, long before the server stops dripping."""
+    clock = ManualClock()
+    url = raw_server(lambda connection: _drip(connection, after_first_byte=lambda: clock.advance(16)))
+    failure = _failure(fetch(session, url, timeout=5, max_bytes=1_000_000, clock=clock))
     assert failure.reason == "the server sends the file too slowly"
 
 
@@ -141,9 +147,11 @@ def test_repeated_headers_are_kept_apart(raw_server: Callable[[Behaviour], str],
 def test_checker_never_raises_on_a_hostile_site(
     raw_server: Callable[[Behaviour], str], session: requests.Session
 ) -> None:
+    """Also the one wall-clock check of the fetch deadline: every body fetch is cut after 3 x 0.1 s, so the whole
+    check ends in a few seconds although the site would drip each file for a minute (the bound is generous)."""
     started = time.monotonic()
-    report = check_site(raw_server(_drip), session, image_urls=["a.jpg"], timeout=0.2)
-    assert time.monotonic() - started < 8
+    report = check_site(raw_server(lambda c: _drip(c, seconds=60)), session, image_urls=["a.jpg"], timeout=0.1)
+    assert time.monotonic() - started < 30
     bodies = [result for result in report.results if "a.jpg" not in result.url]
     assert {result.status for result in bodies} == {Status.UNREACHABLE}
     images = [result for result in report.results if "a.jpg" in result.url]

@@ -10,6 +10,7 @@ from werkzeug import Request, Response
 
 from core.net import HttpClient
 from core.sources import ClipRetrievalSource, SourceConfig, SourceQuery
+from tests.clock import ManualClock
 from tests.net.servers import RecordingServer
 from tests.sources.helpers import FAST, PROFILE, assert_sent_exactly_the_plan
 
@@ -28,7 +29,9 @@ ALLOWED_KEYS = {
 
 @pytest.fixture
 def client() -> Iterator[HttpClient]:
-    with HttpClient(FAST) as http:
+    """On a hand-driven clock: the sources' rate-limit waits take no real time."""
+    clock = ManualClock()
+    with HttpClient(FAST, clock=clock, sleep=clock.sleep) as http:
         yield http
 
 

@@ -22,7 +22,10 @@ from tests.net.servers import free_port
 from tests.sources.helpers import FAST, PROFILE
 
 DATASETTE = shutil.which("datasette") or str(Path(sys.executable).with_name("datasette"))
-pytestmark = pytest.mark.skipif(not Path(DATASETTE).exists(), reason="datasette is not installed")
+pytestmark = [
+    pytest.mark.integration,  # a real `datasette serve` process
+    pytest.mark.skipif(not Path(DATASETTE).exists(), reason="datasette is not installed"),
+]
 
 NAME_ROWS = 230  # more than two pages of PAGE_SIZE
 

@@ -30,6 +30,7 @@ from core.sources import (
     SourceQuery,
     SpawningSource,
 )
+from tests.clock import ManualClock
 from tests.imagefactory import pattern, save
 from tests.net.servers import RecordingServer
 from tests.sources.helpers import FAST, PROFILE, assert_sent_exactly_the_plan
@@ -163,7 +164,9 @@ def _sources(base: str) -> list[Source]:
 
 @pytest.fixture
 def client() -> Iterator[HttpClient]:
-    with HttpClient(FAST) as http:
+    """On a hand-driven clock: the sources' rate-limit waits take no real time."""
+    clock = ManualClock()
+    with HttpClient(FAST, clock=clock, sleep=clock.sleep) as http:
         yield http
 
 

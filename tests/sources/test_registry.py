@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +13,7 @@ from core.errors import Cancelled, UsageError
 from core.net import HttpClient
 from core.progress import Progress
 from core.sources import SOURCE_TYPES, DatasetteSource, SourceConfig, SourceQuery, create_source, source_ids
+from tests.clock import ManualClock
 from tests.net.servers import RecordingServer
 from tests.sources.helpers import FAST, PROFILE
 
@@ -57,24 +57,25 @@ def test_the_token_never_shows_in_repr_or_description() -> None:
     assert {request.credential for request in described} == {"Authorization: Bearer <your token>"}
 
 
-def test_cancel_propagates_out_of_search_at_once(server: RecordingServer, client: HttpClient) -> None:
-    release = threading.Event()
+def test_cancel_propagates_out_of_search_at_once(server: RecordingServer) -> None:
+    """Cancelled while the server holds the first request; nothing moves the client's clock, so no deadline can
+    end the call: only the cancel does, and the source sends nothing more."""
+    release, progress = threading.Event(), Progress()
 
     def slow(_request: Request) -> Response:
-        release.wait(5)
+        progress.cancel()
+        release.wait(30)
         return Response("[]", content_type="application/json")
 
     server.expect_request("/db/t.json").respond_with_handler(slow)
-    progress = Progress()
-    threading.Timer(0.2, progress.cancel).start()
     source = DatasetteSource(SourceConfig(url=server.url_for("").rstrip("/"), table="db/t"))
-    started = time.monotonic()
+    clock = ManualClock()
     try:
-        with pytest.raises(Cancelled):
-            source.search(SourceQuery(profile=PROFILE), client, progress)
+        with HttpClient(FAST, clock=clock, sleep=clock.sleep) as client:
+            with pytest.raises(Cancelled):
+                source.search(SourceQuery(profile=PROFILE), client, progress)
     finally:
         release.set()
-    assert time.monotonic() - started < 0.6
     assert len(server.recorded) == 1
 
 
@@ -83,9 +84,11 @@ def test_a_client_serves_several_threads(server: RecordingServer, tmp_path_facto
     source = DatasetteSource(SourceConfig(url=server.url_for("").rstrip("/"), table="db/t"))
     results = []
     # Datasette allows a burst of 3 then 2 requests a second: the sixth request waits about 1.5 s for its turn,
-    # so the call budget must exceed that (this test is about sharing one client, not about deadlines).
+    # so the call budget must exceed that (this test is about sharing one client, not about deadlines); the
+    # waits are taken on a hand-driven clock, so no real time passes.
     patient = dataclasses.replace(FAST, timeout=6.0)
-    with HttpClient(patient, cache_dir=tmp_path_factory.mktemp("cache")) as shared:
+    clock = ManualClock()
+    with HttpClient(patient, cache_dir=tmp_path_factory.mktemp("cache"), clock=clock, sleep=clock.sleep) as shared:
         threads = [
             threading.Thread(
                 target=lambda n=n: results.append(
