@@ -147,9 +147,9 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_child(cmd: list[str], env: dict[str, str], log: Path) -> Run:
-    """Run `cmd` to completion through the launcher, output appended to `log`; fails with the log's tail when
-    the exit code is not 0."""
+def run_child(cmd: list[str], env: dict[str, str], log: Path, cwd: Path | None = None) -> Run:
+    """Run `cmd` in `cwd` to completion through the launcher, output appended to `log`; fails with the log's
+    tail when the exit code is not 0."""
     load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     usage_file = log.with_name(log.name + ".rusage.json")
@@ -158,7 +158,7 @@ def run_child(cmd: list[str], env: dict[str, str], log: Path) -> Run:
         out.write(("$ " + " ".join(cmd) + "\n").encode())
         out.flush()
         code = subprocess.call([sys.executable, "-c", LAUNCHER, str(usage_file), *cmd], stdout=out,
-                               stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL)  # fmt: skip
+                               stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL, cwd=cwd)  # fmt: skip
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
@@ -201,13 +201,22 @@ class Tree:
         self.commit = _git(root, "rev-parse", "HEAD")
         self.dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
 
+    # Children run in the tree's root: `python -c` puts the working directory first on sys.path, before
+    # PYTHONPATH, so from any other checkout they would import that checkout's code.
     def run(self, data_dir: Path, args: list[str], log: Path) -> Run:
-        return run_child([*self.cli, "--data-dir", str(data_dir), *args], self.env, log)
+        return run_child([*self.cli, "--data-dir", str(data_dir), *args], self.env, log, cwd=self.root)
 
     def output(self, data_dir: Path, args: list[str]) -> str:
         done = subprocess.run([*self.cli, "--data-dir", str(data_dir), *args], env=self.env, capture_output=True,
-                              text=True, check=True)  # fmt: skip
+                              text=True, check=True, cwd=self.root)  # fmt: skip
         return done.stdout
+
+    def check_imports(self) -> None:
+        """Fail unless the children really import this tree's `core`."""
+        found = subprocess.run([sys.executable, "-c", "import core; print(core.__file__)"], env=self.env,
+                               capture_output=True, text=True, check=True, cwd=self.root).stdout.strip()  # fmt: skip
+        if Path(found).resolve() != (self.root / "core" / "__init__.py").resolve():
+            raise SystemExit(f"{self.label}: the command line would import {found}, not {self.root}'s code")
 
 
 def _git(root: Path, *args: str) -> str:
@@ -340,6 +349,12 @@ def planted_rows(
     return rows
 
 
+def works_fingerprint(works: list[dict[str, Any]]) -> str:
+    """The portfolio as the scan saw it: its (pHash, SHA-256) pairs (paths left out, so a tree whose JSON writes
+    paths differently still reuses the cached file)."""
+    return hashlib.sha256(json.dumps(sorted((w["phash"], w["sha256"]) for w in works)).encode()).hexdigest()
+
+
 def ensure_dataset(
     cache: Path, shape: str, rows: int, works: list[dict[str, Any]], portfolio: Path, args: argparse.Namespace
 ) -> tuple[Path, list[dict[str, Any]]]:
@@ -347,9 +362,7 @@ def ensure_dataset(
     extra = "" if args.extra_columns is None else f"-x{int(args.extra_columns)}"
     stem = f"{shape}-r{rows}-w{args.works}-p{args.plant}-s{args.seed}{extra}-g{GENERATOR_VERSION}"
     path, meta_path = cache / f"{stem}.parquet", cache / f"{stem}.planted.json"
-    fingerprint = hashlib.sha256(
-        json.dumps(sorted((w["path"], w["phash"], w["sha256"]) for w in works)).encode()
-    ).hexdigest()
+    fingerprint = works_fingerprint(works)
     if path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
         if meta["works_fingerprint"] != fingerprint:
@@ -361,7 +374,9 @@ def ensure_dataset(
     started = time.perf_counter()
 
     def progress(done: int) -> None:
-        print(f"\r  generating {path.name}: {done:,} / {rows:,} rows ({time.perf_counter() - started:.0f} s)", end="")
+        if sys.stdout.isatty() or done == rows:
+            elapsed = time.perf_counter() - started
+            print(f"\r  generating {path.name}: {done:,} / {rows:,} rows ({elapsed:.0f} s)", end="", flush=True)
 
     write_dataset(path, shape, rows, planted, args.seed, args.group_rows, args.extra_columns, progress)
     print()
@@ -385,7 +400,7 @@ print(rows)
 
 def bare_read(path: Path, columns: list[str], log: Path, batch_rows: int) -> dict[str, Any]:
     run = run_child([sys.executable, "-c", BARE_READ, str(path), ",".join(columns), str(batch_rows)],
-                    {**os.environ}, log)  # fmt: skip
+                    {**os.environ}, log, log.parent)  # fmt: skip
     return {"columns": columns, **asdict(run)}
 
 
@@ -571,12 +586,13 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tt-bench-add-") as scratch:
-        cache = args.cache or Path(scratch) / "cache"
-        work = args.keep or Path(scratch) / "work"
+        cache = (args.cache or Path(scratch) / "cache").resolve()
+        work = (args.keep or Path(scratch) / "work").resolve()
         cache.mkdir(parents=True, exist_ok=True)
         work.mkdir(parents=True, exist_ok=True)
         shape = SHAPES[args.shape]
         tree = Tree(args.tree.resolve(), "tree")
+        tree.check_imports()
         print(f"tree {tree.root} @ {tree.commit[:10]}{' (modified)' if tree.dirty else ''}; cache {cache}; work {work}")
         portfolio = ensure_portfolio(cache, args.works, args.seed)
         works, scan = prepare_data_dir(tree, work / "template-tree", portfolio, work / "prepare-tree.log")
@@ -592,7 +608,7 @@ def main() -> None:
         print("  bare reads ...", flush=True)
         bare_read(path, shape.mapped_columns(), work / "bare-read.log", args.read_batch_rows)  # warm-up, untimed
         result["python_pyarrow_startup"] = asdict(
-            run_child([sys.executable, "-c", "import pyarrow.parquet"], {**os.environ}, work / "bare-read.log")
+            run_child([sys.executable, "-c", "import pyarrow.parquet"], {**os.environ}, work / "bare-read.log", work)
         )
         result["bare_read"] = bare_read(path, shape.match_columns(), work / "bare-read.log", args.read_batch_rows)
         result["bare_read_mapped"] = bare_read(
@@ -624,6 +640,7 @@ def run_baseline(
     subprocess.run([*git, "add", "--force", "--detach", str(checkout), args.baseline_commit], check=True)
     try:
         base = Tree(checkout, "baseline")
+        base.check_imports()
         works, _ = prepare_data_dir(base, work / "template-baseline", portfolio, work / "prepare-baseline.log")
         path, planted = ensure_dataset(cache, args.shape, rows, works, portfolio, args)
         baseline = measure_add(base, work / "template-baseline", work, "baseline", args.shape, path, rows, planted)

@@ -37,6 +37,7 @@ import json
 import multiprocessing
 import os
 import resource
+import sys
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -218,7 +219,8 @@ def run_shape(args: argparse.Namespace, shape: str) -> dict[str, Any]:
         parent_conn.send_bytes(buffer)
         done = number * args.group_rows + count
         elapsed = time.perf_counter() - started
-        print(f"\r  {done:,} / {args.rows:,} rows sent ({elapsed:.0f} s)", end="", flush=True)
+        if sys.stdout.isatty() or done == args.rows:
+            print(f"\r  {done:,} / {args.rows:,} rows sent ({elapsed:.0f} s)", end="", flush=True)
     parent_conn.send_bytes(b"")
     result = parent_conn.recv()
     child.join()
