@@ -234,7 +234,7 @@ def bucketed(
     ord_files = [open(scratch / f"{b:05d}.ord", "wb") for b in range(count)] if with_ordinals else []
     try:
         for keys, ordinals in store.pieces(with_ordinals):
-            buckets = bucket_of(keys)
+            buckets = bucket_of(keys).astype(np.uint8)  # < MAX_BUCKETS: numpy sorts 8-bit keys by radix, in O(n)
             order = np.argsort(buckets, kind="stable")
             bounds = np.searchsorted(buckets[order], np.arange(count + 1))
             for bucket in np.flatnonzero(np.diff(bounds)).tolist():
