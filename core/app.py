@@ -41,6 +41,7 @@ from core.sources import OutgoingRequest, SourceQuery, SourceResult
 from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
 from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
+from core.workflows import CheckResult, DemoResult, run_check, run_demo
 
 if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
     from core.evidence import EvidenceManifest
@@ -258,25 +259,72 @@ class TrainTrace:
     def resolve_sources(self, selection: str) -> list[str]:
         return self._remote.resolve_ids(selection)
 
-    def source_query(self) -> SourceQuery:
-        """Exactly what the remote sources get: hex hashes, the public profile, dataset URLs of matches."""
-        urls = [match.url for match in self._matches.find() if match.url and match.status != "rejected"]
+    def source_query(self, work_ids: Sequence[int] | None = None) -> SourceQuery:
+        """Exactly what the remote sources get: hex hashes, the public profile, dataset URLs of matches.
+
+        With `work_ids` (a check's works), only those works' hashes and the URLs of their matches and of the
+        profile's matches are asked about; otherwise the whole catalogue's."""
+        wanted = set(work_ids) if work_ids is not None else None
+        works = [w for w in self._works.all() if wanted is None or w.id in wanted]
+        urls = [
+            m.url
+            for m in self._matches.find()
+            if m.url and m.status != "rejected" and (wanted is None or m.work_id is None or m.work_id in wanted)
+        ]
         descriptors = [info.descriptor for info in self.datasets()]
-        return build_query(self._works.all(), self.profile(), urls, descriptors)
+        return build_query(works, self.profile(), urls, descriptors)
 
-    def plan_sources(self, source_ids: Sequence[str]) -> list[OutgoingRequest]:
+    def plan_sources(self, source_ids: Sequence[str], query: SourceQuery | None = None) -> list[OutgoingRequest]:
         """The "what will be sent" list: every request, host and body, before anything is sent."""
-        return self._remote.plan(source_ids, self.source_query())
+        return self._remote.plan(source_ids, query or self.source_query())
 
-    def query_sources(self, source_ids: Sequence[str], progress: Progress | None = None) -> list[SourceResult]:
+    def query_sources(
+        self, source_ids: Sequence[str], progress: Progress | None = None, query: SourceQuery | None = None
+    ) -> list[SourceResult]:
         """Ask the chosen sources; their hits are stored as matches (labelled with source and coverage)."""
-        results = self._remote.run(source_ids, self.source_query(), progress or Progress())
+        results = self._remote.run(source_ids, query or self.source_query(), progress or Progress())
         works = self._works.all()
         for result in results:
             self._matches.record(hits_as_matches(result, works), self._timestamp())
             statuses = [(o.url, o.opted_out, o.opted_in) for o in result.opt_outs]
             self._fetches.record_optouts(statuses, result.source_id, self._timestamp())
         return results
+
+    # --- the main flow ------------------------------------------------------------------------------
+    def check(
+        self,
+        roots: Sequence[Path],
+        *,
+        source_ids: Sequence[str] = (),
+        max_distance: int | None = None,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> CheckResult:
+        """Scan, match locally, then ask `source_ids` about this check's fresh matches (core.workflows)."""
+        return run_check(
+            self, roots, source_ids=source_ids, max_distance=max_distance, dry_run=dry_run, progress=progress
+        )
+
+    def demo(self, progress: Progress | None = None) -> DemoResult:
+        """The sample artist and datasets, then a check of the sample portfolio (use a demo catalogue)."""
+        return run_demo(self, progress)
+
+    def auto_sources(self) -> list[str]:
+        """The sources the app asks on every check (settings `[check] ask_sources`), those usable as configured."""
+        wanted = [part.strip() for part in self.settings.check.ask_sources.split(",") if part.strip()]
+        usable = {status.id for status in self._remote.statuses() if not status.problem}
+        return [source_id for source_id in wanted if source_id in usable]
+
+    def set_auto_sources(self, source_ids: Sequence[str]) -> list[str]:
+        for source_id in source_ids:
+            self._remote.source(source_id)  # unknown ids are refused
+        check = dataclasses.replace(self.settings.check, ask_sources=",".join(source_ids))
+        self.settings = dataclasses.replace(self.settings, check=check)
+        self.settings.save(self.paths.settings_file)
+        return list(source_ids)
+
+    def has_datasets(self) -> bool:
+        return bool(self._datasets.ids())
 
     def fetch_match(
         self, match_id: int, *, allow_loopback: bool = False, progress: Progress | None = None

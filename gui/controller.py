@@ -22,18 +22,16 @@ from core.app import TrainTrace
 from core.catalogue.works import Work
 from core.errors import Cancelled
 from core.matching.importer import ImportReport
-from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import Progress, ProgressUpdate
-from core.scanning.scanner import ScanSummary
 from core.sources import source_type
 from core.sources.base import SettingSpec, SourceResult
 from core.sources.compare import FetchComparison
+from core.workflows import CheckResult
 from gui.workers import MainThreadPost, Pool, TaskError, Workers
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the GUI thread (~10 a second)
 POLL_INTERVAL = 0.5  # seconds between catalogue reads while a scan runs, so results appear as they are stored
-SampleDataset = tuple[str, str, Path]  # dataset id, schema, Parquet file
 
 
 class ThrottledListener:
@@ -75,6 +73,7 @@ class Controller(QObject):
     scan_started = Signal(list)  # list[Path]
     scan_progress = Signal(object)  # ProgressUpdate
     scan_finished = Signal(object)  # ScanSummary
+    check_finished = Signal(object)  # CheckResult: the whole check (scan, matching, sources asked)
     cancelled = Signal(str)  # what was cancelled ("Scanning", "Matching")
     long_started = Signal(str)  # what is running (shown in the progress panel)
     datasets_loaded = Signal(list)  # list[DatasetInfo]
@@ -100,7 +99,6 @@ class Controller(QObject):
         self._progress: Progress | None = None
         self._polling = False
         self._last_poll = 0.0
-        self._match_after_scan = False
         self._post_progress = MainThreadPost(self._on_progress, self)
 
     @property
@@ -156,12 +154,16 @@ class Controller(QObject):
         self._write(configure, self._source_configured, "Saving the source settings")
 
     # --- long work (one at a time, on the writer thread, cancellable) -------------------------------
-    def scan(self, roots: Sequence[Path], match_after: bool = True) -> bool:
-        """Start scanning `roots` (then matching); False (and nothing happens) if a long call is running."""
-        paths = [Path(root) for root in roots]
-        started = self._start_long(lambda progress: self._facade.scan(paths, progress), self._scan_done, "Scanning")
+    def scan(self, roots: Sequence[Path]) -> bool:
+        """Start the check of `roots` (the core's flow: scan, match, ask the automatic sources); False (and
+        nothing happens) if a long call is running."""
+        paths, facade = [Path(root) for root in roots], self._facade
+
+        def check(progress: Progress) -> CheckResult:
+            return facade.check(paths, source_ids=facade.auto_sources(), progress=progress)
+
+        started = self._start_long(check, self._check_done, "Scanning")
         if started:
-            self._match_after_scan = match_after
             self.scan_started.emit(paths)
         return started
 
@@ -227,21 +229,14 @@ class Controller(QObject):
 
         return self._start_long(query, self._sources_queried, "Asking the remote sources")
 
-    def run_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
-        """The whole flow on sample data: the sample artist, the sample datasets, scan, match."""
-        facade, samples = self._facade, list(datasets)
+    def run_demo(self) -> bool:
+        """The whole flow on sample data (the core's demo: sample artist and datasets, then the check)."""
+        facade = self._facade
 
-        def demo(progress: Progress) -> MatchSummary:
-            facade.set_profile(profile)
-            for dataset_id, schema, file in samples:
-                with progress.step(0.4 / max(len(samples), 1), f"Importing {dataset_id}") as step:
-                    facade.add_dataset(dataset_id, schema=schema, sources=[str(file)], progress=step)
-            with progress.step(0.4, "Scanning") as step:
-                facade.scan([portfolio], step)
-            with progress.step(0.2, "Matching") as step:
-                return facade.run_matching(progress=step)
+        def demo(progress: Progress) -> CheckResult:
+            return facade.demo(progress).check
 
-        return self._start_long(demo, self._matching_done, "Preparing the demo")
+        return self._start_long(demo, self._check_done, "Preparing the demo")
 
     def cancel(self) -> None:
         if self._progress is not None:
@@ -277,11 +272,14 @@ class Controller(QObject):
         self.busy_changed.emit(False)
         self.refresh()
 
-    def _scan_done(self, summary: ScanSummary) -> None:
+    def _check_done(self, result: CheckResult) -> None:
         self._finish_long()
-        self.scan_finished.emit(summary)
-        if self._match_after_scan:
-            self.run_matching()
+        self.scan_finished.emit(result.scan)
+        if result.matching is not None:
+            self.matching_finished.emit(result.matching)
+        if result.sources:
+            self.sources_queried.emit(list(result.sources))
+        self.check_finished.emit(result)
 
     def _dataset_added(self, report: object) -> None:
         self._finish_long()

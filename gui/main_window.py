@@ -7,7 +7,6 @@ the controller and comes back as a signal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -34,7 +33,7 @@ from core.profile import Profile
 from core.progress import ProgressUpdate
 from core.scanning.scanner import ScanSummary
 from gui.compare_panel import ComparePanel
-from gui.controller import Controller, SampleDataset
+from gui.controller import Controller
 from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.error_dialog import ErrorDialog
 from gui.dialogs.profile_dialog import ProfileDialog
@@ -183,9 +182,9 @@ class MainWindow(QMainWindow):
                 self.drop_zone.set_recent(self._state.add_recent_folder(path))
         return True
 
-    def start_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
-        """The first-run tour: the sample artist's works matched against the sample datasets."""
-        return self.controller.run_demo(profile, datasets, portfolio)
+    def start_demo(self) -> bool:
+        """The first-run tour: the sample artist's works matched against the sample datasets (core's demo)."""
+        return self.controller.run_demo()
 
     def run_matching(self) -> None:
         if not self.controller.run_matching():
