@@ -32,6 +32,7 @@ from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import ProgressUpdate
 from core.scanning.scanner import ScanSummary
+from core.workflows import CheckResult
 from gui.compare_panel import ComparePanel
 from gui.controller import Controller
 from gui.dialogs.datasets_dialog import DatasetsDialog
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         c.scan_progress.connect(self._progress)
         c.scan_finished.connect(self._scan_finished)
         c.matching_finished.connect(self._matching_finished)
+        c.check_finished.connect(self._check_finished)
         c.long_started.connect(self.scan_panel.start)
         c.fetched.connect(self.compare.show_fetch)
         c.cancelled.connect(self._cancelled)
@@ -202,6 +204,12 @@ class MainWindow(QMainWindow):
 
     def _matching_finished(self, summary: MatchSummary) -> None:
         self.statusBar().showMessage(f"Matching done: {summary.found} entries found in the datasets.", 10_000)
+
+    def _check_finished(self, result: CheckResult) -> None:
+        """After a check that asked remote sources, say what each one did (asked, skipped and why, unavailable)."""
+        if result.sources:
+            verdicts = "; ".join(f"{source.source_id}: {source.verdict()}" for source in result.sources)
+            self.statusBar().showMessage(f"Check done. Sources — {verdicts}", 20_000)
 
     def _cancelled(self, what: str) -> None:
         self.scan_panel.finish()

@@ -50,8 +50,9 @@ def describe_plan(requests: Sequence[OutgoingRequest]) -> str:
 def describe_results(results: Sequence[SourceResult]) -> str:
     lines = []
     for result in results:
-        line = f"{result.source_id}: {result.status}, {len(result.hits)} hits ({result.coverage} coverage)"
-        lines.append(line + (f" — {result.error}" if result.error else ""))
+        hits = f", {len(result.hits)} hit(s)" if result.status == "ok" else ""
+        optouts = f", {len(result.opt_outs)} opt-out status(es)" if result.opt_outs else ""
+        lines.append(f"{result.source_id}: {result.verdict()}{hits}{optouts}")
     return "\n".join(lines) or "No source was asked."
 
 
