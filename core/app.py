@@ -21,6 +21,7 @@ from core.catalogue.db import open_database
 from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
 from core.catalogue.profiles import ProfileRepository
+from core.catalogue.source_runs import SourceRun, SourceRunRepository
 from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetInfo, DatasetManager
 from core.datasets.planning import DatasetPlan
@@ -40,7 +41,7 @@ from core.settings import Settings
 from core.sources import OutgoingRequest, SourceQuery, SourceResult
 from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
-from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
+from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches, source_run
 from core.workflows import CheckResult, DemoResult, run_check, run_demo
 
 if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
@@ -84,6 +85,7 @@ class TrainTrace:
         )
         self._fetches = FetchRepository(connection)
         self._generated = GeneratedRepository(connection)
+        self._source_runs = SourceRunRepository(connection)
         self._remote = RemoteService(lambda: self.settings.sources, secrets, self._http_client)
 
     @classmethod
@@ -282,13 +284,21 @@ class TrainTrace:
         self, source_ids: Sequence[str], progress: Progress | None = None, query: SourceQuery | None = None
     ) -> list[SourceResult]:
         """Ask the chosen sources; their hits are stored as matches (labelled with source and coverage)."""
-        results = self._remote.run(source_ids, query or self.source_query(), progress or Progress())
+        query = query or self.source_query()
+        plans = {source_id: self._remote.plan([source_id], query) for source_id in source_ids}
+        results = self._remote.run(source_ids, query, progress or Progress())
         works = self._works.all()
         for result in results:
-            self._matches.record(hits_as_matches(result, works), self._timestamp())
+            now = self._timestamp()
+            self._matches.record(hits_as_matches(result, works), now)
             statuses = [(o.url, o.opted_out, o.opted_in) for o in result.opt_outs]
-            self._fetches.record_optouts(statuses, result.source_id, self._timestamp())
+            self._fetches.record_optouts(statuses, result.source_id, now)
+            self._source_runs.record(source_run(result, plans.get(result.source_id, []), now))
         return results
+
+    def source_runs(self) -> list[SourceRun]:
+        """Every run of every source (asked, skipped or unavailable), oldest first: evidence of what was asked."""
+        return self._source_runs.history()
 
     # --- the main flow ------------------------------------------------------------------------------
     def check(
@@ -412,11 +422,13 @@ class TrainTrace:
     ) -> EvidenceManifest:
         """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
         from core.evidence import build_evidence_pdf, gather_evidence
+        from core.evidence.inputs import run_record
         from core.evidence.manifest import manifest_path_for
 
         check_output_file(pdf)
         check_output_file(manifest_path_for(pdf))
-        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), sources), pdf, progress)
+        asked = sources or [run_record(run) for run in self._source_runs.history()]
+        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), asked), pdf, progress)
         written = [
             (manifest.pdf_path, manifest.pdf_sha256),
             (manifest.manifest_path, _sha256_of(manifest.manifest_path)),

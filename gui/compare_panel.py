@@ -33,6 +33,13 @@ FETCH_HELP = (
 )
 
 
+OPTED_OUT_TEXT = {
+    "yes": "yes — this URL is on Spawning's Do-Not-Train registry",
+    "no": "no — Spawning's registry does not list this URL as opted out",
+    "not asked": "not asked — Spawning's registry was not asked about this URL yet",
+}
+
+
 def web_url(text: str) -> QUrl | None:
     """The URL if it is an absolute http(s) URL; anything else (file:, javascript:, garbage) is refused."""
     url = QUrl(text.strip(), QUrl.ParsingMode.StrictMode)
@@ -108,6 +115,7 @@ class ComparePanel(QWidget):
         self.found_by = self._plain_label("How it was found")
         self.measure = self._plain_label("Distance")
         self.review = self._plain_label("Review status")
+        self.opted_out = self._plain_label("Opted out in Spawning's registry")
         self.row_id = _CopyField("Row id", self, monospace=True)
         self.url = _CopyField("URL", self)
         self.caption = QPlainTextEdit(self)
@@ -151,6 +159,7 @@ class ComparePanel(QWidget):
         form.addRow("Found by:", self.found_by)
         form.addRow("Distance:", self.measure)
         form.addRow("URL:", self.url)
+        form.addRow("Opted out:", self.opted_out)
         form.addRow("Caption:", self.caption)
         form.addRow("", self.copy_caption)
         form.addRow("Your hash:", self.local_hash)
@@ -194,6 +203,7 @@ class ComparePanel(QWidget):
         self.found_by.setText(f"{KIND_LABELS.get(match.kind, match.kind)}: {match.evidence}" if match else "")
         self.measure.setText(self._measure(match))
         self.url.set_text(match.url or "" if match else "")
+        self.opted_out.setText(OPTED_OUT_TEXT.get(match.opted_out, match.opted_out) if match and match.url else "")
         self.caption.setPlainText(match.caption or "" if match else "")
         self.copy_caption.setEnabled(bool(match and match.caption))
         self._show_hashes(match, work)

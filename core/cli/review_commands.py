@@ -24,7 +24,8 @@ def matches() -> None:
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write them as CSV.")
 @click.pass_obj
 def list_matches(obj: CliContext, status: str | None, json_file: Path | None, csv_file: Path | None) -> None:
-    """Every match with its id, kind, dataset row and review status (and decision)."""
+    """Every match with its id, kind, dataset row, review status (and decision) and whether its URL is opted out
+    in Spawning's registry (yes / no / not asked)."""
     obj = obj.for_outputs(json_file, csv_file)
     with obj.open_app() as app:
         found = app.matches(status)
@@ -36,13 +37,13 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
         obj.wrote(csv_file)
     if json_file or csv_file:
         return
-    table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "url / caption")
+    table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "opted out", "url / caption")
     for item in found:
         work = Path(item.work_path).name if item.work_path else "-"
         shown = item.url or item.caption or ""
         distance = "" if item.distance is None else str(item.distance)
         table.add_row(str(item.id), item.status, item.kind, distance, item.dataset, escape(item.row_id),
-                      escape(work), escape(shown[:70]))  # fmt: skip
+                      escape(work), item.opted_out, escape(shown[:70]))  # fmt: skip
     obj.console.print(table if found else "No matches.")
 
 

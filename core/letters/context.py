@@ -33,6 +33,7 @@ class Listing:
     caption: str
     kind: str
     work: str  # file name of the work, "" for matches on the artist's profile
+    opted_out: str = "not asked"  # Spawning's registry for `url`: "yes", "no" or "not asked"
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def listing_of(match: Match, datasets: Mapping[str, Descriptor]) -> Listing:
         caption=capped(match.caption, CAPTION_LIMIT),
         kind=match.kind,
         work=PurePath(match.work_path).name if match.work_path else "",
+        opted_out=match.opted_out,
     )
 
 
@@ -114,6 +116,7 @@ def letter_context(
         "laion_datasets": [group for group in by_dataset if group.is_laion],
         "works": _by_work(matches, listings),
         "urls": list(dict.fromkeys(whole_urls)),  # lists to paste: a cut address would be a wrong one
+        "opted_out": {m.url: m.opted_out for m in matches if m.url},  # Spawning's answer: yes / no / not asked
         "urls_left_out": len({m.url for m in matches if m.url and shown(m.url, URL_LIMIT).cut}),
         "hosts": _by_host(listings, profile),
     }
