@@ -237,7 +237,11 @@ class TrainTrace:
 
     # --- remote sources -----------------------------------------------------------------------------
     def sources(self) -> list[SourceStatus]:
-        return self._remote.statuses()
+        wanted = set(self._wanted_auto_sources())
+        return [dataclasses.replace(s, automatic=s.id in wanted) for s in self._remote.statuses()]
+
+    def _wanted_auto_sources(self) -> list[str]:
+        return [part.strip() for part in self.settings.check.ask_sources.split(",") if part.strip()]
 
     def configure_source(self, source_id: str, values: dict[str, str], token: str | None = None) -> SourceStatus:
         """Store a source's settings (settings file) and token (keyring only; never a plain-text file)."""
@@ -321,11 +325,11 @@ class TrainTrace:
 
     def auto_sources(self) -> list[str]:
         """The sources the app asks on every check (settings `[check] ask_sources`), those usable as configured."""
-        wanted = [part.strip() for part in self.settings.check.ask_sources.split(",") if part.strip()]
         usable = {status.id for status in self._remote.statuses() if not status.problem}
-        return [source_id for source_id in wanted if source_id in usable]
+        return [source_id for source_id in self._wanted_auto_sources() if source_id in usable]
 
     def set_auto_sources(self, source_ids: Sequence[str]) -> list[str]:
+        """Which sources the app asks on every check (the app shows their "what will be sent" first)."""
         for source_id in source_ids:
             self._remote.source(source_id)  # unknown ids are refused
         check = dataclasses.replace(self.settings.check, ask_sources=",".join(source_ids))

@@ -125,6 +125,12 @@ class Controller(QObject):
         """A source's setting specs and its current non-secret values (in memory: no I/O)."""
         return source_type(source_id).settings, dict(self._facade.settings.sources.get(source_id, {}))
 
+    def set_auto_sources(self, source_ids: Sequence[str]) -> None:
+        """Which sources every check asks (the dialog allows it only after their preview was shown)."""
+        chosen = list(source_ids)
+        self._write(lambda: self._facade.set_auto_sources(chosen), lambda _ids: self.load_sources(),
+                    "Saving which sources every check asks")  # fmt: skip
+
     def plan_sources(self, source_ids: Sequence[str]) -> None:
         """Build the "what will be sent" list (hashes, URLs, names; never an image); nothing is sent."""
         chosen = list(source_ids)

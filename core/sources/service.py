@@ -32,6 +32,7 @@ class SourceStatus:
     sends: str
     problem: str  # "" when the source can run as configured
     token: str  # where the token comes from: environment, keyring or none
+    automatic: bool = False  # asked on every check in the app (settings `[check] ask_sources`)
 
 
 class RemoteService:
