@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by 
 
 HUB_TOKEN_ID = "huggingface"
 MAX_CHECKED = 5  # image URLs the site checker fetches
+PACK_DATA_MINING = "DMI-PROHIBITED-AIMLTRAINING"  # the IPTC code the pack's tagged copies carry
 
 Clock = Callable[[], datetime]
 
@@ -420,6 +421,21 @@ class TrainTrace:
                                user_templates_dir(self.paths.data_dir), self._recorded_hashes)  # fmt: skip
         self._record_generated("letter", [(f.path, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED])
         return files
+
+    def write_optout_pack(self, out_dir: Path, progress: Progress | None = None) -> Path:
+        """The opt-out pack, in one place for every front end: website files, letters and lists, and tagged
+        copies of the works with confirmed matches (IPTC "no AI training"), each in its folder of `out_dir`."""
+        progress = progress or Progress()
+        with progress.step(0.2, "Website files"):
+            self.optout_site_files(out_dir / "website")
+        with progress.step(0.2, "Letters and lists"):
+            self.write_letters(out_dir / "letters")
+        with progress.step(0.6, "Tagged copies"):
+            confirmed = {m.work_path for m in self.matches("confirmed") if m.work_path}
+            works = sorted(Path(path) for path in confirmed if Path(path).is_file())
+            if works:
+                self.tag_copies(works, out_dir / "tagged-copies", PACK_DATA_MINING)
+        return out_dir
 
     def write_evidence_report(
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None

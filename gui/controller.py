@@ -199,16 +199,7 @@ class Controller(QObject):
         """Website files, letters and tagged copies of the works with confirmed matches, into `out_dir`."""
 
         def write(progress: Progress) -> Path:
-            with progress.step(0.2, "Website files"):
-                self._facade.optout_site_files(out_dir / "website")
-            with progress.step(0.2, "Letters and lists"):
-                self._facade.write_letters(out_dir / "letters")
-            with progress.step(0.6, "Tagged copies"):
-                confirmed = {m.work_path for m in self._facade.matches("confirmed") if m.work_path}
-                works = sorted(Path(path) for path in confirmed if Path(path).is_file())
-                if works:
-                    self._facade.tag_copies(works, out_dir / "tagged-copies", "DMI-PROHIBITED-AIMLTRAINING")
-            return out_dir
+            return self._facade.write_optout_pack(out_dir, progress)
 
         return self._start_long(write, lambda where: self._exported("Opt-out pack", where), "Writing the opt-out pack")
 
