@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from core.catalogue.matches import Match
 from core.datasets.descriptors import Descriptor
@@ -115,11 +115,26 @@ def letter_context(
         "datasets": by_dataset,
         "laion_datasets": [group for group in by_dataset if group.is_laion],
         "works": _by_work(matches, listings),
-        "urls": list(dict.fromkeys(whole_urls)),  # lists to paste: a cut address would be a wrong one
-        "opted_out": {m.url: m.opted_out for m in matches if m.url},  # Spawning's answer: yes / no / not asked
+        # lists to paste: a cut address would be a wrong one, and a space or a backtick would break the line
+        "urls": list(dict.fromkeys(encoded_url(url) for url in whole_urls)),
+        "opted_out": {encoded_url(m.url): m.opted_out for m in matches if m.url},  # Spawning: yes / no / not asked
         "urls_left_out": len({m.url for m in matches if m.url and shown(m.url, URL_LIMIT).cut}),
         "hosts": _by_host(listings, profile),
     }
+
+
+_URL_SAFE = "/:@!$&'()*+,;=%~"  # reserved and already-escaped characters stay as they are
+
+
+def encoded_url(url: str) -> str:
+    """`url` percent-encoded where a list or a form would break it (spaces, quotes, backticks, non-ASCII in the
+    path, query or fragment); its host and existing %-escapes are kept."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return quote(url, safe=_URL_SAFE + "?#")
+    path, query = quote(parts.path, safe=_URL_SAFE), quote(parts.query, safe=_URL_SAFE + "?")
+    return urlunsplit((parts.scheme, parts.netloc, path, query, quote(parts.fragment, safe=_URL_SAFE + "?")))
 
 
 def _by_dataset(listings: Sequence[Listing], datasets: Mapping[str, Descriptor]) -> list[DatasetListings]:

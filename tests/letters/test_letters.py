@@ -88,7 +88,15 @@ def test_laion_request_lists_sample_ids_and_urls_of_laion_matches_only(letters: 
 
 def test_spawning_list_is_the_urls_one_per_line(letters: dict[str, str]) -> None:
     lines = letters["spawning-do-not-train.txt"].splitlines()
-    assert lines == [m.url for m in CONFIRMED]
+    assert lines == [(m.url or "").replace("`", "%60").replace("|", "%7C") for m in CONFIRMED]
+
+
+def test_list_urls_are_percent_encoded(tmp_path: Path) -> None:
+    spaced = _match(7, "laion2b-en", "7", "url", "https://zoe-art.example/my works/ä 1.jpg?q=a b", "orbit.jpg")
+    render_letters(tmp_path, PROFILE, [spaced], DATASETS, WHEN, None)
+    lines = (tmp_path / "spawning-do-not-train.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == ["https://zoe-art.example/my%20works/%C3%A4%201.jpg?q=a%20b"]
+    assert "my%20works/%C3%A4%201.jpg" in (tmp_path / "spawning-do-not-train.md").read_text(encoding="utf-8")
 
 
 def test_openai_checklist_has_one_line_per_work(letters: dict[str, str]) -> None:
