@@ -47,6 +47,7 @@ from core.workflows import CheckResult, DemoResult, run_check, run_demo
 if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
     from core.evidence import EvidenceManifest
     from core.letters import GeneratedFile as LetterFile
+    from core.letters.routes import Route
     from core.optout.c2pa_sign import SigningCredentials
     from core.optout.site_check import SiteReport
     from core.optout.site_files import GeneratedFile
@@ -436,6 +437,22 @@ class TrainTrace:
             if works:
                 self.tag_copies(works, out_dir / "tagged-copies", PACK_DATA_MINING)
         return out_dir
+
+    def match_routes(self, match_id: int) -> list[Route]:
+        """The opt-out routes that apply to one match, each with the text it would generate and whether the pack
+        wrote that file before (see core.letters.routes)."""
+        from core.letters import user_templates_dir
+        from core.letters.routes import routes_for
+
+        match = self.get_match(match_id)
+        if match is None:
+            raise UsageError(f"no match with id {match_id}")
+        profile = self.profile()
+        if profile.is_empty:
+            raise UsageError("the profile is empty: set at least the artist's name (`traintrace profile set`)")
+        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
+        names = {Path(record.path).name for record in self._generated.history() if record.kind == "letter"}
+        return routes_for(match, profile, datasets, self._clock(), names, user_templates_dir(self.paths.data_dir))
 
     def write_evidence_report(
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None

@@ -51,6 +51,10 @@ def test_one_scan_asks_spawning_about_exactly_the_planted_url(
     assert "│ yes " in row
 
     (match,) = [m for m in document["matches"] if m["kind"] == "url"]
+    assert main([*home, "matches", "show", str(match["id"])]) == 0
+    shown = capsys.readouterr().out
+    assert "Spawning Do-Not-Train entry for this URL (registry: opted out yes)" in shown and PLANTED_URL in shown
+    assert "Notice to the host" not in shown  # the artist's own site: no takedown notice to themself
     assert main([*home, "matches", "confirm", str(match["id"])]) == 0
     pdf = tmp_path / "evidence.pdf"
     assert main([*home, "report", "--pdf", str(pdf)]) == 0

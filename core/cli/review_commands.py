@@ -47,6 +47,31 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
     obj.console.print(table if found else "No matches.")
 
 
+@matches.command("show")
+@click.argument("match_id", type=int)
+@click.pass_obj
+def show(obj: CliContext, match_id: int) -> None:
+    """One match and how to act on it: each opt-out route that applies, with the text it would generate."""
+    with obj.open_app() as app:
+        item = app.get_match(match_id)
+        if item is None:
+            raise click.UsageError(f"no match with id {match_id}")
+        routes = app.match_routes(match_id)
+    work = Path(item.work_path).name if item.work_path else "(your profile)"
+    facts = [
+        f"Match {item.id} ({item.status}): {item.kind} match, listed in {item.dataset} row {item.row_id}",
+        f"work: {work}", f"URL: {item.url or '-'}", f"opted out at Spawning: {item.opted_out}",
+        f"how it was found: {item.evidence}",
+    ]  # fmt: skip
+    for line in facts:
+        obj.console.print(escape(line), highlight=False)
+    obj.console.print(f"\nAct on this ({len(routes)} route(s)):")
+    for route in routes:
+        done = " [already generated]" if route.generated else ""
+        obj.console.print(escape(f"\n== {route.title}{done} — {route.stem}.txt"), highlight=False)
+        obj.console.print(escape(route.text.rstrip()), highlight=False, soft_wrap=True)
+
+
 @matches.command("confirm")
 @click.argument("ids", nargs=-1, required=True, type=int)
 @click.option("--note", default="", help="Why (kept with the decision).")
