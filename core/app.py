@@ -26,13 +26,13 @@ from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetInfo, DatasetManager
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
-from core.files import check_output_file
+from core.files import check_output_file, write_atomically
 from core.keep_edits import Outcome
 from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
-from core.paths import AppPaths, make_tree_private
+from core.paths import PRIVATE_FILE_MODE, AppPaths, make_tree_private
 from core.profile import Profile
 from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
@@ -440,7 +440,7 @@ class TrainTrace:
 
     def match_routes(self, match_id: int) -> list[Route]:
         """The opt-out routes that apply to one match, each with the text it would generate and whether the pack
-        wrote that file before (see core.letters.routes)."""
+        wrote that file before (see core.letters.routes); none while the profile is empty."""
         from core.letters import user_templates_dir
         from core.letters.routes import routes_for
 
@@ -449,10 +449,20 @@ class TrainTrace:
             raise UsageError(f"no match with id {match_id}")
         profile = self.profile()
         if profile.is_empty:
-            raise UsageError("the profile is empty: set at least the artist's name (`traintrace profile set`)")
+            return []  # every letter needs the artist's name at least
         datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
         names = {Path(record.path).name for record in self._generated.history() if record.kind == "letter"}
         return routes_for(match, profile, datasets, self._clock(), names, user_templates_dir(self.paths.data_dir))
+
+    def save_route(self, match_id: int, stem: str, path: Path) -> Path:
+        """Write one route's text for one match to `path` (recorded like the pack's letters)."""
+        route = next((r for r in self.match_routes(match_id) if r.stem == stem), None)
+        if route is None:
+            raise UsageError(f"no route {stem!r} for match {match_id}")
+        data = route.text.encode("utf-8")
+        write_atomically(path, data, PRIVATE_FILE_MODE)
+        self._record_generated("letter", [(path, hashlib.sha256(data).hexdigest())])
+        return path
 
     def write_evidence_report(
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
+from gui.act_panel import ActPanel
 from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
 from gui.models import KIND_LABELS, ReviewRow
 from gui.thumbnails import ThumbnailCache
@@ -129,6 +130,7 @@ class ComparePanel(QWidget):
         self.published_hash = _CopyField("Published hash", self, monospace=True)
         self.bits = HashBitsView(self)
         self.bits_note = self._plain_label("Differing bits")
+        self.act = ActPanel(self)
         self._build_buttons()
         self._lay_out()
 
@@ -181,6 +183,7 @@ class ComparePanel(QWidget):
         layout.addWidget(self.image, 1)
         layout.addWidget(self.no_match)
         layout.addWidget(self.evidence)
+        layout.addWidget(self.act)
 
     def _plain_label(self, name: str) -> QLabel:
         label = QLabel(self)
@@ -195,6 +198,7 @@ class ComparePanel(QWidget):
         """Show a review row: its match evidence if it has one, else just the work (or nothing)."""
         if match is None or self._match is None or match.id != self._match.id:
             self.fetch_result.setText("")  # a fetch result belongs to the match it was fetched for
+            self.act.clear(match.id if match is not None else None)
         self._row, self._match = row, match
         self.title.setText(self._title(row))
         self._show_image(row)
@@ -211,6 +215,7 @@ class ComparePanel(QWidget):
         has_match = match is not None
         self.evidence.setVisible(has_match)
         self.action_row.setVisible(has_match)
+        self.act.setVisible(has_match)
         self.no_match.setText(self._no_match_text(row, work) if row is not None and not has_match else "")
         self.no_match.setVisible(bool(self.no_match.text()))
         status = match.status if match is not None else ""

@@ -80,6 +80,7 @@ class Controller(QObject):
     dataset_added = Signal(object)  # ImportReport
     dataset_removed = Signal(str)  # dataset id
     fetched = Signal(object)  # FetchComparison
+    routes_loaded = Signal(int, list)  # match id, list[Route]: how to act on that match
     exported = Signal(str, object)  # what was written ("Opt-out pack", "Evidence PDF") and where (Path)
     sources_loaded = Signal(list)  # list[SourceStatus]
     source_configured = Signal(object)  # SourceStatus
@@ -130,6 +131,21 @@ class Controller(QObject):
         chosen = list(source_ids)
         self._write(lambda: self._facade.set_auto_sources(chosen), lambda _ids: self.load_sources(),
                     "Saving which sources every check asks")  # fmt: skip
+
+    def load_routes(self, match_id: int) -> None:
+        """The opt-out routes of one match, with their text (core.letters.routes)."""
+
+        def deliver(routes: list[object]) -> None:
+            self.routes_loaded.emit(match_id, routes)
+
+        self._read(lambda: self._facade.match_routes(match_id), deliver, "Preparing the routes")
+
+    def save_route(self, match_id: int, stem: str, path: Path) -> None:
+        def saved(written: object) -> None:
+            self.exported.emit("Route text", written)
+            self.load_routes(match_id)
+
+        self._write(lambda: self._facade.save_route(match_id, stem, path), saved, "Saving the text")
 
     def plan_sources(self, source_ids: Sequence[str]) -> None:
         """Build the "what will be sent" list (hashes, URLs, names; never an image); nothing is sent."""

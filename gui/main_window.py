@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
         self.filters.changed.connect(self.proxy.set_row_filter)
         self.compare.decision_requested.connect(lambda match_id, status: c.decide([match_id], status))
         self.compare.fetch_requested.connect(c.fetch_match)
+        self.compare.act.save_requested.connect(c.save_route)
+        c.routes_loaded.connect(self.compare.act.show_routes)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
 
     # --- scanning -----------------------------------------------------------------------------------
@@ -253,7 +255,10 @@ class MainWindow(QMainWindow):
         row = self.current_row()
         match = self._matches.get(row.match_id) if row and row.match_id is not None else None
         work = self._works.get(row.work_id) if row and row.work_id is not None else None
+        known = self.compare.act.match_id
         self.compare.show_row(row, match, work)
+        if match is not None and (known != match.id or not self.compare.act.route_titles()):
+            self.controller.load_routes(match.id)
 
     def move_selection(self, step: int) -> None:
         count = self.proxy.rowCount()

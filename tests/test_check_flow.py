@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from core.app import TrainTrace
 from core.cli.main import main
+from core.paths import AppPaths
 from tests.check_flow import DATASET_MAPPINGS, DOMAIN, PLANTED_URL, planted_dataset, serve_spawning
 from tests.imagefactory import pattern, save
 from tests.net.servers import RecordingServer, _recording_server, server  # noqa: F401 - fixtures
@@ -55,6 +57,11 @@ def test_one_scan_asks_spawning_about_exactly_the_planted_url(
     shown = capsys.readouterr().out
     assert "Spawning Do-Not-Train entry for this URL (registry: opted out yes)" in shown and PLANTED_URL in shown
     assert "Notice to the host" not in shown  # the artist's own site: no takedown notice to themself
+    with TrainTrace.open(AppPaths.resolve(tmp_path / "home")) as app:
+        saved = app.save_route(match["id"], "spawning-do-not-train", tmp_path / "spawning-do-not-train.txt")
+        assert saved.read_text(encoding="utf-8").splitlines() == [PLANTED_URL]
+        (spawning,) = [r for r in app.match_routes(match["id"]) if r.letter == "spawning-do-not-train"]
+        assert spawning.generated  # from the generated-files records
     assert main([*home, "matches", "confirm", str(match["id"])]) == 0
     pdf = tmp_path / "evidence.pdf"
     assert main([*home, "report", "--pdf", str(pdf)]) == 0

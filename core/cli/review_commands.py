@@ -65,6 +65,9 @@ def show(obj: CliContext, match_id: int) -> None:
     ]  # fmt: skip
     for line in facts:
         obj.console.print(escape(line), highlight=False)
+    if not routes:
+        obj.console.print("No route to show: the letters need at least your name (`traintrace profile set`).")
+        return
     obj.console.print(f"\nAct on this ({len(routes)} route(s)):")
     for route in routes:
         done = " [already generated]" if route.generated else ""

@@ -1,6 +1,6 @@
 """The flow, end to end in the app (issue 11, item 7): a fresh catalogue, a dataset with a planted URL match,
 Spawning (asked automatically on every check) on a recording server. One drop sends exactly that URL, and the
-compare panel shows Spawning's answer."""
+compare panel shows Spawning's answer and the routes to act on the match ("Act on this")."""
 
 from __future__ import annotations
 
@@ -58,3 +58,11 @@ def test_one_drop_asks_spawning_about_exactly_the_planted_url(
     (row,) = [row for row in gui.window.model.rows() if row.match_id == url_match.id]
     select_key(gui, row.key)
     qtbot.waitUntil(lambda: gui.window.compare.opted_out.text().startswith("yes"))  # type: ignore[attr-defined]
+    act = gui.window.compare.act
+    qtbot.waitUntil(lambda: bool(act.route_titles()))  # type: ignore[attr-defined]
+    titles = act.route_titles()
+    assert "Spawning Do-Not-Train entry for this URL (registry: opted out yes)" in titles
+    assert "Art. 4(3) reservation notice" in titles and not any("Notice to the host" in t for t in titles)
+    act.routes.setCurrentIndex(titles.index("Spawning Do-Not-Train entry for this URL (registry: opted out yes)"))
+    assert PLANTED_URL in act.preview.toPlainText() and act.copy.isEnabled()
+    assert act.state.text() == "spawning-do-not-train.txt: not generated yet"
