@@ -84,6 +84,11 @@ def is_own_host(host: str, profile: Profile) -> bool:
     return any(host == domain.lower() or host.endswith("." + domain.lower()) for domain in profile.domains)
 
 
+def is_own_upload(url: str, profile: Profile) -> bool:
+    """Whether `url` is under one of the artist's own upload pages (e.g. their ArtStation URL prefix)."""
+    return any(url.startswith(prefix) for prefix in profile.url_prefixes if prefix)
+
+
 def listing_of(match: Match, datasets: Mapping[str, Descriptor]) -> Listing:
     """The match as letters show it: a caption, URL or row id longer than a letter can hold is cut, saying so."""
     descriptor = datasets.get(match.dataset)
@@ -119,7 +124,8 @@ def letter_context(
         "urls": list(dict.fromkeys(encoded_url(url) for url in whole_urls)),
         "opted_out": {encoded_url(m.url): m.opted_out for m in matches if m.url},  # Spawning: yes / no / not asked
         "urls_left_out": len({m.url for m in matches if m.url and shown(m.url, URL_LIMIT).cut}),
-        "hosts": _by_host(listings, profile),
+        "hosts": _by_host([item for item in listings if not is_own_upload(item.url, profile)], profile),
+        "own_upload_hosts": _by_host([item for item in listings if is_own_upload(item.url, profile)], profile),
     }
 
 

@@ -120,6 +120,9 @@ def letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str,
     hosts: Sequence[HostListings] = context["hosts"]
     for host in hosts:
         wanted.append(("host-notice", f"host-notice-{_FILE_SAFE.sub('_', host.host)}", {"host": host}))
+    own: Sequence[HostListings] = context["own_upload_hosts"]  # the artist's own uploads: advice, no takedown
+    for host in own:
+        wanted.append(("own-uploads", f"own-uploads-{_FILE_SAFE.sub('_', host.host)}", {"host": host}))
     return wanted
 
 

@@ -21,7 +21,9 @@ from core.letters.context import letter_context
 from core.letters.render import letter_environment, letters_wanted, render_text
 from core.profile import Profile
 
-ORDER = ("laion-request", "spawning-do-not-train", "host-notice", "reservation-notice", "openai-checklist")
+ORDER = (
+    "laion-request", "spawning-do-not-train", "host-notice", "own-uploads", "reservation-notice", "openai-checklist",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ def _title(letter: str, match: Match, extra: Mapping[str, Any]) -> str:
         return f"Spawning Do-Not-Train entry for this URL (registry: opted out {match.opted_out})"
     if letter == "host-notice":
         return f"Notice to the host {extra['host'].host}"
+    if letter == "own-uploads":
+        return f"Your own upload on {extra['host'].host}: the host's signals, no takedown"
     if letter == "reservation-notice":
         return "Art. 4(3) reservation notice"
     if letter == "openai-checklist":

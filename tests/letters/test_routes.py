@@ -27,3 +27,11 @@ def test_the_artists_own_upload_gets_no_host_notice_and_a_coyo_match_no_laion_re
     coyo = MATCHES[2]
     letters = [route.letter for route in routes_for(coyo, PROFILE, DATASETS, WHEN)]
     assert "laion-request" not in letters and "host-notice" in letters and "openai-checklist" in letters
+
+
+def test_an_own_upload_gets_advice_and_never_a_takedown_notice() -> None:
+    upload = MATCHES[1]  # under the artist's own ArtStation page (a URL prefix of the profile)
+    routes = {route.letter: route for route in routes_for(upload, PROFILE, DATASETS, WHEN)}
+    assert "host-notice" not in routes and "own-uploads" in routes
+    advice = routes["own-uploads"].text
+    assert "does not fit here" in advice and "X-Robots-Tag: noai, noimageai" in advice and upload.url in advice
