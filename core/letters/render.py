@@ -39,7 +39,7 @@ from core.errors import UsageError
 from core.evidence.text import plain_text
 from core.files import prepare_output_dir
 from core.keep_edits import Outcome, RecordedHashes, no_records, place_file
-from core.letters.context import HostListings, letter_context
+from core.letters.context import DatasetListings, HostListings, letter_context
 from core.profile import Profile
 from core.resources import resource_path
 
@@ -113,6 +113,10 @@ def letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str,
     wanted: list[tuple[str, str, dict[str, Any]]] = [("reservation-notice", "reservation-notice", {})]
     if context["laion_datasets"]:
         wanted.append(("laion-request", "laion-request", {}))
+    groups: Sequence[DatasetListings] = context["datasets"]
+    for group in groups:  # every other dataset gets its own request, saying where it goes (or that nothing is known)
+        if not group.is_laion:
+            wanted.append(("dataset-request", f"dataset-request-{_FILE_SAFE.sub('_', group.id)}", {"group": group}))
     if context["urls"] or context["urls_left_out"]:
         wanted.append(("spawning-do-not-train", "spawning-do-not-train", {}))
     if context["works"]:

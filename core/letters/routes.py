@@ -22,7 +22,8 @@ from core.letters.render import letter_environment, letters_wanted, render_text
 from core.profile import Profile
 
 ORDER = (
-    "laion-request", "spawning-do-not-train", "host-notice", "own-uploads", "reservation-notice", "openai-checklist",
+    "laion-request", "dataset-request", "spawning-do-not-train", "host-notice", "own-uploads",
+    "reservation-notice", "openai-checklist",
 )  # fmt: skip
 
 
@@ -58,6 +59,8 @@ def routes_for(
 def _title(letter: str, match: Match, extra: Mapping[str, Any]) -> str:
     if letter == "laion-request":
         return f"LAION removal request for SAMPLE_ID {match.row_id}"
+    if letter == "dataset-request":
+        return f"Request to the maintainers of {extra['group'].name} for row {match.row_id}"
     if letter == "spawning-do-not-train":
         return f"Spawning Do-Not-Train entry for this URL (registry: opted out {match.opted_out})"
     if letter == "host-notice":

@@ -65,6 +65,7 @@ def test_each_letter_in_text_and_markdown(letters: dict[str, str]) -> None:
         "reservation-notice", "laion-request", "spawning-do-not-train", "openai-checklist",
         "host-notice-pbs.twimg.com", "host-notice-cdn.host.example", "host-notice-static.news.example",
         "own-uploads-www.artstation.com",  # the artist's own upload page: advice, never a takedown notice
+        "dataset-request-coyo-700m", "dataset-request-datacomp-small",
     }  # fmt: skip
     assert set(letters) == {f"{stem}.{fmt}" for stem in stems for fmt in ("txt", "md")}
 

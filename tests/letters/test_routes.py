@@ -35,3 +35,9 @@ def test_an_own_upload_gets_advice_and_never_a_takedown_notice() -> None:
     assert "host-notice" not in routes and "own-uploads" in routes
     advice = routes["own-uploads"].text
     assert "does not fit here" in advice and "X-Robots-Tag: noai, noimageai" in advice and upload.url in advice
+
+
+def test_a_coyo_match_gets_a_request_saying_where_coyo_takes_them(tmp_path: object) -> None:
+    routes = {route.letter: route for route in routes_for(MATCHES[2], PROFILE, DATASETS, WHEN)}
+    request = routes["dataset-request"].text
+    assert "COYO" in request and "7425706646718" in request and "Kakao Brain publishes no removal form" in request
