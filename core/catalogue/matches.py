@@ -9,9 +9,10 @@ from typing import Any, Protocol
 
 from core.catalogue.db import query, transaction
 from core.errors import UsageError
+from core.vocabulary import MatchKind, MatchStatus
 
-KINDS = ("sha256", "phash", "url", "text", "clip")
-STATUSES = ("candidate", "confirmed", "rejected")
+KINDS = tuple(kind.value for kind in MatchKind)
+STATUSES = tuple(status.value for status in MatchStatus)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from core.datasets.store import DatasetStore, ShardState
 from core.errors import UsageError
 from core.net.errors import NetworkError
 from core.net.http import HttpClient
+from core.vocabulary import Coverage
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ class DatasetInfo:
         return sum(shard.bad_hashes for shard in self.shards)
 
     @property
-    def coverage(self) -> str:
-        """'full' once every shard is imported; anything less is labelled partial."""
+    def coverage(self) -> Coverage:
+        """Full once every shard is imported; anything less is labelled partial."""
         done = self.shards and all(shard.status == "done" for shard in self.shards)
-        return "full" if done else "partial"
+        return Coverage.FULL if done else Coverage.PARTIAL
 
 
 class DatasetManager:

@@ -52,7 +52,7 @@ class DatasetSearched:
     name: str
     revision: str  # "repo@revision" on the Hugging Face Hub, or a description of the local copy
     coverage: str  # "full" once every shard is imported, else "partial"
-    rows: int  # rows in the local index
+    rows: int  # rows searched (read from the shards)
     shards_done: int
     shards_total: int
     homepage: str
@@ -60,6 +60,7 @@ class DatasetSearched:
     coverage_note: str  # what this dataset's metadata allows matching on (from its descriptor)
     descriptor_sha256: str  # of the descriptor's canonical JSON
     shards_sha256: str  # of the list of imported shards (file name, rows, bytes, status)
+    bad_hashes: int = 0  # malformed published hash values, counted and never matched
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def describe_dataset(info: DatasetInfo) -> DatasetSearched:
         coverage_note=descriptor.coverage,
         descriptor_sha256=hashlib.sha256(canonical_json(descriptor.to_json())).hexdigest(),
         shards_sha256=hashlib.sha256(canonical_json(shard_list)).hexdigest(),
+        bad_hashes=info.bad_hashes,
     )
 
 

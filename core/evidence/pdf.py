@@ -136,10 +136,16 @@ def _datasets_table(pdf: EvidenceDocument, datasets: Sequence[DatasetSearched]) 
         pdf.paragraph("No dataset had been added.")
         return
     rows = [
-        (f"{d.name} ({d.id})", d.revision, f"{d.rows:,}", f"{d.coverage} ({d.shards_done}/{d.shards_total} files)")
+        (
+            f"{d.name} ({d.id})",
+            d.revision,
+            f"{d.rows:,}",
+            f"{d.coverage} ({d.shards_done}/{d.shards_total} files)"
+            + (f"; {d.bad_hashes:,} malformed published hash(es), never matched" if d.bad_hashes else ""),
+        )
         for d in datasets
     ]
-    _table(pdf, ("Dataset", "Revision", "Rows indexed", "Coverage"), rows, (48, 66, 25, 35))
+    _table(pdf, ("Dataset", "Revision", "Rows searched", "Coverage"), rows, (48, 66, 25, 35))
 
 
 def _summary(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:

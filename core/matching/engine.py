@@ -29,6 +29,7 @@ from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
 from core.profile import Profile
 from core.progress import Progress
+from core.vocabulary import MatchKind
 
 SOURCE = "local index"
 __all__ = ["SOURCE", "DatasetMatcher", "DatasetSearch", "WorkQuery", "attribute_rows"]
@@ -56,11 +57,11 @@ class DatasetMatcher:
         self._fetcher = fetcher
         self._urls = UrlMatcher(profile) if profile.domains or profile.url_prefixes else None
         self._text = TextMatcher(profile) if profile.name or profile.aliases or profile.handles else None
-        self._kinds: dict[str, _KindMatcher] = {
-            "sha256": self._by_sha256,
-            "phash": self._by_phash,
-            "url": self._by_url,
-            "text": self._by_text,
+        self._kinds: dict[MatchKind, _KindMatcher] = {
+            MatchKind.SHA256: self._by_sha256,
+            MatchKind.PHASH: self._by_phash,
+            MatchKind.URL: self._by_url,
+            MatchKind.TEXT: self._by_text,
         }
 
     def match(

@@ -27,6 +27,7 @@ from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_finger
 from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 from core.progress import Progress
+from core.vocabulary import Coverage, MatchKind
 
 
 @dataclass(frozen=True)
@@ -141,13 +142,13 @@ class MatchService:
                 search = matcher.match(store, queries, coverage, matching)
         except IndexFormatError as exc:
             reason = f"{exc}; run `traintrace dataset add {dataset_id}` again to rebuild its index"
-            return DatasetOutcome(dataset_id, "partial", 0, (), reason, notes=notes)
+            return DatasetOutcome(dataset_id, Coverage.PARTIAL, 0, (), reason, notes=notes)
         finally:
             store.close()
         searched = set(search.searched)
         problems = list(search.problems)
         for shard, error in repass_failed:
-            searched -= {"url", "text"}
+            searched -= {MatchKind.URL, MatchKind.TEXT}
             problems.append(f"url, text: shard {shard} could not be read again for the changed profile: {error}")
         self._matches.record(search.found, self._now())
         if full_run and searched:
@@ -188,7 +189,8 @@ def _fingerprint(profile: Profile) -> str:
 def _coverage(store: DatasetStore) -> str:
     """'full' once every shard is imported; anything less is labelled partial."""
     shards = store.shards()
-    return "full" if shards and all(shard.status == "done" for shard in shards) else "partial"
+    done = shards and all(shard.status == "done" for shard in shards)
+    return Coverage.FULL if done else Coverage.PARTIAL
 
 
 def _count_kinds(found: list[FoundMatch]) -> tuple[tuple[str, int], ...]:

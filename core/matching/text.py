@@ -50,6 +50,9 @@ _NAME_LEFT = f"(?<!{_WORD})(?<!{_WORD}-)"
 _NAME_RIGHT = f"(?!{_WORD})(?!-{_WORD})"
 _HANDLE_LEFT = f"(?<!{_WORD})(?<![.\\-@])"
 _HANDLE_RIGHT = f"(?!{_WORD})(?![.\\-]{_WORD})"
+# Written without its "@", a handle followed by "@" is an e-mail address's local part ("ada.ok@example.com"); with
+# it, a Fediverse address ("@ada.ok@mastodon.social"). Group 1 is the optional "@".
+_NOT_AN_EMAIL = "(?(1)|(?!@))"
 _WORD_SEPARATOR = r"(?:\s+|-)"
 _NAME_SPLIT_RE = re.compile(r"[\s\-]+")
 
@@ -152,8 +155,8 @@ def _name_terms(text: str, kind: TermKind) -> Iterator[_Term]:
 def _handle_term(text: str) -> Iterator[_Term]:
     core = normalise(text.strip()).lstrip("@")
     if core:
-        at_sign = "@" if core.isalpha() else "@?"
-        pattern = re.compile(_HANDLE_LEFT + at_sign + re.escape(core) + _HANDLE_RIGHT)
+        at_sign = "(@)" if core.isalpha() else "(@)?"
+        pattern = re.compile(_HANDLE_LEFT + at_sign + re.escape(core) + _HANDLE_RIGHT + _NOT_AN_EMAIL)
         yield _Term(text, "handle", pattern, False, core)
 
 

@@ -145,6 +145,7 @@ def test_mentions_are_found(caption: str, expected: list[tuple[str, str, str]]) 
         "x.name.ok",
         "myname.ok",
         "ada@name.ok",  # an e-mail address, not the handle
+        "write to name.ok@example.com",  # the handle as an e-mail address's local part
         "@name",
         "name ok",
         "@okli_art2",
@@ -249,7 +250,8 @@ def test_name_glued_to_a_longer_word_never_matches(glue: str, name: str, left: b
 )
 def test_handle_before_a_non_handle_character_matches(before: str, after: str, handle: str, tail: str) -> None:
     caption = f"{before} {handle}{tail} {after}"
-    assert any(m.kind == "handle" and m.term == "@name.ok" for m in MATCHER.find(caption))
+    e_mail = tail.startswith("@") and not handle.startswith("@")  # name.ok@x.social is an e-mail address
+    assert any(m.kind == "handle" and m.term == "@name.ok" for m in MATCHER.find(caption)) is not e_mail
 
 
 @settings(max_examples=100, deadline=None)
