@@ -21,17 +21,18 @@ from core.catalogue.db import open_database
 from core.catalogue.generated import GeneratedRecord, GeneratedRepository
 from core.catalogue.matches import FetchRepository, Match, MatchRepository
 from core.catalogue.profiles import ProfileRepository
+from core.catalogue.source_runs import SourceRun, SourceRunRepository
 from core.catalogue.works import Work, WorkRepository
 from core.datasets.manager import DatasetInfo, DatasetManager
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
-from core.files import check_output_file
+from core.files import check_output_file, write_atomically
 from core.keep_edits import Outcome
 from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
 from core.net.http import HttpClient
-from core.paths import AppPaths, make_tree_private
+from core.paths import PRIVATE_FILE_MODE, AppPaths, make_tree_private
 from core.profile import Profile
 from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
@@ -40,11 +41,13 @@ from core.settings import Settings
 from core.sources import OutgoingRequest, SourceQuery, SourceResult
 from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
-from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches
+from core.sources.service import RemoteService, SourceStatus, build_query, hits_as_matches, source_run
+from core.workflows import CheckResult, DemoResult, run_check, run_demo
 
 if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
     from core.evidence import EvidenceManifest
     from core.letters import GeneratedFile as LetterFile
+    from core.letters.routes import Route
     from core.optout.c2pa_sign import SigningCredentials
     from core.optout.site_check import SiteReport
     from core.optout.site_files import GeneratedFile
@@ -52,6 +55,7 @@ if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by 
 
 HUB_TOKEN_ID = "huggingface"
 MAX_CHECKED = 5  # image URLs the site checker fetches
+PACK_DATA_MINING = "DMI-PROHIBITED-AIMLTRAINING"  # the IPTC code the pack's tagged copies carry
 
 Clock = Callable[[], datetime]
 
@@ -83,6 +87,7 @@ class TrainTrace:
         )
         self._fetches = FetchRepository(connection)
         self._generated = GeneratedRepository(connection)
+        self._source_runs = SourceRunRepository(connection)
         self._remote = RemoteService(lambda: self.settings.sources, secrets, self._http_client)
 
     @classmethod
@@ -234,7 +239,11 @@ class TrainTrace:
 
     # --- remote sources -----------------------------------------------------------------------------
     def sources(self) -> list[SourceStatus]:
-        return self._remote.statuses()
+        wanted = set(self._wanted_auto_sources())
+        return [dataclasses.replace(s, automatic=s.id in wanted) for s in self._remote.statuses()]
+
+    def _wanted_auto_sources(self) -> list[str]:
+        return [part.strip() for part in self.settings.check.ask_sources.split(",") if part.strip()]
 
     def configure_source(self, source_id: str, values: dict[str, str], token: str | None = None) -> SourceStatus:
         """Store a source's settings (settings file) and token (keyring only; never a plain-text file)."""
@@ -258,25 +267,80 @@ class TrainTrace:
     def resolve_sources(self, selection: str) -> list[str]:
         return self._remote.resolve_ids(selection)
 
-    def source_query(self) -> SourceQuery:
-        """Exactly what the remote sources get: hex hashes, the public profile, dataset URLs of matches."""
-        urls = [match.url for match in self._matches.find() if match.url and match.status != "rejected"]
+    def source_query(self, work_ids: Sequence[int] | None = None) -> SourceQuery:
+        """Exactly what the remote sources get: hex hashes, the public profile, dataset URLs of matches.
+
+        With `work_ids` (a check's works), only those works' hashes and the URLs of their matches and of the
+        profile's matches are asked about; otherwise the whole catalogue's."""
+        wanted = set(work_ids) if work_ids is not None else None
+        works = [w for w in self._works.all() if wanted is None or w.id in wanted]
+        urls = [
+            m.url
+            for m in self._matches.find()
+            if m.url and m.status != "rejected" and (wanted is None or m.work_id is None or m.work_id in wanted)
+        ]
         descriptors = [info.descriptor for info in self.datasets()]
-        return build_query(self._works.all(), self.profile(), urls, descriptors)
+        return build_query(works, self.profile(), urls, descriptors)
 
-    def plan_sources(self, source_ids: Sequence[str]) -> list[OutgoingRequest]:
+    def plan_sources(self, source_ids: Sequence[str], query: SourceQuery | None = None) -> list[OutgoingRequest]:
         """The "what will be sent" list: every request, host and body, before anything is sent."""
-        return self._remote.plan(source_ids, self.source_query())
+        return self._remote.plan(source_ids, query or self.source_query())
 
-    def query_sources(self, source_ids: Sequence[str], progress: Progress | None = None) -> list[SourceResult]:
+    def query_sources(
+        self, source_ids: Sequence[str], progress: Progress | None = None, query: SourceQuery | None = None
+    ) -> list[SourceResult]:
         """Ask the chosen sources; their hits are stored as matches (labelled with source and coverage)."""
-        results = self._remote.run(source_ids, self.source_query(), progress or Progress())
+        query = query or self.source_query()
+        plans = {source_id: self._remote.plan([source_id], query) for source_id in source_ids}
+        results = self._remote.run(source_ids, query, progress or Progress())
         works = self._works.all()
         for result in results:
-            self._matches.record(hits_as_matches(result, works), self._timestamp())
+            now = self._timestamp()
+            self._matches.record(hits_as_matches(result, works), now)
             statuses = [(o.url, o.opted_out, o.opted_in) for o in result.opt_outs]
-            self._fetches.record_optouts(statuses, result.source_id, self._timestamp())
+            self._fetches.record_optouts(statuses, result.source_id, now)
+            self._source_runs.record(source_run(result, plans.get(result.source_id, []), now))
         return results
+
+    def source_runs(self) -> list[SourceRun]:
+        """Every run of every source (asked, skipped or unavailable), oldest first: evidence of what was asked."""
+        return self._source_runs.history()
+
+    # --- the main flow ------------------------------------------------------------------------------
+    def check(
+        self,
+        roots: Sequence[Path],
+        *,
+        source_ids: Sequence[str] = (),
+        max_distance: int | None = None,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> CheckResult:
+        """Scan, match locally, then ask `source_ids` about this check's fresh matches (core.workflows)."""
+        return run_check(
+            self, roots, source_ids=source_ids, max_distance=max_distance, dry_run=dry_run, progress=progress
+        )
+
+    def demo(self, progress: Progress | None = None) -> DemoResult:
+        """The sample artist and datasets, then a check of the sample portfolio (use a demo catalogue)."""
+        return run_demo(self, progress)
+
+    def auto_sources(self) -> list[str]:
+        """The sources the app asks on every check (settings `[check] ask_sources`), those usable as configured."""
+        usable = {status.id for status in self._remote.statuses() if not status.problem}
+        return [source_id for source_id in self._wanted_auto_sources() if source_id in usable]
+
+    def set_auto_sources(self, source_ids: Sequence[str]) -> list[str]:
+        """Which sources the app asks on every check (the app shows their "what will be sent" first)."""
+        for source_id in source_ids:
+            self._remote.source(source_id)  # unknown ids are refused
+        check = dataclasses.replace(self.settings.check, ask_sources=",".join(source_ids))
+        self.settings = dataclasses.replace(self.settings, check=check)
+        self.settings.save(self.paths.settings_file)
+        return list(source_ids)
+
+    def has_datasets(self) -> bool:
+        return bool(self._datasets.ids())
 
     def fetch_match(
         self, match_id: int, *, allow_loopback: bool = False, progress: Progress | None = None
@@ -359,16 +423,59 @@ class TrainTrace:
         self._record_generated("letter", [(f.path, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED])
         return files
 
+    def write_optout_pack(self, out_dir: Path, progress: Progress | None = None) -> Path:
+        """The opt-out pack, in one place for every front end: website files, letters and lists, and tagged
+        copies of the works with confirmed matches (IPTC "no AI training"), each in its folder of `out_dir`."""
+        progress = progress or Progress()
+        with progress.step(0.2, "Website files"):
+            self.optout_site_files(out_dir / "website")
+        with progress.step(0.2, "Letters and lists"):
+            self.write_letters(out_dir / "letters")
+        with progress.step(0.6, "Tagged copies"):
+            confirmed = {m.work_path for m in self.matches("confirmed") if m.work_path}
+            works = sorted(Path(path) for path in confirmed if Path(path).is_file())
+            if works:
+                self.tag_copies(works, out_dir / "tagged-copies", PACK_DATA_MINING)
+        return out_dir
+
+    def match_routes(self, match_id: int) -> list[Route]:
+        """The opt-out routes that apply to one match, each with the text it would generate and whether the pack
+        wrote that file before (see core.letters.routes); none while the profile is empty."""
+        from core.letters import user_templates_dir
+        from core.letters.routes import routes_for
+
+        match = self.get_match(match_id)
+        if match is None:
+            raise UsageError(f"no match with id {match_id}")
+        profile = self.profile()
+        if profile.is_empty:
+            return []  # every letter needs the artist's name at least
+        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
+        names = {Path(record.path).name for record in self._generated.history() if record.kind == "letter"}
+        return routes_for(match, profile, datasets, self._clock(), names, user_templates_dir(self.paths.data_dir))
+
+    def save_route(self, match_id: int, stem: str, path: Path) -> Path:
+        """Write one route's text for one match to `path` (recorded like the pack's letters)."""
+        route = next((r for r in self.match_routes(match_id) if r.stem == stem), None)
+        if route is None:
+            raise UsageError(f"no route {stem!r} for match {match_id}")
+        data = route.text.encode("utf-8")
+        write_atomically(path, data, PRIVATE_FILE_MODE)
+        self._record_generated("letter", [(path, hashlib.sha256(data).hexdigest())])
+        return path
+
     def write_evidence_report(
         self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
     ) -> EvidenceManifest:
         """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
         from core.evidence import build_evidence_pdf, gather_evidence
+        from core.evidence.inputs import run_record
         from core.evidence.manifest import manifest_path_for
 
         check_output_file(pdf)
         check_output_file(manifest_path_for(pdf))
-        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), sources), pdf, progress)
+        asked = sources or [run_record(run) for run in self._source_runs.history()]
+        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), asked), pdf, progress)
         written = [
             (manifest.pdf_path, manifest.pdf_sha256),
             (manifest.manifest_path, _sha256_of(manifest.manifest_path)),

@@ -39,6 +39,13 @@ class MatchingSettings:
     max_distance: int = DEFAULT_MAX_DISTANCE
 
 
+@dataclass(frozen=True)
+class CheckSettings:
+    """The app's check: which configured remote sources a drop asks automatically (comma-separated ids)."""
+
+    ask_sources: str = ""
+
+
 SOURCE_KEYS = ("url", "index", "table", "url_column", "text_column")
 
 
@@ -50,6 +57,7 @@ class Settings:
     scan: ScanSettings = dataclasses.field(default_factory=ScanSettings)
     matching: MatchingSettings = dataclasses.field(default_factory=MatchingSettings)
     sources: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    check: CheckSettings = dataclasses.field(default_factory=CheckSettings)
 
     def with_source(self, source_id: str, values: dict[str, str]) -> Settings:
         merged = {**self.sources.get(source_id, {}), **{k: v for k, v in values.items() if v is not None}}
@@ -67,6 +75,7 @@ class Settings:
             scan=_section(ScanSettings, raw.get("scan", {}), "scan"),
             matching=_section(MatchingSettings, raw.get("matching", {}), "matching"),
             sources=_sources(raw.get("sources", {})),
+            check=_section(CheckSettings, raw.get("check", {}), "check"),
         )
 
     def save(self, path: Path) -> None:

@@ -11,7 +11,6 @@ only if works and matches reached the results table.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import sys
@@ -29,8 +28,6 @@ from core import APP_ID, APP_NAME, __version__
 from core.app import TrainTrace
 from core.errors import TrainTraceError
 from core.paths import AppPaths
-from core.profile import Profile
-from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
 from gui.controller import Controller
 from gui.dialogs.error_dialog import ErrorDialog, install_excepthook
 from gui.dialogs.first_run import FirstRunChoice, FirstRunDialog
@@ -140,8 +137,7 @@ def _start(gui: Gui, roots: list[Path], choice: FirstRunChoice | None) -> None:
     if roots:
         gui.window.scan(roots)
     elif choice is FirstRunChoice.SAMPLE:
-        profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
-        gui.window.start_demo(profile, sample_datasets(), sample_portfolio_dir())
+        gui.window.start_demo()
     elif choice is FirstRunChoice.OWN_FOLDER:
         QTimer.singleShot(0, gui.window.drop_zone.choose_folder)
 

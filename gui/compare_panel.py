@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
+from gui.act_panel import ActPanel
 from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
 from gui.models import KIND_LABELS, ReviewRow
 from gui.thumbnails import ThumbnailCache
@@ -31,6 +32,13 @@ FETCH_HELP = (
     "Download this one dataset image (size-capped, public addresses only) and compare it with your work. "
     "Nothing of yours is uploaded; dataset images are only ever fetched when you ask for one."
 )
+
+
+OPTED_OUT_TEXT = {
+    "yes": "yes — this URL is on Spawning's Do-Not-Train registry",
+    "no": "no — Spawning's registry does not list this URL as opted out",
+    "not asked": "not asked — Spawning's registry was not asked about this URL yet",
+}
 
 
 def web_url(text: str) -> QUrl | None:
@@ -108,6 +116,7 @@ class ComparePanel(QWidget):
         self.found_by = self._plain_label("How it was found")
         self.measure = self._plain_label("Distance")
         self.review = self._plain_label("Review status")
+        self.opted_out = self._plain_label("Opted out in Spawning's registry")
         self.row_id = _CopyField("Row id", self, monospace=True)
         self.url = _CopyField("URL", self)
         self.caption = QPlainTextEdit(self)
@@ -121,6 +130,7 @@ class ComparePanel(QWidget):
         self.published_hash = _CopyField("Published hash", self, monospace=True)
         self.bits = HashBitsView(self)
         self.bits_note = self._plain_label("Differing bits")
+        self.act = ActPanel(self)
         self._build_buttons()
         self._lay_out()
 
@@ -151,6 +161,7 @@ class ComparePanel(QWidget):
         form.addRow("Found by:", self.found_by)
         form.addRow("Distance:", self.measure)
         form.addRow("URL:", self.url)
+        form.addRow("Opted out:", self.opted_out)
         form.addRow("Caption:", self.caption)
         form.addRow("", self.copy_caption)
         form.addRow("Your hash:", self.local_hash)
@@ -172,6 +183,7 @@ class ComparePanel(QWidget):
         layout.addWidget(self.image, 1)
         layout.addWidget(self.no_match)
         layout.addWidget(self.evidence)
+        layout.addWidget(self.act)
 
     def _plain_label(self, name: str) -> QLabel:
         label = QLabel(self)
@@ -186,6 +198,7 @@ class ComparePanel(QWidget):
         """Show a review row: its match evidence if it has one, else just the work (or nothing)."""
         if match is None or self._match is None or match.id != self._match.id:
             self.fetch_result.setText("")  # a fetch result belongs to the match it was fetched for
+            self.act.clear(match.id if match is not None else None)
         self._row, self._match = row, match
         self.title.setText(self._title(row))
         self._show_image(row)
@@ -194,6 +207,7 @@ class ComparePanel(QWidget):
         self.found_by.setText(f"{KIND_LABELS.get(match.kind, match.kind)}: {match.evidence}" if match else "")
         self.measure.setText(self._measure(match))
         self.url.set_text(match.url or "" if match else "")
+        self.opted_out.setText(OPTED_OUT_TEXT.get(match.opted_out, match.opted_out) if match and match.url else "")
         self.caption.setPlainText(match.caption or "" if match else "")
         self.copy_caption.setEnabled(bool(match and match.caption))
         self._show_hashes(match, work)
@@ -201,6 +215,7 @@ class ComparePanel(QWidget):
         has_match = match is not None
         self.evidence.setVisible(has_match)
         self.action_row.setVisible(has_match)
+        self.act.setVisible(has_match)
         self.no_match.setText(self._no_match_text(row, work) if row is not None and not has_match else "")
         self.no_match.setVisible(bool(self.no_match.text()))
         status = match.status if match is not None else ""

@@ -22,18 +22,16 @@ from core.app import TrainTrace
 from core.catalogue.works import Work
 from core.errors import Cancelled
 from core.matching.importer import ImportReport
-from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import Progress, ProgressUpdate
-from core.scanning.scanner import ScanSummary
 from core.sources import source_type
 from core.sources.base import SettingSpec, SourceResult
 from core.sources.compare import FetchComparison
+from core.workflows import CheckResult
 from gui.workers import MainThreadPost, Pool, TaskError, Workers
 
 PROGRESS_INTERVAL = 0.1  # seconds between progress updates sent to the GUI thread (~10 a second)
 POLL_INTERVAL = 0.5  # seconds between catalogue reads while a scan runs, so results appear as they are stored
-SampleDataset = tuple[str, str, Path]  # dataset id, schema, Parquet file
 
 
 class ThrottledListener:
@@ -75,12 +73,14 @@ class Controller(QObject):
     scan_started = Signal(list)  # list[Path]
     scan_progress = Signal(object)  # ProgressUpdate
     scan_finished = Signal(object)  # ScanSummary
+    check_finished = Signal(object)  # CheckResult: the whole check (scan, matching, sources asked)
     cancelled = Signal(str)  # what was cancelled ("Scanning", "Matching")
     long_started = Signal(str)  # what is running (shown in the progress panel)
     datasets_loaded = Signal(list)  # list[DatasetInfo]
     dataset_added = Signal(object)  # ImportReport
     dataset_removed = Signal(str)  # dataset id
     fetched = Signal(object)  # FetchComparison
+    routes_loaded = Signal(int, list)  # match id, list[Route]: how to act on that match
     exported = Signal(str, object)  # what was written ("Opt-out pack", "Evidence PDF") and where (Path)
     sources_loaded = Signal(list)  # list[SourceStatus]
     source_configured = Signal(object)  # SourceStatus
@@ -100,7 +100,6 @@ class Controller(QObject):
         self._progress: Progress | None = None
         self._polling = False
         self._last_poll = 0.0
-        self._match_after_scan = False
         self._post_progress = MainThreadPost(self._on_progress, self)
 
     @property
@@ -126,6 +125,27 @@ class Controller(QObject):
     def source_form(self, source_id: str) -> tuple[tuple[SettingSpec, ...], dict[str, str]]:
         """A source's setting specs and its current non-secret values (in memory: no I/O)."""
         return source_type(source_id).settings, dict(self._facade.settings.sources.get(source_id, {}))
+
+    def set_auto_sources(self, source_ids: Sequence[str]) -> None:
+        """Which sources every check asks (the dialog allows it only after their preview was shown)."""
+        chosen = list(source_ids)
+        self._write(lambda: self._facade.set_auto_sources(chosen), lambda _ids: self.load_sources(),
+                    "Saving which sources every check asks")  # fmt: skip
+
+    def load_routes(self, match_id: int) -> None:
+        """The opt-out routes of one match, with their text (core.letters.routes)."""
+
+        def deliver(routes: list[object]) -> None:
+            self.routes_loaded.emit(match_id, routes)
+
+        self._read(lambda: self._facade.match_routes(match_id), deliver, "Preparing the routes")
+
+    def save_route(self, match_id: int, stem: str, path: Path) -> None:
+        def saved(written: object) -> None:
+            self.exported.emit("Route text", written)
+            self.load_routes(match_id)
+
+        self._write(lambda: self._facade.save_route(match_id, stem, path), saved, "Saving the text")
 
     def plan_sources(self, source_ids: Sequence[str]) -> None:
         """Build the "what will be sent" list (hashes, URLs, names; never an image); nothing is sent."""
@@ -156,12 +176,16 @@ class Controller(QObject):
         self._write(configure, self._source_configured, "Saving the source settings")
 
     # --- long work (one at a time, on the writer thread, cancellable) -------------------------------
-    def scan(self, roots: Sequence[Path], match_after: bool = True) -> bool:
-        """Start scanning `roots` (then matching); False (and nothing happens) if a long call is running."""
-        paths = [Path(root) for root in roots]
-        started = self._start_long(lambda progress: self._facade.scan(paths, progress), self._scan_done, "Scanning")
+    def scan(self, roots: Sequence[Path]) -> bool:
+        """Start the check of `roots` (the core's flow: scan, match, ask the automatic sources); False (and
+        nothing happens) if a long call is running."""
+        paths, facade = [Path(root) for root in roots], self._facade
+
+        def check(progress: Progress) -> CheckResult:
+            return facade.check(paths, source_ids=facade.auto_sources(), progress=progress)
+
+        started = self._start_long(check, self._check_done, "Scanning")
         if started:
-            self._match_after_scan = match_after
             self.scan_started.emit(paths)
         return started
 
@@ -191,16 +215,7 @@ class Controller(QObject):
         """Website files, letters and tagged copies of the works with confirmed matches, into `out_dir`."""
 
         def write(progress: Progress) -> Path:
-            with progress.step(0.2, "Website files"):
-                self._facade.optout_site_files(out_dir / "website")
-            with progress.step(0.2, "Letters and lists"):
-                self._facade.write_letters(out_dir / "letters")
-            with progress.step(0.6, "Tagged copies"):
-                confirmed = {m.work_path for m in self._facade.matches("confirmed") if m.work_path}
-                works = sorted(Path(path) for path in confirmed if Path(path).is_file())
-                if works:
-                    self._facade.tag_copies(works, out_dir / "tagged-copies", "DMI-PROHIBITED-AIMLTRAINING")
-            return out_dir
+            return self._facade.write_optout_pack(out_dir, progress)
 
         return self._start_long(write, lambda where: self._exported("Opt-out pack", where), "Writing the opt-out pack")
 
@@ -227,21 +242,14 @@ class Controller(QObject):
 
         return self._start_long(query, self._sources_queried, "Asking the remote sources")
 
-    def run_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
-        """The whole flow on sample data: the sample artist, the sample datasets, scan, match."""
-        facade, samples = self._facade, list(datasets)
+    def run_demo(self) -> bool:
+        """The whole flow on sample data (the core's demo: sample artist and datasets, then the check)."""
+        facade = self._facade
 
-        def demo(progress: Progress) -> MatchSummary:
-            facade.set_profile(profile)
-            for dataset_id, schema, file in samples:
-                with progress.step(0.4 / max(len(samples), 1), f"Importing {dataset_id}") as step:
-                    facade.add_dataset(dataset_id, schema=schema, sources=[str(file)], progress=step)
-            with progress.step(0.4, "Scanning") as step:
-                facade.scan([portfolio], step)
-            with progress.step(0.2, "Matching") as step:
-                return facade.run_matching(progress=step)
+        def demo(progress: Progress) -> CheckResult:
+            return facade.demo(progress).check
 
-        return self._start_long(demo, self._matching_done, "Preparing the demo")
+        return self._start_long(demo, self._check_done, "Preparing the demo")
 
     def cancel(self) -> None:
         if self._progress is not None:
@@ -277,11 +285,14 @@ class Controller(QObject):
         self.busy_changed.emit(False)
         self.refresh()
 
-    def _scan_done(self, summary: ScanSummary) -> None:
+    def _check_done(self, result: CheckResult) -> None:
         self._finish_long()
-        self.scan_finished.emit(summary)
-        if self._match_after_scan:
-            self.run_matching()
+        self.scan_finished.emit(result.scan)
+        if result.matching is not None:
+            self.matching_finished.emit(result.matching)
+        if result.sources:
+            self.sources_queried.emit(list(result.sources))
+        self.check_finished.emit(result)
 
     def _dataset_added(self, report: object) -> None:
         self._finish_long()

@@ -7,7 +7,6 @@ the controller and comes back as a signal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -33,8 +32,9 @@ from core.matching.service import MatchSummary
 from core.profile import Profile
 from core.progress import ProgressUpdate
 from core.scanning.scanner import ScanSummary
+from core.workflows import CheckResult
 from gui.compare_panel import ComparePanel
-from gui.controller import Controller, SampleDataset
+from gui.controller import Controller
 from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.error_dialog import ErrorDialog
 from gui.dialogs.profile_dialog import ProfileDialog
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         c.scan_progress.connect(self._progress)
         c.scan_finished.connect(self._scan_finished)
         c.matching_finished.connect(self._matching_finished)
+        c.check_finished.connect(self._check_finished)
         c.long_started.connect(self.scan_panel.start)
         c.fetched.connect(self.compare.show_fetch)
         c.cancelled.connect(self._cancelled)
@@ -169,6 +170,8 @@ class MainWindow(QMainWindow):
         self.filters.changed.connect(self.proxy.set_row_filter)
         self.compare.decision_requested.connect(lambda match_id, status: c.decide([match_id], status))
         self.compare.fetch_requested.connect(c.fetch_match)
+        self.compare.act.save_requested.connect(c.save_route)
+        c.routes_loaded.connect(self.compare.act.show_routes)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
 
     # --- scanning -----------------------------------------------------------------------------------
@@ -183,9 +186,9 @@ class MainWindow(QMainWindow):
                 self.drop_zone.set_recent(self._state.add_recent_folder(path))
         return True
 
-    def start_demo(self, profile: Profile, datasets: Sequence[SampleDataset], portfolio: Path) -> bool:
-        """The first-run tour: the sample artist's works matched against the sample datasets."""
-        return self.controller.run_demo(profile, datasets, portfolio)
+    def start_demo(self) -> bool:
+        """The first-run tour: the sample artist's works matched against the sample datasets (core's demo)."""
+        return self.controller.run_demo()
 
     def run_matching(self) -> None:
         if not self.controller.run_matching():
@@ -203,6 +206,12 @@ class MainWindow(QMainWindow):
 
     def _matching_finished(self, summary: MatchSummary) -> None:
         self.statusBar().showMessage(f"Matching done: {summary.found} entries found in the datasets.", 10_000)
+
+    def _check_finished(self, result: CheckResult) -> None:
+        """After a check that asked remote sources, say what each one did (asked, skipped and why, unavailable)."""
+        if result.sources:
+            verdicts = "; ".join(f"{source.source_id}: {source.verdict()}" for source in result.sources)
+            self.statusBar().showMessage(f"Check done. Sources — {verdicts}", 20_000)
 
     def _cancelled(self, what: str) -> None:
         self.scan_panel.finish()
@@ -246,7 +255,10 @@ class MainWindow(QMainWindow):
         row = self.current_row()
         match = self._matches.get(row.match_id) if row and row.match_id is not None else None
         work = self._works.get(row.work_id) if row and row.work_id is not None else None
+        known = self.compare.act.match_id
         self.compare.show_row(row, match, work)
+        if match is not None and (known != match.id or not self.compare.act.route_titles()):
+            self.controller.load_routes(match.id)
 
     def move_selection(self, step: int) -> None:
         count = self.proxy.rowCount()

@@ -121,3 +121,11 @@ def test_c2pa_signing_without_c2pa_python_is_one_line_naming_the_install_command
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "c2pa-python" in err and "-m pip install c2pa-python" in err
     assert not out.exists() or not any(out.iterdir())  # nothing half done
+
+
+def test_the_pack_is_written_by_the_core_for_the_command_line_as_for_the_app(tmp_path: Path) -> None:
+    home = ["--data-dir", str(tmp_path / "home")]
+    assert main([*home, "profile", "set", "--name", "Ada Okonkwo-Lindqvist", "--domain", "okonkwo-lindqvist.art"]) == 0
+    assert main([*home, "optout", "pack", "--out", str(tmp_path / "pack")]) == 0
+    assert (tmp_path / "pack" / "website" / "robots.txt").is_file()
+    assert any((tmp_path / "pack" / "letters").iterdir())

@@ -63,14 +63,19 @@ class Match:
     note: str
     decided_at: str | None
     local_hash: str | None = None  # the work's hash that matched: for pHash, the variant's, not always the file's
+    opted_out: str = "not asked"  # the opt-out registry's last answer for `url`: "yes", "no" or "not asked"
 
 
 _MATCH_FIELDS = tuple(Match.__dataclass_fields__)
-_FROM_WORK = {"work_path": "w.path", "work_sha256": "w.sha256"}  # every other field is the match column it names
+_FROM_WORK = {  # every other field is the match column it names
+    "work_path": "w.path",
+    "work_sha256": "w.sha256",
+    "opted_out": "CASE WHEN o.url IS NULL THEN 'not asked' WHEN o.opted_out THEN 'yes' ELSE 'no' END",
+}
 _SELECT = (
     "SELECT "
     + ", ".join(f"{_FROM_WORK.get(name, f'm.{name}')} AS {name}" for name in _MATCH_FIELDS)
-    + " FROM match m LEFT JOIN work w ON w.id = m.work_id"
+    + " FROM match m LEFT JOIN work w ON w.id = m.work_id LEFT JOIN url_optout o ON o.url = m.url"
 )
 
 

@@ -103,6 +103,20 @@ MIGRATIONS: dict[int, str] = {
     6: """
         ALTER TABLE match ADD COLUMN local_hash TEXT;
     """,
+    7: """
+        CREATE TABLE source_run (
+            id        INTEGER PRIMARY KEY,
+            source    TEXT NOT NULL,
+            asked_at  TEXT NOT NULL,
+            plan      TEXT NOT NULL,
+            status    TEXT NOT NULL CHECK (status IN ('ok', 'unavailable', 'skipped')),
+            coverage  TEXT NOT NULL,
+            rows      INTEGER NOT NULL,
+            requests  INTEGER NOT NULL,
+            error     TEXT NOT NULL
+        );
+        CREATE INDEX source_run_source ON source_run (source, id);
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

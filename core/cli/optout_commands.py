@@ -145,3 +145,19 @@ def letters(obj: CliContext, out_dir: Path) -> None:
     beside = sum(1 for generated in files if generated.outcome is Outcome.BESIDE)
     if beside:
         obj.console.print(f"{beside} letter(s) you edited were left as they are; the new text is in NAME.new.")
+
+
+@optout.command("pack")
+@OUT_OPTION
+@click.pass_obj
+def pack(obj: CliContext, out_dir: Path) -> None:
+    """The whole opt-out pack, as the app writes it: website files, letters and lists, tagged copies."""
+    from core.cli.progress_bar import TerminalProgress
+
+    with obj.open_app() as app:
+        with TerminalProgress(obj.console).running() as progress:
+            app.write_optout_pack(out_dir, progress)
+    for folder in ("website", "letters", "tagged-copies"):
+        if (out_dir / folder).is_dir():
+            count = sum(1 for entry in (out_dir / folder).iterdir() if entry.is_file())
+            obj.console.print(escape(f"{out_dir / folder}: {count} file(s)"), highlight=False)

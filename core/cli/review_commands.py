@@ -24,7 +24,8 @@ def matches() -> None:
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Write them as CSV.")
 @click.pass_obj
 def list_matches(obj: CliContext, status: str | None, json_file: Path | None, csv_file: Path | None) -> None:
-    """Every match with its id, kind, dataset row and review status (and decision)."""
+    """Every match with its id, kind, dataset row, review status (and decision) and whether its URL is opted out
+    in Spawning's registry (yes / no / not asked)."""
     obj = obj.for_outputs(json_file, csv_file)
     with obj.open_app() as app:
         found = app.matches(status)
@@ -36,14 +37,42 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
         obj.wrote(csv_file)
     if json_file or csv_file:
         return
-    table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "url / caption")
+    table = Table("id", "status", "kind", "dist.", "dataset", "row id", "work", "opted out", "url / caption")
     for item in found:
         work = Path(item.work_path).name if item.work_path else "-"
         shown = item.url or item.caption or ""
         distance = "" if item.distance is None else str(item.distance)
         table.add_row(str(item.id), item.status, item.kind, distance, item.dataset, escape(item.row_id),
-                      escape(work), escape(shown[:70]))  # fmt: skip
+                      escape(work), item.opted_out, escape(shown[:70]))  # fmt: skip
     obj.console.print(table if found else "No matches.")
+
+
+@matches.command("show")
+@click.argument("match_id", type=int)
+@click.pass_obj
+def show(obj: CliContext, match_id: int) -> None:
+    """One match and how to act on it: each opt-out route that applies, with the text it would generate."""
+    with obj.open_app() as app:
+        item = app.get_match(match_id)
+        if item is None:
+            raise click.UsageError(f"no match with id {match_id}")
+        routes = app.match_routes(match_id)
+    work = Path(item.work_path).name if item.work_path else "(your profile)"
+    facts = [
+        f"Match {item.id} ({item.status}): {item.kind} match, listed in {item.dataset} row {item.row_id}",
+        f"work: {work}", f"URL: {item.url or '-'}", f"opted out at Spawning: {item.opted_out}",
+        f"how it was found: {item.evidence}",
+    ]  # fmt: skip
+    for line in facts:
+        obj.console.print(escape(line), highlight=False)
+    if not routes:
+        obj.console.print("No route to show: the letters need at least your name (`traintrace profile set`).")
+        return
+    obj.console.print(f"\nAct on this ({len(routes)} route(s)):")
+    for route in routes:
+        done = " [already generated]" if route.generated else ""
+        obj.console.print(escape(f"\n== {route.title}{done} — {route.stem}.txt"), highlight=False)
+        obj.console.print(escape(route.text.rstrip()), highlight=False, soft_wrap=True)
 
 
 @matches.command("confirm")

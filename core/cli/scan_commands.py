@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,11 +13,10 @@ from core.cli.progress_bar import TerminalProgress
 from core.cli.source_commands import print_plan, print_source_results
 from core.cli.summary import print_import_report, print_match_summary, print_scan_summary
 from core.export import match_record, scan_document, write_json, write_works_csv
-from core.profile import Profile
-from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
 
 if TYPE_CHECKING:
     from core.app import TrainTrace
+    from core.workflows import CheckResult
 
 JSON_OPTION = click.option(
     "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the result as JSON."
@@ -105,13 +103,12 @@ def demo(obj: CliContext, json_file: Path | None) -> None:
     obj = obj.for_outputs(json_file)
     demo_context = CliContext(obj.paths.for_demo(), obj.console)
     with demo_context.open_app() as app:
-        app.set_profile(Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8"))))
-        obj.console.print(f"Demo artist: {app.profile().name} (an imaginary artist; sample works and datasets)")
-        for dataset_id, schema, file in sample_datasets():
-            with TerminalProgress(obj.console).running() as progress:
-                report = app.add_dataset(dataset_id, schema=schema, sources=[str(file)], progress=progress)
+        with TerminalProgress(obj.console).running() as progress:
+            result = app.demo(progress)
+        obj.console.print(f"Demo artist: {result.profile.name} (an imaginary artist; sample works and datasets)")
+        for report in result.imports:
             print_import_report(obj.console, report)
-        _scan_match_report(app, demo_context, [sample_portfolio_dir()], json_file, None, None, [], False)
+        _report(demo_context, result.check, json_file, None)
 
 
 def _scan_match_report(
@@ -124,33 +121,30 @@ def _scan_match_report(
     source_ids: list[str],
     dry_run: bool,
 ) -> list[int]:
-    """Scan, match and report; returns the ids of the works scanned."""
+    """Run the check (scan, match, then ask the sources: core.workflows) and report; returns the works' ids."""
     with TerminalProgress(obj.console).running() as progress:
-        summary = app.scan(roots, progress)
+        result = app.check(roots, source_ids=source_ids, max_distance=max_distance, dry_run=dry_run, progress=progress)
+    _report(obj, result, json_file, csv_file)
+    return result.work_ids
+
+
+def _report(obj: CliContext, result: CheckResult, json_file: Path | None, csv_file: Path | None) -> None:
+    summary = result.scan
     print_scan_summary(obj.console, summary)
-    source_results = []
-    if dry_run:
-        print_plan(obj.console, app.plan_sources(source_ids))
-    elif source_ids:
-        with TerminalProgress(obj.console).running() as progress:
-            source_results = app.query_sources(source_ids, progress)
-        print_source_results(obj.console, source_results)
-    matches = []
-    if app.datasets() or source_results:
-        with TerminalProgress(obj.console).running() as progress:
-            matched = app.run_matching(max_distance, progress)
-        scanned_ids = {item.work.id for item in summary.works}
-        matches = [m for m in app.matches() if m.work_id is None or m.work_id in scanned_ids]
-        print_match_summary(obj.console, matched, matches)
+    if result.matching is not None:
+        print_match_summary(obj.console, result.matching, list(result.matches))
     else:
         obj.console.print("No datasets added yet: `traintrace dataset add NAME --from FILE` adds one.")
+    if result.dry_run:
+        print_plan(obj.console, list(result.plan))
+    elif result.sources:
+        print_source_results(obj.console, list(result.sources))
     if json_file:
         relative = {item.work.id: item.relative for item in summary.works}
-        sources_json = [result.summary() for result in source_results]
-        document = scan_document(summary, [match_record(m, relative) for m in matches], sources_json)
+        sources_json = [source.summary() for source in result.sources]
+        document = scan_document(summary, [match_record(m, relative) for m in result.matches], sources_json)
         write_json(json_file, document)
         obj.wrote(json_file)
     if csv_file:
         write_works_csv(csv_file, summary)
         obj.wrote(csv_file)
-    return [item.work.id for item in summary.works]

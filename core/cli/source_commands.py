@@ -93,10 +93,8 @@ def print_plan(console: Console, requests: list[OutgoingRequest]) -> None:
 
 def print_source_results(console: Console, results: list[SourceResult]) -> None:
     for result in results:
-        verdict = "answers" if result.status == "ok" else f"unavailable: {result.error}"
         hits = f", {len(result.hits)} hit(s)" if result.hits else ""
         optouts = f", {len(result.opt_outs)} opt-out status(es)" if result.opt_outs else ""
-        console.print(escape(f"{result.source_id} ({result.coverage} coverage): {verdict}{hits}{optouts}"),
-                      highlight=False)  # fmt: skip
+        console.print(escape(f"{result.source_id}: {result.verdict()}{hits}{optouts}"), highlight=False)
         for problem in result.problems:
             console.print(escape(f"  note: {problem}"), highlight=False)

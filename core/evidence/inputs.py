@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from core import APP_NAME, PROJECT_URL, __version__
 from core.catalogue.matches import Match
+from core.catalogue.source_runs import SourceRun
 from core.catalogue.works import Work
 from core.datasets.manager import DatasetInfo
 from core.errors import UsageError
@@ -70,16 +71,26 @@ class SourceQueried:
     status: str
     coverage: str
     error: str | None = None
+    asked_at: str = ""  # ISO time of the run, when recorded
+    rows: int | None = None  # rows and registry entries returned, when recorded
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> SourceQueried:
-        error = data.get("error")
+        error, rows = data.get("error"), data.get("rows")
         return cls(
             id=str(data.get("id") or ""),
             status=str(data.get("status") or ""),
             coverage=str(data.get("coverage") or ""),
             error=None if error in (None, "") else str(error),
+            asked_at=str(data.get("asked_at") or ""),
+            rows=rows if isinstance(rows, int) else None,
         )
+
+
+def run_record(run: SourceRun) -> dict[str, object]:
+    """A stored source run as the evidence's `sources` entry (every run: "asked, nothing found" included)."""
+    return {"id": run.source, "status": run.status, "coverage": run.coverage, "error": run.error,
+            "asked_at": run.asked_at, "rows": run.rows}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -113,7 +113,15 @@ def manifest_data(
             "works": works,
             "datasets": datasets,
             "sources": [
-                {"id": s.id, "status": s.status, "coverage": s.coverage, "error": s.error} for s in evidence.sources
+                {
+                    "id": s.id,
+                    "asked_at": s.asked_at,
+                    "status": s.status,
+                    "coverage": s.coverage,
+                    "rows": s.rows,
+                    "error": s.error,
+                }  # fmt: skip
+                for s in evidence.sources
             ],
             "pHash_threshold": evidence.max_distance,
         },

@@ -16,7 +16,7 @@ from fpdf.fonts import FontFace
 
 from core.evidence.document import ACCENT, EvidenceDocument
 from core.evidence.fonts import MONO, SANS, fallbacks_needed
-from core.evidence.inputs import DatasetSearched, EvidenceInput
+from core.evidence.inputs import DatasetSearched, EvidenceInput, utc_text
 from core.evidence.manifest import EvidenceManifest, manifest_data, manifest_path_for, write_manifest
 from core.evidence.match_section import add_match_page
 from core.evidence.methodology import SHORT_KIND_NAMES, methodology_sections
@@ -115,8 +115,12 @@ def _cover(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
     _datasets_table(pdf, evidence.datasets)
     pdf.heading("Remote sources queried", level=2)
     if evidence.sources:
-        rows = [(s.id, s.status, s.coverage, s.error or "") for s in evidence.sources]
-        _table(pdf, ("Source", "Status", "Coverage", "Problem"), rows, (40, 25, 25, 84))
+        rows = [
+            (s.id, utc_text(s.asked_at) if s.asked_at else "", s.status, s.coverage,
+             "" if s.rows is None else str(s.rows), s.error or "")
+            for s in evidence.sources
+        ]  # fmt: skip
+        _table(pdf, ("Source", "Asked", "Status", "Coverage", "Rows", "Result"), rows, (26, 34, 22, 20, 12, 60))
     else:
         pdf.paragraph("None: every comparison ran on this computer against local copies of the datasets' metadata.")
     pdf.paragraph(

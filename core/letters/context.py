@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePath
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from core.catalogue.matches import Match
 from core.datasets.descriptors import Descriptor
@@ -33,6 +33,7 @@ class Listing:
     caption: str
     kind: str
     work: str  # file name of the work, "" for matches on the artist's profile
+    opted_out: str = "not asked"  # Spawning's registry for `url`: "yes", "no" or "not asked"
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ def is_own_host(host: str, profile: Profile) -> bool:
     return any(host == domain.lower() or host.endswith("." + domain.lower()) for domain in profile.domains)
 
 
+def is_own_upload(url: str, profile: Profile) -> bool:
+    """Whether `url` is under one of the artist's own upload pages (e.g. their ArtStation URL prefix)."""
+    return any(url.startswith(prefix) for prefix in profile.url_prefixes if prefix)
+
+
 def listing_of(match: Match, datasets: Mapping[str, Descriptor]) -> Listing:
     """The match as letters show it: a caption, URL or row id longer than a letter can hold is cut, saying so."""
     descriptor = datasets.get(match.dataset)
@@ -94,6 +100,7 @@ def listing_of(match: Match, datasets: Mapping[str, Descriptor]) -> Listing:
         caption=capped(match.caption, CAPTION_LIMIT),
         kind=match.kind,
         work=PurePath(match.work_path).name if match.work_path else "",
+        opted_out=match.opted_out,
     )
 
 
@@ -113,10 +120,27 @@ def letter_context(
         "datasets": by_dataset,
         "laion_datasets": [group for group in by_dataset if group.is_laion],
         "works": _by_work(matches, listings),
-        "urls": list(dict.fromkeys(whole_urls)),  # lists to paste: a cut address would be a wrong one
+        # lists to paste: a cut address would be a wrong one, and a space or a backtick would break the line
+        "urls": list(dict.fromkeys(encoded_url(url) for url in whole_urls)),
+        "opted_out": {encoded_url(m.url): m.opted_out for m in matches if m.url},  # Spawning: yes / no / not asked
         "urls_left_out": len({m.url for m in matches if m.url and shown(m.url, URL_LIMIT).cut}),
-        "hosts": _by_host(listings, profile),
+        "hosts": _by_host([item for item in listings if not is_own_upload(item.url, profile)], profile),
+        "own_upload_hosts": _by_host([item for item in listings if is_own_upload(item.url, profile)], profile),
     }
+
+
+_URL_SAFE = "/:@!$&'()*+,;=%~"  # reserved and already-escaped characters stay as they are
+
+
+def encoded_url(url: str) -> str:
+    """`url` percent-encoded where a list or a form would break it (spaces, quotes, backticks, non-ASCII in the
+    path, query or fragment); its host and existing %-escapes are kept."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return quote(url, safe=_URL_SAFE + "?#")
+    path, query = quote(parts.path, safe=_URL_SAFE), quote(parts.query, safe=_URL_SAFE + "?")
+    return urlunsplit((parts.scheme, parts.netloc, path, query, quote(parts.fragment, safe=_URL_SAFE + "?")))
 
 
 def _by_dataset(listings: Sequence[Listing], datasets: Mapping[str, Descriptor]) -> list[DatasetListings]:

@@ -25,6 +25,7 @@ from jinja2 import (
     ChoiceLoader,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
@@ -38,7 +39,7 @@ from core.errors import UsageError
 from core.evidence.text import plain_text
 from core.files import prepare_output_dir
 from core.keep_edits import Outcome, RecordedHashes, no_records, place_file
-from core.letters.context import HostListings, letter_context
+from core.letters.context import DatasetListings, HostListings, letter_context
 from core.profile import Profile
 from core.resources import resource_path
 
@@ -85,7 +86,7 @@ def _finalize_md(value: object) -> str:
     return markdown_text(str(value))
 
 
-def _environment(fmt: str, override: Path | None) -> SandboxedEnvironment:
+def letter_environment(fmt: str, override: Path | None) -> SandboxedEnvironment:
     loaders = [FileSystemLoader(str(override))] if override is not None and override.is_dir() else []
     loaders.append(FileSystemLoader(str(resource_path("letters"))))
     finalize: Callable[[object], str] = _finalize_md if fmt == "md" else _finalize_txt
@@ -107,11 +108,15 @@ def user_templates_dir(data_dir: Path) -> Path:
     return data_dir / "templates"
 
 
-def _letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+def letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(letter id, output stem, extra context) of each letter the confirmed matches call for."""
     wanted: list[tuple[str, str, dict[str, Any]]] = [("reservation-notice", "reservation-notice", {})]
     if context["laion_datasets"]:
         wanted.append(("laion-request", "laion-request", {}))
+    groups: Sequence[DatasetListings] = context["datasets"]
+    for group in groups:  # every other dataset gets its own request, saying where it goes (or that nothing is known)
+        if not group.is_laion:
+            wanted.append(("dataset-request", f"dataset-request-{_FILE_SAFE.sub('_', group.id)}", {"group": group}))
     if context["urls"] or context["urls_left_out"]:
         wanted.append(("spawning-do-not-train", "spawning-do-not-train", {}))
     if context["works"]:
@@ -119,6 +124,9 @@ def _letters_wanted(context: Mapping[str, Any]) -> list[tuple[str, str, dict[str
     hosts: Sequence[HostListings] = context["hosts"]
     for host in hosts:
         wanted.append(("host-notice", f"host-notice-{_FILE_SAFE.sub('_', host.host)}", {"host": host}))
+    own: Sequence[HostListings] = context["own_upload_hosts"]  # the artist's own uploads: advice, no takedown
+    for host in own:
+        wanted.append(("own-uploads", f"own-uploads-{_FILE_SAFE.sub('_', host.host)}", {"host": host}))
     return wanted
 
 
@@ -142,9 +150,9 @@ def render_letters(
         raise UsageError("the profile is empty: set at least the artist's name (`traintrace profile set`)")
     context = letter_context(profile, confirmed, datasets, generated_at)
     prepare_output_dir(out_dir)
-    environments = {fmt: _environment(fmt, templates_dir_override) for fmt in FORMATS}
+    environments = {fmt: letter_environment(fmt, templates_dir_override) for fmt in FORMATS}
     written = []
-    for letter, stem, extra in _letters_wanted(context):
+    for letter, stem, extra in letters_wanted(context):
         for fmt in FORMATS:
             name = f"{letter}.{fmt}.j2"
             path = out_dir / f"{stem}.{fmt}"
@@ -156,17 +164,27 @@ def _render_one(
     env: SandboxedEnvironment, name: str, context: dict[str, Any], path: Path, recorded: RecordedHashes
 ) -> GeneratedFile:
     """Render one template to `path`; a broken (user) template is a `UsageError` naming the file."""
-    try:
-        template = env.get_template(name)
-    except TemplateNotFound as exc:
-        raise UsageError(f"no letter template {name} in the templates folder or the app") from exc
-    except TemplateSyntaxError as exc:
-        raise UsageError(f"letter template {exc.filename or name}, line {exc.lineno}: {exc.message}") from exc
-    try:
-        text = template.render(context)
-    except (UndefinedError, SecurityError) as exc:
-        raise UsageError(f"letter template {template.filename or name}: {exc}") from exc
+    template = _template(env, name)
+    text = render_text(env, name, context)
     placed = place_file(path, text.encode("utf-8"), recorded=recorded)
     letter, fmt = name.removesuffix(".j2").rsplit(".", 1)
     source = Path(template.filename) if template.filename else None
     return GeneratedFile(letter, fmt, placed.path, placed.sha256, source, placed.outcome, path)
+
+
+def _template(env: SandboxedEnvironment, name: str) -> Template:
+    try:
+        return env.get_template(name)
+    except TemplateNotFound as exc:
+        raise UsageError(f"no letter template {name} in the templates folder or the app") from exc
+    except TemplateSyntaxError as exc:
+        raise UsageError(f"letter template {exc.filename or name}, line {exc.lineno}: {exc.message}") from exc
+
+
+def render_text(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> str:
+    """Render one template; a broken (user) template is a `UsageError` naming the file."""
+    template = _template(env, name)
+    try:
+        return template.render(context)
+    except (UndefinedError, SecurityError) as exc:
+        raise UsageError(f"letter template {template.filename or name}: {exc}") from exc

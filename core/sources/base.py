@@ -4,7 +4,8 @@ A source first *plans* its calls from a `SourceQuery` (pure, no network); `descr
 plan (the GUI's "what will be sent" list, `--dry-run`) and `search` executes exactly that plan, so the two
 cannot drift apart. Only follow-up pages of a planned call are added at run time, and the plan says how
 many there can be. A source never raises past `search`/`check` except `Cancelled`: faults become
-`status="unavailable"` with a plain reason, or a `problems` entry when only some calls failed.
+`status="unavailable"` with a plain reason, or a `problems` entry when only some calls failed. A query that
+gives a source nothing to ask is `status="skipped"` with the reason: never "ok, full coverage" for nothing sent.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.progress import Progress
 from core.sources.query import HubDataset, SourceQuery
 
 Coverage = Literal["partial", "full"]
-Status = Literal["ok", "unavailable"]
+Status = Literal["ok", "unavailable", "skipped"]
 HitKind = Literal["sha256", "phash", "url", "text", "clip"]
 SettingKey = Literal["url", "index", "table", "token", "url_column", "text_column"]
 
@@ -109,8 +110,17 @@ class SourceResult:
     indices: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, str]:
-        """The entry of the scan JSON's `sources` list."""
-        return {"id": self.source_id, "status": self.status, "coverage": self.coverage, "error": self.error}
+        """The entry of the scan JSON's `sources` list (a skipped source has no coverage: nothing was asked)."""
+        coverage = "none" if self.status == "skipped" else self.coverage
+        return {"id": self.source_id, "status": self.status, "coverage": coverage, "error": self.error}
+
+    def verdict(self) -> str:
+        """One line for people: "answers (full coverage)", "skipped: nothing to ask (...)", "unavailable: ..."."""
+        if self.status == "skipped":
+            return self.error
+        if self.status == "unavailable":
+            return f"unavailable: {self.error}"
+        return f"answers ({self.coverage} coverage)"
 
 
 def url_has_credentials(url: str) -> bool:
@@ -263,6 +273,10 @@ class Source(ABC):
     def plan_check(self) -> list[PlannedCall]:
         """A cheap call that shows whether the source is reachable and configured."""
 
+    def nothing_to_ask(self, query: SourceQuery) -> str:
+        """Why `query` gives this source nothing to ask (its plan is empty), in words for the user."""
+        return "the query holds nothing this source can look up"
+
     def preflight_problems(self, query: SourceQuery) -> list[str]:
         """Parts of the query the source will skip, and why (e.g. a gated dataset without a token)."""
         return []
@@ -283,6 +297,8 @@ class Source(ABC):
             calls = self.plan(query)
         except ValueError as error:
             return self._unavailable(f"cannot build the query: {error}")
+        if not calls:
+            return self._skipped(query)
         return self._execute(calls, self.preflight_problems(query), client, progress or Progress(), refresh)
 
     def check(self, client: HttpClient, progress: Progress | None = None) -> SourceResult:
@@ -336,6 +352,11 @@ class Source(ABC):
             requests_sent=outcome.requests,
             indices=outcome.indices,
         )
+
+    def _skipped(self, query: SourceQuery) -> SourceResult:
+        reason = f"skipped: nothing to ask ({self.nothing_to_ask(query)})"
+        problems = tuple(self.preflight_problems(query))
+        return SourceResult(source_id=self.id, status="skipped", coverage="partial", error=reason, problems=problems)
 
     def _unavailable(self, reason: str, problems: Sequence[str] = ()) -> SourceResult:
         return SourceResult(

@@ -50,6 +50,9 @@ class ClipRetrievalSource(Source):
         index = self.setting("index") or _ONLY_INDEX
         return [self._knn_call(term, index) for term in dict.fromkeys(terms)]
 
+    def nothing_to_ask(self, query: SourceQuery) -> str:
+        return "the profile has no name, alias or handle, and no title to search for (text queries only)"
+
     def plan_check(self) -> list[PlannedCall]:
         return [self._indices_call()]
 

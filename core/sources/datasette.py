@@ -51,6 +51,9 @@ class DatasetteSource(Source):
             calls.append(self._call(like, f"%{needle}%", "url", prefix, f"rows with URLs containing {needle}"))
         return calls
 
+    def nothing_to_ask(self, query: SourceQuery) -> str:
+        return "the profile has no name, alias, handle, domain or upload URL prefix to search for"
+
     def plan_check(self) -> list[PlannedCall]:
         return [self._call("_size", "1", "", "", "read one row of the table")]
 

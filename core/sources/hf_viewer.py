@@ -53,6 +53,11 @@ class HfViewerSource(Source):
             calls += self._text_calls(dataset, query)
         return calls
 
+    def nothing_to_ask(self, query: SourceQuery) -> str:
+        if not query.hub_datasets:
+            return "no added dataset lives on the Hugging Face Hub"
+        return "no hash, domain or name to look up in the added Hub datasets (or they are gated and no token is set)"
+
     def preflight_problems(self, query: SourceQuery) -> list[str]:
         return [
             f"{dataset.label}: gated dataset skipped, no Hugging Face token configured"

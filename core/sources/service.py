@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from core.catalogue.matches import FoundMatch
+from core.catalogue.source_runs import SourceRun
 from core.catalogue.works import Work
 from core.datasets.descriptors import Descriptor
 from core.errors import UsageError
@@ -31,6 +32,7 @@ class SourceStatus:
     sends: str
     problem: str  # "" when the source can run as configured
     token: str  # where the token comes from: environment, keyring or none
+    automatic: bool = False  # asked on every check in the app (settings `[check] ask_sources`)
 
 
 class RemoteService:
@@ -148,3 +150,18 @@ def hits_as_matches(result: SourceResult, works: Iterable[Work]) -> list[FoundMa
             )  # fmt: skip
         )
     return found
+
+
+def source_run(result: SourceResult, plan: Sequence[OutgoingRequest], asked_at: str) -> SourceRun:
+    """The record of one run: what the plan sent (never a credential's value) and how the source answered."""
+    sent = "\n".join(f"{r.method} {r.host}: {r.purpose}; {r.body_summary}" for r in plan) or "(nothing sent)"
+    return SourceRun(
+        source=result.source_id,
+        asked_at=asked_at,
+        plan=sent,
+        status=result.status,
+        coverage=result.summary()["coverage"],
+        rows=len(result.hits) + len(result.opt_outs),
+        requests=result.requests_sent,
+        error=result.error,
+    )

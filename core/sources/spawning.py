@@ -39,6 +39,9 @@ class SpawningSource(Source):
         urls = list(dict.fromkeys(url.strip() for url in query.candidate_urls if url.strip()))
         return [self._call(tuple(urls[i : i + BATCH_MAX])) for i in range(0, len(urls), BATCH_MAX)]
 
+    def nothing_to_ask(self, query: SourceQuery) -> str:
+        return "no dataset URL among this check's matches: the registry is asked about matched URLs only"
+
     def plan_check(self) -> list[PlannedCall]:
         return [self._call(CHECK_URLS, purpose="check the API key with two example.com URLs")]
 

@@ -1,7 +1,8 @@
 """Remote sources: their settings (tokens go to the keyring), exactly what would be sent, and asking them.
 
 Every source is optional and labelled with its coverage. "What will be sent" lists each request (host, URL,
-body) before anything leaves the machine; "Ask now" only runs after the user has seen that list once.
+body) before anything leaves the machine; "Ask now" only runs after the user has seen that list once, and so
+does "Ask on every check" (the app's checks then ask that source after matching, with the fresh matches).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -50,8 +52,9 @@ def describe_plan(requests: Sequence[OutgoingRequest]) -> str:
 def describe_results(results: Sequence[SourceResult]) -> str:
     lines = []
     for result in results:
-        line = f"{result.source_id}: {result.status}, {len(result.hits)} hits ({result.coverage} coverage)"
-        lines.append(line + (f" — {result.error}" if result.error else ""))
+        hits = f", {len(result.hits)} hit(s)" if result.status == "ok" else ""
+        optouts = f", {len(result.opt_outs)} opt-out status(es)" if result.opt_outs else ""
+        lines.append(f"{result.source_id}: {result.verdict()}{hits}{optouts}")
     return "\n".join(lines) or "No source was asked."
 
 
@@ -80,6 +83,10 @@ class SourcesDialog(QDialog):
         self.preview = QPushButton("What will be sent…", self)
         self.ask = QPushButton("Ask now", self)
         self.ask.setToolTip("Available after you have looked at what will be sent")
+        self.automatic = QCheckBox("Ask on every check", self)
+        self.automatic.setAccessibleName("Ask this source on every check")
+        self.automatic.setToolTip("Available after you have looked at what will be sent")
+        self.automatic.setEnabled(False)
         for button in (self.save, self.preview, self.ask):
             button.setAccessibleName(button.text().rstrip("…"))
             button.setEnabled(False)
@@ -88,6 +95,7 @@ class SourcesDialog(QDialog):
         self.save.clicked.connect(self.save_settings)
         self.preview.clicked.connect(lambda: self._controller.plan_sources([self.selected_id() or ""]))
         self.ask.clicked.connect(lambda: self._controller.query_sources([self.selected_id() or ""]))
+        self.automatic.clicked.connect(self._set_automatic)
         controller.sources_loaded.connect(self.show_sources)
         controller.plan_ready.connect(self._show_plan)
         controller.sources_queried.connect(lambda results: self.output.setPlainText(describe_results(results)))
@@ -100,6 +108,7 @@ class SourcesDialog(QDialog):
         actions = QHBoxLayout()
         for button in (self.save, self.preview, self.ask):
             actions.addWidget(button)
+        actions.addWidget(self.automatic)
         right.addLayout(actions)
         right.addWidget(self.output, 1)
         body = QHBoxLayout()
@@ -142,12 +151,21 @@ class SourcesDialog(QDialog):
         for button in (self.save, self.preview):
             button.setEnabled(status is not None)
         self.ask.setEnabled(status is not None and not status.problem and source_id in self._previewed)
+        self.automatic.setChecked(status is not None and status.automatic)
+        self.automatic.setEnabled(self.ask.isEnabled() or self.automatic.isChecked())  # unticking needs no preview
         if status is None:
             return
         text = f"{status.name} — {status.homepage}\nCoverage: {status.coverage}\nSends: {status.sends}"
         text += f"\nToken: {status.token}" + (f"\nNeeds: {status.problem}" if status.problem else "")
         self.about.setText(text)
         self._build_form(status.id)
+
+    def _set_automatic(self, checked: bool) -> None:
+        source_id = self.selected_id()
+        if source_id is None:
+            return
+        chosen = [s.id for s in self._statuses.values() if s.automatic and s.id != source_id]
+        self._controller.set_auto_sources([*chosen, source_id] if checked else chosen)
 
     def _build_form(self, source_id: str) -> None:
         while self.form.rowCount():
@@ -173,3 +191,4 @@ class SourcesDialog(QDialog):
         self.output.setPlainText(describe_plan(requests))
         status = self._statuses.get(source_id or "")
         self.ask.setEnabled(status is not None and not status.problem)
+        self.automatic.setEnabled(self.ask.isEnabled() or self.automatic.isChecked())

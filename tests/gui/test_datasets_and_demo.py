@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from core.profile import Profile
-from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
+from core.resources import sample_datasets
 from gui.dialogs.datasets_dialog import DatasetsDialog
 from tests.gui.conftest import GuiFactory
 
@@ -54,9 +52,8 @@ def test_an_import_that_produced_nothing_says_so(qtbot: object, make_gui: GuiFac
 
 def test_the_demo_flow_shows_real_matches(qtbot: object, make_gui: GuiFactory) -> None:
     gui = make_gui()
-    profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
     with qtbot.waitSignal(gui.controller.matching_finished, timeout=TIMEOUT_MS) as done:  # type: ignore[attr-defined]
-        assert gui.window.start_demo(profile, sample_datasets(), sample_portfolio_dir())
+        assert gui.window.start_demo()
     assert done.args[0].found > 0
     qtbot.waitUntil(  # type: ignore[attr-defined]
         lambda: {row.kind for row in gui.window.model.rows()} >= {"sha256", "phash", "url", "text"}

@@ -44,3 +44,25 @@ def test_settings_are_stored_and_the_preview_comes_before_asking(
     assert "127.0.0.1" in preview and "host:" in preview
     assert str(portfolio) not in preview  # no local path leaves the machine
     assert dialog.ask.isEnabled()
+
+
+def test_a_source_is_asked_on_every_check_only_after_its_preview_was_shown(
+    qtbot: object, make_gui: GuiFactory, paths: AppPaths
+) -> None:
+    with TrainTrace.open(paths) as facade:
+        facade.set_profile(Profile(name="Ada Okonkwo-Lindqvist"))
+        facade.configure_source("datasette", {"url": "http://127.0.0.1:9/", "table": "db/rows"})
+    gui = make_gui()
+    gui.window.feature_actions["sources"].trigger()
+    dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, SourcesDialog))
+    qtbot.waitUntil(lambda: dialog.list.count() >= 4)  # type: ignore[attr-defined]
+    select(dialog, "datasette")
+    assert not dialog.automatic.isEnabled()  # not before the user has seen what would be sent
+    with qtbot.waitSignal(gui.controller.plan_ready):  # type: ignore[attr-defined]
+        dialog.preview.click()
+    assert "_search=Ada" in dialog.output.toPlainText() and dialog.automatic.isEnabled()
+    with qtbot.waitSignal(gui.controller.sources_loaded):  # type: ignore[attr-defined]
+        dialog.automatic.click()
+    with TrainTrace.open(paths) as facade:
+        assert facade.settings.check.ask_sources == "datasette" and facade.auto_sources() == ["datasette"]
+        assert next(s for s in facade.sources() if s.id == "datasette").automatic

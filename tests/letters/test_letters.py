@@ -64,7 +64,8 @@ def test_each_letter_in_text_and_markdown(letters: dict[str, str]) -> None:
     stems = {
         "reservation-notice", "laion-request", "spawning-do-not-train", "openai-checklist",
         "host-notice-pbs.twimg.com", "host-notice-cdn.host.example", "host-notice-static.news.example",
-        "host-notice-www.artstation.com",
+        "own-uploads-www.artstation.com",  # the artist's own upload page: advice, never a takedown notice
+        "dataset-request-coyo-700m", "dataset-request-datacomp-small",
     }  # fmt: skip
     assert set(letters) == {f"{stem}.{fmt}" for stem in stems for fmt in ("txt", "md")}
 
@@ -88,7 +89,15 @@ def test_laion_request_lists_sample_ids_and_urls_of_laion_matches_only(letters: 
 
 def test_spawning_list_is_the_urls_one_per_line(letters: dict[str, str]) -> None:
     lines = letters["spawning-do-not-train.txt"].splitlines()
-    assert lines == [m.url for m in CONFIRMED]
+    assert lines == [(m.url or "").replace("`", "%60").replace("|", "%7C") for m in CONFIRMED]
+
+
+def test_list_urls_are_percent_encoded(tmp_path: Path) -> None:
+    spaced = _match(7, "laion2b-en", "7", "url", "https://zoe-art.example/my works/ä 1.jpg?q=a b", "orbit.jpg")
+    render_letters(tmp_path, PROFILE, [spaced], DATASETS, WHEN, None)
+    lines = (tmp_path / "spawning-do-not-train.txt").read_text(encoding="utf-8").splitlines()
+    assert lines == ["https://zoe-art.example/my%20works/%C3%A4%201.jpg?q=a%20b"]
+    assert "my%20works/%C3%A4%201.jpg" in (tmp_path / "spawning-do-not-train.md").read_text(encoding="utf-8")
 
 
 def test_openai_checklist_has_one_line_per_work(letters: dict[str, str]) -> None:

@@ -143,4 +143,5 @@ def test_check_uses_is_valid(server: RecordingServer, client: HttpClient) -> Non
 
 def test_nothing_to_ask_sends_nothing(server: RecordingServer, client: HttpClient) -> None:
     result = _source(server).search(SourceQuery(phashes=(PHASH,)), client)
-    assert result.status == "ok" and result.hits == () and server.recorded == []
+    assert result.status == "skipped" and "no added dataset lives on the Hugging Face Hub" in result.error
+    assert result.hits == () and server.recorded == []

@@ -1,0 +1,74 @@
+"""Act where the match is: the opt-out routes that apply to one match, each with the text it would generate.
+
+A route is one of the letters the pack writes, rendered from the same templates for this match alone: the
+LAION request with its SAMPLE_ID (LAION datasets), the Spawning Do-Not-Train entry for its URL with the
+registry's last answer, a notice to the host of the copy (never to the artist's own site), the Art. 4(3)
+reservation and the OpenAI checklist. The text is a preview: nothing is written here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from core.catalogue.matches import Match
+from core.datasets.descriptors import Descriptor
+from core.letters.context import letter_context
+from core.letters.render import letter_environment, letters_wanted, render_text
+from core.profile import Profile
+
+ORDER = (
+    "laion-request", "dataset-request", "spawning-do-not-train", "host-notice", "own-uploads",
+    "reservation-notice", "openai-checklist",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Route:
+    letter: str  # the template: laion-request, spawning-do-not-train, host-notice, ...
+    stem: str  # the file name the pack gives it (without .txt / .md)
+    title: str
+    text: str  # the plain-text letter for this match alone
+    generated: bool  # a file of this name was written before (the generated-files records)
+
+
+def routes_for(
+    match: Match,
+    profile: Profile,
+    datasets: Mapping[str, Descriptor],
+    generated_at: datetime,
+    generated_names: Collection[str] = (),
+    templates_dir_override: Path | None = None,
+) -> list[Route]:
+    """The routes for `match` (treated as confirmed: this is what acting on it would send)."""
+    confirmed = dataclasses.replace(match, status="confirmed")
+    context = letter_context(profile, [confirmed], datasets, generated_at)
+    env = letter_environment("txt", templates_dir_override)
+    routes = []
+    for letter, stem, extra in letters_wanted(context):
+        text = render_text(env, f"{letter}.txt.j2", {**context, **extra})
+        generated = f"{stem}.txt" in generated_names or f"{stem}.md" in generated_names
+        routes.append(Route(letter, stem, _title(letter, match, extra), text, generated))
+    return sorted(routes, key=lambda route: ORDER.index(route.letter) if route.letter in ORDER else len(ORDER))
+
+
+def _title(letter: str, match: Match, extra: Mapping[str, Any]) -> str:
+    if letter == "laion-request":
+        return f"LAION removal request for SAMPLE_ID {match.row_id}"
+    if letter == "dataset-request":
+        return f"Request to the maintainers of {extra['group'].name} for row {match.row_id}"
+    if letter == "spawning-do-not-train":
+        return f"Spawning Do-Not-Train entry for this URL (registry: opted out {match.opted_out})"
+    if letter == "host-notice":
+        return f"Notice to the host {extra['host'].host}"
+    if letter == "own-uploads":
+        return f"Your own upload on {extra['host'].host}: the host's signals, no takedown"
+    if letter == "reservation-notice":
+        return "Art. 4(3) reservation notice"
+    if letter == "openai-checklist":
+        return "OpenAI image opt-out checklist entry"
+    return letter
