@@ -9,7 +9,6 @@ first-run demo), in the light and the dark palette, and the dataset manager. Loo
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -23,9 +22,7 @@ from PySide6.QtWidgets import QWidget
 
 from core.app import TrainTrace
 from core.paths import AppPaths
-from core.profile import Profile
 from core.progress import ProgressUpdate
-from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
 from gui.app import DEMO_SUFFIX, Gui, build, create_application
 from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.first_run import FirstRunDialog
@@ -89,8 +86,7 @@ def demo_and_results(gui: Gui, out: Path, suffix: str) -> None:
     gui.controller.scan_progress.connect(on_progress)
     matched: list[object] = []
     gui.controller.matching_finished.connect(matched.append)
-    profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
-    window.start_demo(profile, sample_datasets(), sample_portfolio_dir())
+    window.start_demo()  # the core supplies the sample artist, datasets and portfolio
     wait_for(lambda: bool(matched), seconds=180)
     wait_for(lambda: any(row.kind == "phash" for row in window.model.rows()))
     gui.controller.scan_progress.disconnect(on_progress)
