@@ -33,7 +33,7 @@ from core.index.phash_layout import (
 from core.index.runs import READ_ROWS, SCRATCH_DIR, RunStore, bucket_bits, bucketed, read_manifest, write_manifest
 from core.progress import Progress
 
-SLAB_ROWS = 1 << 24
+SLAB_ROWS = 1 << 22  # rows a build sorts in memory at once: buckets of about 2M rows keep the peak near 0.1 GB
 
 
 class PhashIndexBuilder:

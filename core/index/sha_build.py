@@ -28,7 +28,7 @@ from core.index.sha_index import (
 )
 from core.progress import Progress
 
-SLAB_ROWS = 1 << 24
+SLAB_ROWS = 1 << 22  # rows a build sorts in memory at once: buckets of about 2M rows keep the peak near 0.1 GB
 
 
 class ShaIndexBuilder:
