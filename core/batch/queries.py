@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.batch.hashlist import HashList
+from core.batch.profiles import ProfileUnion
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.records import WorkQuery
 from core.matching.scoring import margin
@@ -110,6 +111,13 @@ class QuerySet:
         """One URL/caption shard pass per distinct profile, with the exact matchers that word its records."""
         wanted = tuple(kind for kind in ("url", "text") if kind in kinds)
         return self._cached(f"profiles:{','.join(wanted)}", lambda: self._build_profile_passes(wanted))
+
+    def profile_union(self, kinds: Sequence[str]) -> ProfileUnion:
+        """The URL/caption stage of every distinct profile at once (its groups in the order of `profiles`)."""
+        wanted = tuple(kind for kind in ("url", "text") if kind in kinds)
+        return self._cached(
+            f"union:{','.join(wanted)}", lambda: ProfileUnion([group.profile for group in self.profiles], wanted)
+        )
 
     def _build_profile_passes(
         self, kinds: tuple[str, ...]
