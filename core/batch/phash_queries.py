@@ -1,18 +1,20 @@
 """pHash matching for query sets too big for the streaming kernel's tables: the queries as a compact index.
 
-`PhashStreamMatcher` indexes at most 65,535 queries per matcher in tables of about 128 MB; 10,000 portfolios
-(25 million query hashes in three radius groups) need 368 of them, 47 GB, which no worker holds. For a radius
-group whose stream matchers would exceed `STREAM_TABLE_BUDGET`, `QueryIndex` instead builds the dataset-side
-multi-index (`PhashIndexBuilder`, 23 bytes a query: 0.55 GB for all 25 million) over the group's distinct
-values once per worker, in a temporary directory, and searches each batch's row hashes against it with
+`PhashStreamMatcher` indexes at most 65,535 queries per matcher, in tables of 360 MB (radius 8), 280 MB (6) or
+63 MB (4) when full; 10,000 portfolios (25 million query hashes in three radius groups) need 368 of them, 65 GB,
+which no worker holds. `plan_groups` keeps the stream matchers of the widest-radius groups while their tables fit
+`STREAM_TABLE_BUDGET` (per worker) and turns every other group into a `QueryIndex`: the dataset-side
+multi-index (`PhashIndexBuilder`, 23 bytes a query: 0.55 GB for all 25 million) built over the group's distinct
+values once per worker, in a temporary directory, and searched with each batch's row hashes by
 `PhashIndex.search` (the rows are its "queries"). The pairs are the same, returned in the order the stream
 matchers give them (chunk by chunk, by row, by query), so the records are identical.
 
-CPU, measured on this machine (bench/bench_batch.py, one core, 65,536 random rows a batch), per row:
-- radius 4, 12 M queries: index 10.9 us; 184 stream matchers 9.0 us (0.049 us each);
-- radius 6, 10 M queries: index 62 us; 153 stream matchers 14.7 us (0.096 us each);
-- radius 8, 2 M queries: index 113 us; 31 stream matchers 10 us (0.32 us each).
-So the index is chosen for memory, never for speed: below the budget the stream matchers are faster.
+CPU, measured with bench/bench_batch.py (one core, 100,000 random rows), per row, 10,000 portfolios:
+- radius 8, 2 M queries: 31 stream matchers 10.6 us (11 GB of tables); index 91.6 us (46 MB);
+- radius 6, 10 M queries: 153 stream matchers 12.7 us (42 GB); index 56.1 us (233 MB);
+- radius 4, 12 M queries: 184 stream matchers 8.9 us (11.5 GB); index 10.4 us (277 MB).
+The index is chosen for memory, never for speed; the wider the radius, the more the stream matchers save
+(8.6x at radius 8, 4.4x at 6, 1.2x at 4), hence widest first.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +32,26 @@ from core.index.phash_build import PhashIndexBuilder
 from core.index.phash_index import PhashIndex
 from core.index.phash_stream import MAX_STREAM_QUERIES, StreamMatches
 
-STREAM_TABLE_BYTES = 128 << 20  # one full stream matcher's tables (47 GB / 368 measured)
-STREAM_TABLE_BUDGET = 4 << 30  # per radius group and worker: beyond this, the group is searched as an index
+STREAM_TABLE_BUDGET = 12 << 30  # bytes of stream matcher tables a worker may hold
 
 
-def use_index(queries: int, budget: int = STREAM_TABLE_BUDGET) -> bool:
-    """Whether a radius group of `queries` distinct values is matched through a `QueryIndex`."""
-    chunks = -(-queries // MAX_STREAM_QUERIES)
-    return chunks * STREAM_TABLE_BYTES > budget
+def stream_table_bytes(queries: int, radius: int) -> int:
+    """Measured bytes of the stream matchers' tables for a group (bench/bench_batch.py: full 65,535-query chunks
+    hold 360 MB at radius 8, 280 MB at 6, 63 MB at 4)."""
+    per_query = 5_500 if radius >= 7 else 4_250 if radius >= 5 else 960
+    return queries * per_query
+
+
+def plan_groups(groups: Sequence[tuple[int, int]], budget: int = STREAM_TABLE_BUDGET) -> list[bool]:
+    """For (distinct queries, radius) groups: True where the group is searched as a `QueryIndex`. Stream matchers
+    are kept for the widest radii first while their tables fit the budget."""
+    indexed = [True] * len(groups)
+    left = budget
+    for at in sorted(range(len(groups)), key=lambda i: -groups[i][1]):
+        size = stream_table_bytes(*groups[at])
+        if size <= left:
+            indexed[at], left = False, left - size
+    return indexed
 
 
 class QueryIndex:

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.batch.hashlist import HashList
-from core.batch.phash_queries import STREAM_TABLE_BUDGET, QueryIndex, use_index
+from core.batch.phash_queries import STREAM_TABLE_BUDGET, QueryIndex, plan_groups
 from core.batch.profiles import ProfileUnion
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.records import WorkQuery
@@ -78,7 +78,7 @@ class QuerySet:
     sha_entries: Entries
     profiles: list[ProfileGroup]
     fingerprint: str  # of everything that decides the results (a resumed batch must have the same)
-    stream_budget: int = STREAM_TABLE_BUDGET  # bytes of stream tables per radius group (see `phash_queries`)
+    stream_budget: int = STREAM_TABLE_BUDGET  # bytes of stream tables per worker (see `phash_queries`)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -97,13 +97,14 @@ class QuerySet:
 
     def matchers(self) -> list[tuple[int, int, PhashStreamMatcher | QueryIndex]]:
         """(group index, offset of the chunk in the group's values, its matcher): built once on each worker. A
-        group whose stream matchers would exceed `stream_budget` bytes is one `QueryIndex` (offset 0)."""
+        group that `plan_groups` does not fit in `stream_budget` bytes of tables is one `QueryIndex` (offset 0)."""
         return self._cached("phash", self._build_matchers)
 
     def _build_matchers(self) -> list[tuple[int, int, PhashStreamMatcher | QueryIndex]]:
         built: list[tuple[int, int, PhashStreamMatcher | QueryIndex]] = []
-        for index, group in enumerate(self.phash_groups):
-            if use_index(len(group.values), self.stream_budget):
+        plan = plan_groups([(len(group.values), group.radius) for group in self.phash_groups], self.stream_budget)
+        for index, (group, indexed) in enumerate(zip(self.phash_groups, plan, strict=True)):
+            if indexed:
                 built.append((index, 0, QueryIndex(group.values, group.radius)))
             else:
                 built += [

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from core.batch.hashlist import read_hash_lists
-from core.batch.phash_queries import QueryIndex, use_index
+from core.batch.phash_queries import QueryIndex, plan_groups
 from core.batch.queries import build_query_set
 from core.batch.results import Manifest, read_results, save_manifest
 from core.batch.runner import plan_shard
@@ -43,10 +43,12 @@ def test_query_index_pairs_equal_the_stream_matchers() -> None:
         assert pairs == expected
 
 
-def test_only_groups_over_the_budget_use_the_index() -> None:
-    assert not use_index(MAX_STREAM_QUERIES * 32)  # 4 GB of stream tables
-    assert use_index(MAX_STREAM_QUERIES * 32 + 1)
-    assert use_index(10, budget=0)
+def test_the_widest_groups_keep_stream_matchers_while_they_fit() -> None:
+    assert plan_groups([(2_400, 8), (12_000, 6), (14_400, 4)]) == [False, False, False]  # one portfolio
+    # 10,000 portfolios: radius 8 (11 GB of tables) stays, radius 6 (42 GB) and 4 (11.5 GB, over what is left) do not
+    assert plan_groups([(2_000_000, 8), (10_000_000, 6), (12_000_000, 4)]) == [False, True, True]
+    assert plan_groups([(2_000_000, 8), (10_000_000, 6), (12_000_000, 4)], budget=25 << 30) == [False, True, False]
+    assert plan_groups([(10, 8)], budget=0) == [True]
 
 
 def test_tasks_through_query_indexes_find_what_the_local_path_finds(
