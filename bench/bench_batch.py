@@ -10,9 +10,11 @@ searched at T-2; 6 crops, at T-4), with a profile (name, handle, domain) each. M
   the portfolio's queries and profile), one portfolio; and pyarrow's bare read of the same columns;
 - the batch task in-process (the same pass plus the pHash chunks and the records), one portfolio;
 - Dask LocalCluster with 1 and 2 worker processes over all shards (wall clock and the tasks' CPU time);
-- portfolios: the pHash part per row with 1, 100 and 10,000 portfolios (for 10,000, one full chunk of each
-  radius group is matched and the cost multiplied by the group's chunk count: the 368 matchers would need about
-  50 GB), the URL/caption part per profile (one ShardPass each), the SHA-256 part with 2 million works.
+- portfolios: the pHash part per row with 1, 100 and 10,000 portfolios (stream matchers: one full chunk of each
+  radius group is matched and the cost multiplied by the group's chunk count, as the 368 matchers of 10,000
+  portfolios would need 65 GB; the groups `phash_queries.plan_groups` turns into query indexes are built and
+  searched for real), the URL/caption part with all profiles in one `ProfileUnion` (and, for reference, one
+  ShardPass per profile), the SHA-256 part with 200, 20,000 and 2 million works.
 CPU seconds of this process (or of the Dask tasks) are the figures; wall seconds beside (the machine is shared).
 """
 

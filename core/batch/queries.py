@@ -6,7 +6,8 @@
   within a group the distinct values, in chunks of at most `MAX_STREAM_QUERIES` (the streaming kernel's limit),
   each with the (owner, work, variant) entries that hold that value;
 - SHA-256: the distinct digests, each with the (owner, work) entries that hold it;
-- URL and caption: one entry per distinct profile fingerprint, with the owners that share it.
+- URL and caption: one entry per distinct profile fingerprint, with the owners that share it; all of them are
+  searched at once by `core.batch.profiles.ProfileUnion`.
 The streaming matchers are built on a worker the first time a task needs them and kept with the broadcast
 object for every later task on that worker (they are never pickled).
 """
@@ -28,9 +29,8 @@ from core.batch.profiles import ProfileUnion
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.records import WorkQuery
 from core.matching.scoring import margin
-from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
-from core.matching.text import TextMatcher
-from core.matching.urls import PublicSuffixRules, UrlMatcher
+from core.matching.shard_pass import profile_fingerprint
+from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 
 _T = TypeVar("_T")
@@ -115,29 +115,12 @@ class QuerySet:
     def works_by_id(self, owner: int) -> dict[int, WorkQuery]:
         return self._cached(f"works:{owner}", lambda: {work.work_id: work for work in self.works[owner]})
 
-    def profile_passes(self, kinds: Sequence[str]) -> list[tuple[ProfileGroup, ShardPass, UrlMatcher, TextMatcher]]:
-        """One URL/caption shard pass per distinct profile, with the exact matchers that word its records."""
-        wanted = tuple(kind for kind in ("url", "text") if kind in kinds)
-        return self._cached(f"profiles:{','.join(wanted)}", lambda: self._build_profile_passes(wanted))
-
     def profile_union(self, kinds: Sequence[str]) -> ProfileUnion:
         """The URL/caption stage of every distinct profile at once (its groups in the order of `profiles`)."""
         wanted = tuple(kind for kind in ("url", "text") if kind in kinds)
         return self._cached(
             f"union:{','.join(wanted)}", lambda: ProfileUnion([group.profile for group in self.profiles], wanted)
         )
-
-    def _build_profile_passes(
-        self, kinds: tuple[str, ...]
-    ) -> list[tuple[ProfileGroup, ShardPass, UrlMatcher, TextMatcher]]:
-        if not kinds:
-            return []
-        empty = np.zeros(0, np.uint64), np.zeros((0, 32), np.uint8)
-        return [
-            (group, ShardPass(kinds, PortfolioQueries(*empty, self.max_distance), group.profile, hashes=False),
-             UrlMatcher(group.profile), TextMatcher(group.profile))
-            for group in self.profiles
-        ]  # fmt: skip
 
     def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         with self._lock:
