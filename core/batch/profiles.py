@@ -19,6 +19,7 @@ The hits are exactly those of one `ShardPass` per profile (tests/batch/test_prof
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +37,6 @@ from core.matching.prefilter import (
     _flagged_rows,
     _flagged_words,
     _FoldCodes,
-    _NeedleSearch,
     _pair_positions,
     _regex_rows,
 )
@@ -45,6 +45,8 @@ from core.matching.urls import DomainExtractor, UrlMatcher, authority_of
 from core.profile import Profile
 
 Positions = npt.NDArray[np.int64]
+_LONG = 1 << 32  # marks the key of a needle of 4 bytes or more (its 4-byte window at the anchor)
+_SAMPLE_BYTES = 1 << 20  # bytes of the first buffer whose byte-pair counts choose the anchors (as prefilter)
 _FEW_PAIRS = 6  # distinct anchor pairs up to which `_pair_positions` (one comparison per pair) is used
 Hits = list[tuple[int, str]]  # (position, "url" | "text"), as `BatchResult.profile_hits`
 
@@ -56,33 +58,49 @@ def _empty() -> Positions:
 class _ManyNeedles:
     """(row, needle) pairs of a lower-cased buffer for many byte strings at once.
 
-    Each needle is anchored on its rarest byte pair (chosen on the first buffer, as `prefilter._NeedleSearch`
-    does); the buffer's 16-bit words at even and odd offsets are looked up in a 64k table of anchor pairs, and each
-    hit is expanded to the needles anchored there and verified byte by byte, all vectorised.
+    Each needle is anchored on its rarest byte pair (counted on the first buffer, as `prefilter._NeedleSearch`
+    does; for needles of 4 bytes or more, a pair that starts a 4-byte window of the needle). The buffer's 16-bit
+    words at even and odd offsets are looked up in a 64k table of anchor pairs; each hit is expanded to the needles
+    whose key (the pair, or the 4-byte window) it holds, found by binary search, and verified byte by byte, all
+    vectorised. Thousands of needles sharing their pairs ("artist1", "artist12" ...) thus cost one expansion each
+    only where their 4 bytes occur.
     """
 
     def __init__(self, texts: Sequence[bytes]) -> None:
         self.texts = list(dict.fromkeys(text for text in texts if text))
-        self._ready = False
+        self._ready = False  # set last: the tables below are chosen on the first buffer, once, under the lock
+        self._lock = threading.Lock()  # tasks on a worker's threads share one union
 
     def _prepare(self, data: npt.NDArray[np.uint8]) -> None:
-        needles = _NeedleSearch(self.texts)._choose_anchors(data)
-        self._singles = {i: needle.text[0] for i, needle in enumerate(needles) if len(needle.text) < 2}
-        multi = [i for i, needle in enumerate(needles) if len(needle.text) >= 2]
-        pairs = np.array([needles[i].pair for i in multi], np.int64)
-        order = np.argsort(pairs, kind="stable")
-        self._ids = np.array(multi, np.int64)[order]  # needles sorted by anchor pair
-        sorted_pairs = pairs[order]
-        self._first = np.searchsorted(sorted_pairs, np.arange(1 << 16)).astype(np.int64)
-        self._count = (np.searchsorted(sorted_pairs, np.arange(1 << 16), side="right") - self._first).astype(np.int64)
-        self._table = self._count > 0
+        sample = data[:_SAMPLE_BYTES]
+        counts = np.zeros(1 << 16, np.int64)
+        if len(sample) >= 2:
+            counts = np.bincount(sample[:-1].astype(np.int64) | (sample[1:].astype(np.int64) << 8), minlength=1 << 16)
+        self._singles = {i: text[0] for i, text in enumerate(self.texts) if len(text) < 2}
+        multi = [i for i, text in enumerate(self.texts) if len(text) >= 2]
+        anchors = np.zeros(len(self.texts), np.int64)
+        keys = []
+        for i in multi:
+            text = self.texts[i]
+            # long needles: the rarest pair that starts a 4-byte window, the window being the key
+            span = len(text) - 3 if len(text) >= 4 else len(text) - 1
+            scores = [int(counts[text[k] | (text[k + 1] << 8)]) for k in range(span)]
+            anchors[i] = at = scores.index(min(scores))
+            keys.append(_LONG | int.from_bytes(text[at : at + 4], "little") if len(text) >= 4 else
+                        text[at] | (text[at + 1] << 8))  # fmt: skip
+        key_array = np.array(keys, np.int64)
+        order = np.argsort(key_array, kind="stable")
+        self._ids = np.array(multi, np.int64)[order]  # needles sorted by key
+        self._keys = key_array[order]
+        self._table = np.zeros(1 << 16, bool)
+        self._table[self._keys & 0xFFFF] = True
         self._pairs = np.flatnonzero(self._table).tolist()
         width = max((len(text) for text in self.texts), default=1)
-        self._bytes = np.zeros((len(needles), width), np.uint8)
-        for i, needle in enumerate(needles):
-            self._bytes[i, : len(needle.text)] = np.frombuffer(needle.text, np.uint8)
-        self._length = np.array([len(needle.text) for needle in needles], np.int64)
-        self._anchor = np.array([needle.anchor for needle in needles], np.int64)
+        self._bytes = np.zeros((len(self.texts), width), np.uint8)
+        for i, text in enumerate(self.texts):
+            self._bytes[i, : len(text)] = np.frombuffer(text, np.uint8)
+        self._length = np.array([len(text) for text in self.texts], np.int64)
+        self._anchor = anchors
         self._ready = True
 
     def _pair_hits(self, data: npt.NDArray[np.uint8]) -> Positions:
@@ -102,17 +120,26 @@ class _ManyNeedles:
         if not self.texts or size == 0:
             return _empty(), _empty()
         if not self._ready:
-            self._prepare(data)
+            with self._lock:
+                if not self._ready:
+                    self._prepare(data)
         starts_parts: list[Positions] = []
         ids_parts: list[Positions] = []
         if size >= 2 and len(self._ids):
             positions = self._pair_hits(data)
             pair = data[positions].astype(np.int64) | (data[positions + 1].astype(np.int64) << 8)
-            counts = self._count[pair]
-            expanded = np.repeat(np.arange(len(positions)), counts)
+            long_at = positions[positions + 3 < size]
+            window = np.zeros(len(long_at), np.int64)
+            for k in range(4):
+                window |= data[long_at + k].astype(np.int64) << (8 * k)
+            at = np.concatenate([positions, long_at])
+            key = np.concatenate([pair, window | _LONG])
+            first = np.searchsorted(self._keys, key)
+            counts = np.searchsorted(self._keys, key, side="right") - first
+            expanded = np.repeat(np.arange(len(at)), counts)
             within = np.arange(len(expanded)) - np.repeat(np.cumsum(counts) - counts, counts)
-            ids = self._ids[self._first[pair][expanded] + within]
-            starts = positions[expanded] - self._anchor[ids]
+            ids = self._ids[first[expanded] + within]
+            starts = at[expanded] - self._anchor[ids]
             keep = (starts >= 0) & (starts + self._length[ids] <= size)
             starts, ids = starts[keep], ids[keep]
             for offset in range(self._bytes.shape[1]):
