@@ -10,9 +10,11 @@ searched at T-2; 6 crops, at T-4), with a profile (name, handle, domain) each. M
   the portfolio's queries and profile), one portfolio; and pyarrow's bare read of the same columns;
 - the batch task in-process (the same pass plus the pHash chunks and the records), one portfolio;
 - Dask LocalCluster with 1 and 2 worker processes over all shards (wall clock and the tasks' CPU time);
-- portfolios: the pHash part per row with 1, 100 and 10,000 portfolios (for 10,000, one full chunk of each
-  radius group is matched and the cost multiplied by the group's chunk count: the 368 matchers would need about
-  50 GB), the URL/caption part per profile (one ShardPass each), the SHA-256 part with 2 million works.
+- portfolios: the pHash part per row with 1, 100 and 10,000 portfolios (stream matchers: one full chunk of each
+  radius group is matched and the cost multiplied by the group's chunk count, as the 368 matchers of 10,000
+  portfolios would need 65 GB; the groups `phash_queries.plan_groups` turns into query indexes are built and
+  searched for real), the URL/caption part with all profiles in one `ProfileUnion` (and, for reference, one
+  ShardPass per profile), the SHA-256 part with 200, 20,000 and 2 million works.
 CPU seconds of this process (or of the Dask tasks) are the figures; wall seconds beside (the machine is shared).
 """
 
@@ -33,6 +35,8 @@ import pyarrow.parquet as pq
 
 from bench.hexdata import digest_hex_column, hex_column
 from core.batch.hashlist import HashList
+from core.batch.phash_queries import QueryIndex, plan_groups
+from core.batch.profiles import ProfileUnion
 from core.batch.queries import build_query_set
 from core.batch.runner import BatchJob, ClusterSpec, run_batch
 from core.batch.task import TaskSpec, run_task
@@ -42,9 +46,9 @@ from core.index.hexparse import parse_phash_hex
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.records import WorkQuery
 from core.matching.shard_pass import PortfolioQueries, ShardPass
-from core.matching.variants import BARS, BORDERS, CROPS
 from core.net.http import HttpClient
 from core.profile import Profile
+from core.variants import BARS, BORDERS, CROPS
 
 T = 8
 WORKS = 200
@@ -174,27 +178,60 @@ def phash_part(values: np.ndarray, valid: np.ndarray, portfolios: int) -> dict[s
         scale = chunks if last == size else (chunks - 1) + last / size  # the last chunk is smaller
         total += matched.cpu * scale
         build += built.cpu * scale
-        tables = sum(t.runs.nbytes + t.query_idx.nbytes + (t.occupied.nbytes if t.occupied is not None else 0)
-                     for t in matcher._tables)  # fmt: skip
+        tables = sum(_array_bytes(t) for t in matcher._tables)
         groups[radius] = {"queries": queries, "chunks": chunks, "ns_per_row_per_chunk": matched.cpu / len(values) * 1e9,
                           "build_seconds_per_chunk": built.cpu, "table_mb_per_chunk": tables / 1e6}  # fmt: skip
     return {"portfolios": portfolios, "ns_per_row": total / len(values) * 1e9, "build_cpu_seconds": build,
             "groups": groups}  # fmt: skip
 
 
-def profile_part(shard: Path, profiles: int) -> float:
-    """CPU ns a row of the URL/caption part costs per distinct profile (one ShardPass each)."""
+def _array_bytes(table: object) -> int:
+    """Bytes of the NumPy arrays a stream matcher's table holds."""
+    return sum(value.nbytes for value in vars(table).values() if isinstance(value, np.ndarray))
+
+
+def index_part(values: np.ndarray, valid: np.ndarray, portfolios: int) -> dict[str, Any]:
+    """CPU a row of the pHash part when every radius group is one query-side index (`core.batch.phash_queries`):
+    random query values in the group sizes of `portfolios` portfolios, the index built once, searched with rows."""
+    per_group = {T: 1, T - 2: 5, T - 4: 6}
+    rng = np.random.default_rng(portfolios + 1)
+    total, build, groups = 0.0, 0.0, {}
+    for radius, per_work in per_group.items():
+        queries = portfolios * WORKS * per_work
+        with Clock() as built:
+            index = QueryIndex(np.unique(rng.integers(0, 2**64, queries, dtype=np.uint64, endpoint=False)), radius)
+        with Clock() as matched:
+            index.match_hashes(values, valid)
+        total += matched.cpu
+        build += built.cpu
+        groups[radius] = {"queries": queries, "ns_per_row": matched.cpu / len(values) * 1e9,
+                          "build_cpu_seconds": built.cpu, "index_mb": index._index.nbytes / 1e6}  # fmt: skip
+        del index
+    return {"portfolios": portfolios, "ns_per_row": total / len(values) * 1e9, "build_cpu_seconds": build,
+            "groups": groups}  # fmt: skip
+
+
+def profile_part(shard: Path, profiles: int) -> dict[str, float]:
+    """CPU ns a row of the URL/caption part with `profiles` distinct profiles: the batch's one stage for all
+    (`ProfileUnion`), and for reference one ShardPass per profile (measured on at most 5, per profile)."""
     descriptor = resolve_descriptor("coyo-700m", None, {}, [str(shard)])
     batches = list(ShardOpener(lambda: HttpClient(), lambda: None).open(str(shard), descriptor).batches())
     rows = sum(b.num_rows for b in batches)
     rng = np.random.default_rng(0)
-    passes = [ShardPass(("url", "text"), PortfolioQueries.empty(T), portfolio(n, rng, 1).profile, hashes=False)
-              for n in range(profiles)]  # fmt: skip
+    chosen = [portfolio(n, rng, 1).profile for n in range(profiles)]
+    with Clock() as built:
+        union = ProfileUnion(chosen, ("url", "text"))
+        union.match(batches[0])  # the needles' anchors are chosen on the first batch
     with Clock() as clock:
+        for batch in batches:
+            union.match(batch)
+    passes = [ShardPass(("url", "text"), PortfolioQueries.empty(T), profile, hashes=False) for profile in chosen[:5]]
+    with Clock() as separate:
         for shard_pass in passes:
             for batch in batches:
                 shard_pass.match(batch)
-    return clock.cpu / rows / profiles * 1e9
+    return {"union_ns_per_row": clock.cpu / rows * 1e9, "union_build_cpu_s": built.cpu,
+            "separate_ns_per_row_per_profile": separate.cpu / rows / len(passes) * 1e9}  # fmt: skip
 
 
 def sha_part(rows: int, works: int) -> float:
@@ -215,6 +252,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=500_000, help="rows per shard")
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-cluster", action="store_true", help="skip the Dask LocalCluster runs")
     args = parser.parse_args()
     rng = np.random.default_rng(7)
     random.seed(7)
@@ -240,8 +278,8 @@ def main() -> None:
         print(f"  single-process shard pass (baseline):  {rows / base.cpu:12,.0f} rows/CPU-s ({base.wall:.1f} s wall)")
         print(f"  batch task, in-process:                {rows / task.cpu:12,.0f} rows/CPU-s ({task.wall:.1f} s wall)"
               f"  = {base.cpu / task.cpu:.2f} x the baseline's rate")  # fmt: skip
-        walls = {}
-        for workers in (1, 2):
+        walls = {1: 1.0, 2: 0.5}
+        for workers in () if args.no_cluster else (1, 2):
             wall, cpu = on_cluster(shards, one, folder / f"out-{workers}", workers)
             walls[workers] = wall
             results[f"dask_{workers}_workers"] = {"wall_s": wall, "task_cpu_s": cpu, "rows_per_task_cpu_s": rows / cpu}
@@ -260,26 +298,44 @@ def main() -> None:
               f" 100 portfolios {50_000 / task100.cpu:,.0f} rows/CPU-s (query set build included)")  # fmt: skip
         table = pq.read_table(shards[0], columns=["image_phash"])
         parsed = parse_phash_hex(table.column(0).combine_chunks())
-        per_profile = profile_part(shards[0], 5)
-        results["url_text_ns_per_row_per_profile"] = per_profile
-        results["sha_ns_per_row_2M_works"] = sha_part(args.rows, 2_000_000)
-        results["sha_ns_per_row_200_works"] = sha_part(args.rows, 200)
+        sha = {count: sha_part(args.rows, count * WORKS) for count in (1, 100, 10_000)}
+        results["sha_ns_per_row"] = sha
         decode_ns = bare.cpu / rows * 1e9
         results["decode_ns_per_row"] = decode_ns
-        print(f"  URL/caption part: {per_profile:.0f} ns a row per distinct profile (one ShardPass each)")
-        print(f"  SHA-256 part: {results['sha_ns_per_row_200_works']:.0f} ns a row with 200 works,"
-              f" {results['sha_ns_per_row_2M_works']:.0f} with 2,000,000")  # fmt: skip
-        print("portfolios of 200 works: CPU a row (decode + pHash part + URL/caption part), ratio to one portfolio")
+        print(
+            f"  SHA-256 part: {sha[1]:.0f} / {sha[100]:.0f} / {sha[10_000]:.0f} ns a row, 1 / 100 / 10,000 portfolios"
+        )
+        print("portfolios of 200 works: CPU a row (decode + pHash + URL/caption + SHA-256), ratio to one portfolio")
         ratios = {}
         for count in (1, 100, 10_000):
-            part = phash_part(parsed.values, parsed.valid, count)
-            results[f"phash_{count}"] = part
-            total = decode_ns + part["ns_per_row"] + per_profile * count
+            stream = phash_part(parsed.values, parsed.valid, count)
+            results[f"phash_{count}"] = stream
+            profiles = profile_part(shards[0], count)
+            results[f"url_text_{count}"] = profiles
+            phash_ns, note = stream["ns_per_row"], ""
+            radii = list(stream["groups"])
+            indexed = plan_groups([(stream["groups"][r]["queries"], r) for r in radii])
+            plan = dict(zip(radii, indexed, strict=True))
+            if any(plan.values()):
+                part = index_part(parsed.values, parsed.valid, count)
+                results[f"phash_index_{count}"] = part
+                phash_ns = sum(
+                    part["groups"][r]["ns_per_row"] if plan[r] else g["ns_per_row_per_chunk"] * g["chunks"]
+                    for r, g in stream["groups"].items()
+                )
+                mb = sum(g["index_mb"] for g in part["groups"].values())
+                each = ", ".join(f"r={r}: {g['ns_per_row']:,.0f} ns" for r, g in part["groups"].items())
+                note = (
+                    f"\n          query indexes {mb:,.0f} MB, built in {part['build_cpu_seconds']:.0f} CPU-s ({each})"
+                )
+            union, separate = profiles["union_ns_per_row"], profiles["separate_ns_per_row_per_profile"]
+            total = decode_ns + phash_ns + union + sha[count]
             ratios[count] = total
-            print(f"  {count:6,}: pHash {part['ns_per_row']:10,.0f} ns + URL/caption {per_profile * count:12,.0f} ns"
-                  f" + decode {decode_ns:.0f} ns = {total:12,.0f} ns a row ({total / ratios[1]:8,.1f} x);"
-                  f" matchers: {sum(g['chunks'] for g in part['groups'].values())}, built in"
-                  f" {part['build_cpu_seconds']:.0f} CPU-s")  # fmt: skip
+            gb = sum(g["chunks"] * g["table_mb_per_chunk"] for g in stream["groups"].values()) / 1e3
+            print(f"  {count:6,}: pHash {phash_ns:9,.0f} + URL/caption {union:5,.0f} (separately {separate:,.0f} a"
+                  f" profile) + SHA {sha[count]:4,.0f} + decode {decode_ns:.0f} = {total:9,.0f} ns a row"
+                  f" ({total / ratios[1]:6,.1f} x); stream matchers: {stream['ns_per_row']:,.0f} ns, {gb:.1f} GB"
+                  + note)  # fmt: skip
         results["ns_per_row"] = ratios
         results["cost_ratio_10000_to_1"] = ratios[10_000] / ratios[1]
     if args.json:

@@ -6,7 +6,8 @@
   within a group the distinct values, in chunks of at most `MAX_STREAM_QUERIES` (the streaming kernel's limit),
   each with the (owner, work, variant) entries that hold that value;
 - SHA-256: the distinct digests, each with the (owner, work) entries that hold it;
-- URL and caption: one entry per distinct profile fingerprint, with the owners that share it.
+- URL and caption: one entry per distinct profile fingerprint, with the owners that share it; all of them are
+  searched at once by `core.batch.profiles.ProfileUnion`.
 The streaming matchers are built on a worker the first time a task needs them and kept with the broadcast
 object for every later task on that worker (they are never pickled).
 """
@@ -23,12 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from core.batch.hashlist import HashList
+from core.batch.phash_queries import STREAM_TABLE_BUDGET, QueryIndex, plan_groups
+from core.batch.profiles import ProfileUnion
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.records import WorkQuery
 from core.matching.scoring import margin
-from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
-from core.matching.text import TextMatcher
-from core.matching.urls import PublicSuffixRules, UrlMatcher
+from core.matching.shard_pass import profile_fingerprint
+from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 
 _T = TypeVar("_T")
@@ -76,6 +78,7 @@ class QuerySet:
     sha_entries: Entries
     profiles: list[ProfileGroup]
     fingerprint: str  # of everything that decides the results (a resumed batch must have the same)
+    stream_budget: int = STREAM_TABLE_BUDGET  # bytes of stream tables per worker (see `phash_queries`)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -92,36 +95,32 @@ class QuerySet:
     def query_hashes(self) -> int:
         return sum(len(group.entries.owner) for group in self.phash_groups)
 
-    def matchers(self) -> list[tuple[int, int, PhashStreamMatcher]]:
-        """(group index, offset of the chunk in the group's values, its matcher): built once on each worker."""
+    def matchers(self) -> list[tuple[int, int, PhashStreamMatcher | QueryIndex]]:
+        """(group index, offset of the chunk in the group's values, its matcher): built once on each worker. A
+        group that `plan_groups` does not fit in `stream_budget` bytes of tables is one `QueryIndex` (offset 0)."""
         return self._cached("phash", self._build_matchers)
 
-    def _build_matchers(self) -> list[tuple[int, int, PhashStreamMatcher]]:
-        return [
-            (index, offset, PhashStreamMatcher(values, group.radius))
-            for index, group in enumerate(self.phash_groups)
-            for offset, values in group.chunks()
-        ]
+    def _build_matchers(self) -> list[tuple[int, int, PhashStreamMatcher | QueryIndex]]:
+        built: list[tuple[int, int, PhashStreamMatcher | QueryIndex]] = []
+        plan = plan_groups([(len(group.values), group.radius) for group in self.phash_groups], self.stream_budget)
+        for index, (group, indexed) in enumerate(zip(self.phash_groups, plan, strict=True)):
+            if indexed:
+                built.append((index, 0, QueryIndex(group.values, group.radius)))
+            else:
+                built += [
+                    (index, offset, PhashStreamMatcher(values, group.radius)) for offset, values in group.chunks()
+                ]
+        return built
 
     def works_by_id(self, owner: int) -> dict[int, WorkQuery]:
         return self._cached(f"works:{owner}", lambda: {work.work_id: work for work in self.works[owner]})
 
-    def profile_passes(self, kinds: Sequence[str]) -> list[tuple[ProfileGroup, ShardPass, UrlMatcher, TextMatcher]]:
-        """One URL/caption shard pass per distinct profile, with the exact matchers that word its records."""
+    def profile_union(self, kinds: Sequence[str]) -> ProfileUnion:
+        """The URL/caption stage of every distinct profile at once (its groups in the order of `profiles`)."""
         wanted = tuple(kind for kind in ("url", "text") if kind in kinds)
-        return self._cached(f"profiles:{','.join(wanted)}", lambda: self._build_profile_passes(wanted))
-
-    def _build_profile_passes(
-        self, kinds: tuple[str, ...]
-    ) -> list[tuple[ProfileGroup, ShardPass, UrlMatcher, TextMatcher]]:
-        if not kinds:
-            return []
-        empty = np.zeros(0, np.uint64), np.zeros((0, 32), np.uint8)
-        return [
-            (group, ShardPass(kinds, PortfolioQueries(*empty, self.max_distance), group.profile, hashes=False),
-             UrlMatcher(group.profile), TextMatcher(group.profile))
-            for group in self.profiles
-        ]  # fmt: skip
+        return self._cached(
+            f"union:{','.join(wanted)}", lambda: ProfileUnion([group.profile for group in self.profiles], wanted)
+        )
 
     def _cached(self, key: str, build: Callable[[], _T]) -> _T:
         with self._lock:

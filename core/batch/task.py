@@ -2,8 +2,9 @@
 
 Runs on a Dask worker (or in-process). Per record batch: `ShardPass` parses the hash columns and finds the
 byte-identical rows; the streaming pHash kernel (`PhashStreamMatcher`, the one inside `ShardPass`) runs each
-chunk of the broadcast query set over the parsed values; one URL/caption `ShardPass` per distinct profile finds
-the rows naming an artist. The rows that matched anything are kept (`hit_rows`) and turned into match records
+chunk of the broadcast query set over the parsed values; one URL/caption stage for all profiles
+(`core.batch.profiles.ProfileUnion`) finds the rows naming an artist, and which artists. The rows that matched
+anything are kept (`hit_rows`) and turned into match records
 per owner by `core.matching.records`, the code the local path uses, so the records are the same. The task writes
 its part file atomically and returns an outcome; a shard that cannot be read is an outcome with the error, never
 an exception, so the rest of the batch goes on.
@@ -114,7 +115,7 @@ class _TaskMatcher:
             ),
         )
         self._phash = queries.matchers() if "phash" in kinds else []
-        self._profiles = queries.profile_passes(kinds)
+        self._profiles = queries.profile_union(kinds)
         self._records = MatchRecords(spec.descriptor, "full", SOURCE)
         self._found_at = datetime.now(UTC).isoformat(timespec="seconds")
         self._by_name: dict[int, dict[str, int]] = {}
@@ -134,11 +135,11 @@ class _TaskMatcher:
                     )  # fmt: skip
                     positions.append(found.rows)
         profile_hits = []
-        for group, shard_pass, urls, texts in self._profiles:
-            hits = shard_pass.match(batch).profile_hits
-            if hits:
-                profile_hits.append((group, urls, texts, hits))
-                positions.append(np.array([position for position, _ in hits], np.int64))
+        for group_index, hits in self._profiles.match(batch).items():
+            group = self._queries.profiles[group_index]
+            urls, texts = self._profiles.url_matchers[group_index], self._profiles.text_matcher(group_index)
+            profile_hits.append((group, urls, texts, hits))
+            positions.append(np.array([position for position, _ in hits], np.int64))
         kept = np.unique(np.concatenate(positions))
         if not len(kept):
             return
@@ -149,9 +150,9 @@ class _TaskMatcher:
         for profile, urls, texts, hits in profile_hits:
             for position, kind in hits:
                 for owner in profile.owners:
-                    if kind == "url":
+                    if kind == "url" and urls is not None:
                         self._add(owner, self._records.url(rows[position], urls, self._names(owner)), rows[position])
-                    else:
+                    elif kind == "text" and texts is not None:
                         self._add(owner, self._records.text(rows[position], texts), rows[position])
 
     def _sha(
