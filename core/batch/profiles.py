@@ -30,24 +30,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from core.matching.prefilter import (
-    _ESCAPE_RE,
-    _NON_ASCII_RE,
-    _SUSPECT_AUTHORITY,
-    _Buffer,
-    _flagged_rows,
-    _flagged_words,
-    _FoldCodes,
-    _pair_positions,
-    _regex_rows,
+    ESCAPE_RE,
+    NON_ASCII_RE,
+    SUSPECT_AUTHORITY,
+    FoldCodes,
+    TextBuffer,
+    flagged_rows,
+    flagged_words,
+    pair_positions,
+    regex_rows,
 )
-from core.matching.text import _NAME_SPLIT_RE, TextMatcher, normalise
+from core.matching.text import NAME_SPLIT_RE, TextMatcher, normalise
 from core.matching.urls import DomainExtractor, UrlMatcher, authority_of
 from core.profile import Profile
 
 Positions = npt.NDArray[np.int64]
 _LONG = 1 << 32  # marks the key of a needle of 4 bytes or more (its 4-byte window at the anchor)
 _SAMPLE_BYTES = 1 << 20  # bytes of the first buffer whose byte-pair counts choose the anchors (as prefilter)
-_FEW_PAIRS = 6  # distinct anchor pairs up to which `_pair_positions` (one comparison per pair) is used
+_FEW_PAIRS = 6  # distinct anchor pairs up to which `pair_positions` (one comparison per pair) is used
 Hits = list[tuple[int, str]]  # (position, "url" | "text"), as `BatchResult.profile_hits`
 
 
@@ -106,7 +106,7 @@ class _ManyNeedles:
     def _pair_hits(self, data: npt.NDArray[np.uint8]) -> Positions:
         """Positions p where data[p:p + 2] is some needle's anchor pair."""
         if len(self._pairs) <= _FEW_PAIRS:  # a comparison per pair beats the table gather
-            return _pair_positions(data, self._pairs)
+            return pair_positions(data, self._pairs)
         found = []
         for parity in (0, 1):
             count = (len(data) - parity) // 2
@@ -114,7 +114,7 @@ class _ManyNeedles:
             found.append(np.flatnonzero(self._table[words]) * 2 + parity)
         return np.concatenate(found).astype(np.int64)
 
-    def find(self, buffer: _Buffer) -> tuple[Positions, Positions]:
+    def find(self, buffer: TextBuffer) -> tuple[Positions, Positions]:
         """Distinct (rows, needle indices into `texts`) with the row containing the needle."""
         data, size = buffer.data, len(buffer.data)
         if not self.texts or size == 0:
@@ -209,11 +209,11 @@ class _UnionText:
                     ascii_needles[b"`"] |= groups
         self.ascii_search = _ManyNeedles(list(ascii_needles))
         self.ascii_groups = _Groups.of([ascii_needles[text] for text in self.ascii_search.texts])
-        self.codes: _FoldCodes | None = None
+        self.codes: FoldCodes | None = None
         shortened = literals
         while self.codes is None:  # as _TextSelector: a piece of a literal is in every match too
             try:
-                self.codes = _FoldCodes(shortened)
+                self.codes = FoldCodes(shortened)
             except ValueError:
                 if all(len(literal) == 1 for literal in shortened):
                     break
@@ -229,15 +229,15 @@ class _UnionText:
     def __call__(self, column: pa.Array) -> tuple[Positions, Positions, Positions]:
         """(rows, groups) pairs found by the byte scan, and the rows the scan cannot judge (see `python_groups`)."""
         lowered = pc.ascii_lower(column)
-        buffer = _Buffer.of(lowered)
+        buffer = TextBuffer.of(lowered)
         rows, groups = self.ascii_groups.pairs(*self.ascii_search.find(buffer))
         found_rows, found_groups = [rows], [groups]
         if self.codes is None:
-            words = _flagged_words(buffer.data, "lead")
+            words = flagged_words(buffer.data, "lead")
             return rows, groups, buffer.rows_touching(words, 8) if len(words) else _empty()
         needed, too_long = self.codes.triage(buffer)
         if len(needed):
-            folded = self.codes.fold(_Buffer.of(lowered.take(pa.array(needed))))
+            folded = self.codes.fold(TextBuffer.of(lowered.take(pa.array(needed))))
             rows, groups = self.folded_groups.pairs(*self.folded_search.find(folded))
             found_rows.append(needed[rows])
             found_groups.append(groups)
@@ -256,8 +256,8 @@ class _UnionText:
         return found
 
 
-def _spellings(codes: _FoldCodes, literal: str) -> list[bytes]:
-    """The folded-code spellings `_FoldCodes` searches for a literal (with "`" for up to three apostrophes)."""
+def _spellings(codes: FoldCodes, literal: str) -> list[bytes]:
+    """The folded-code spellings `FoldCodes` searches for a literal (with "`" for up to three apostrophes)."""
     spelt = bytes(codes.code_of[char] for char in literal)
     graves = [spelt]
     for position in [i for i, char in enumerate(literal) if char == "'"][:3]:
@@ -300,7 +300,7 @@ class _UnionUrls:
     def __call__(self, column: pa.Array) -> Positions:
         """Candidate rows: a superset of the rows any profile's exact matcher accepts."""
         lowered = pc.ascii_lower(column)
-        buffer = _Buffer.of(lowered)
+        buffer = TextBuffer.of(lowered)
         rows, ids = self.search.find(buffer)
         found = [rows[self._is_domain[ids]]]
         on_host = np.zeros(buffer.rows, bool)
@@ -308,10 +308,10 @@ class _UnionUrls:
         with_run = np.zeros(buffer.rows, bool)
         with_run[rows[self._is_run[ids]]] = True
         found.append(np.flatnonzero(on_host & with_run))
-        flagged = _flagged_rows(buffer)
+        flagged = flagged_rows(buffer)
         if len(flagged):
             found.append(flagged[on_host[flagged]])
-            found.append(_regex_rows(lowered.take(pa.array(flagged)), flagged, _SUSPECT_AUTHORITY))
+            found.append(regex_rows(lowered.take(pa.array(flagged)), flagged, SUSPECT_AUTHORITY))
         return np.unique(np.concatenate(found))
 
     def groups_of(self, url: str) -> set[int]:
@@ -336,8 +336,8 @@ class _UnionUrls:
 
 def _prefix_run(path: str, query: str) -> bytes | None:
     """The longest plain run of a prefix path or query, as `prefilter._UrlSelector` searches it."""
-    runs = [run for segment in path.split("/") for run in _ESCAPE_RE.split(segment)]
-    runs += _NON_ASCII_RE.split(query)
+    runs = [run for segment in path.split("/") for run in ESCAPE_RE.split(segment)]
+    runs += NON_ASCII_RE.split(query)
     longest = max(runs, key=len, default="").lower()
     return longest.encode() if longest else None
 
@@ -426,7 +426,7 @@ def required_literals(profile: Profile) -> set[str]:
     profile: 100 s for 10,000 profiles, while a batch needs the matchers of the few profiles some row names)."""
     found: set[str] = set()
     for text in (profile.name, *profile.aliases) if profile.name.strip() else profile.aliases:
-        words = [word for word in _NAME_SPLIT_RE.split(normalise(text)) if word]
+        words = [word for word in NAME_SPLIT_RE.split(normalise(text)) if word]
         if words:
             found.add(max(words, key=len))
             tag_words = [word.replace("'", "") for word in words]

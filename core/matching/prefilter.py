@@ -23,7 +23,7 @@ Caption tokens (``text_candidates``)
       ``Ｌ``, ``𝐋``, ``ł``, ``ß``, ``ﬁ``, ``™``, a Hangul syllable ...), or one that folds to nothing (a combining
       mark, a soft hyphen, a zero-width joiner) right after a literal character. Such rows, found from the lead bytes
       and code points (decoded with NumPy) through a table of `fold_char` itself, tabulated once per process over
-      every assigned code point, are folded in place (`_FoldCodes`): each character's UTF-8 bytes are replaced by
+      every assigned code point, are folded in place (`FoldCodes`): each character's UTF-8 bytes are replaced by
       the codes of its fold (literal characters as themselves, anything else as a barrier byte, characters that fold
       to nothing squeezed out). That is ``normalise`` restricted to the literals' alphabet, exactly, so the folded
       row contains a literal wherever the normalised caption does. A fold that shares a literal character but is
@@ -81,9 +81,9 @@ _SPACES = np.uint64(0x2020202020202020)
 _PERCENTS = np.uint64(0x2525252525252525)
 # An authority (delimited at least as generously as `urls._AUTHORITY_PATTERN`: any scheme-like prefix without
 # "/?#\", then any run of slashes) holding a character the needle scan cannot judge.
-_SUSPECT_AUTHORITY = r"^[^/?#\\]*[/\\]*[^/?#\\]*(?:[%\x00-\x1f\x{80}-\x{10FFFF}])"
-_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
-_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+SUSPECT_AUTHORITY = r"^[^/?#\\]*[/\\]*[^/?#\\]*(?:[%\x00-\x1f\x{80}-\x{10FFFF}])"
+ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 def _empty() -> Positions:
@@ -112,7 +112,7 @@ def _folds() -> tuple[dict[int, str], frozenset[int]]:
     return changed, frozenset(dropped)
 
 
-class _FoldCodes:
+class FoldCodes:
     """`fold_char` restricted to the characters of some literals, applied in place to lower-cased UTF-8 bytes.
 
     Each literal character gets a one-byte code: ASCII characters keep their byte (ASCII text is already folded by
@@ -184,7 +184,7 @@ class _FoldCodes:
         """Lead bytes of the non-ASCII characters, their widths and table rows. With `screen`, characters whose
         first two bytes rule out any table entry (most of CJK, for Latin literals) are left out."""
         size = len(data)
-        words = _flagged_words(data, "lead")
+        words = flagged_words(data, "lead")
         leads = (words[:, None] + np.arange(8)).ravel()
         leads = leads[leads < size]
         leads = leads[data[leads] >= 0xC0]
@@ -199,7 +199,7 @@ class _FoldCodes:
             point = np.where(width > extra, (point << 6) | following, point)
         return leads, width, self._row_of[point]
 
-    def triage(self, buffer: _Buffer) -> tuple[Positions, Positions]:
+    def triage(self, buffer: TextBuffer) -> tuple[Positions, Positions]:
         """Rows that need `fold` (a non-ASCII character of a literal's fold, or one folding to nothing right after a
         literal character or a non-ASCII character other than a barrier), and rows with a fold too long to spell.
         Other rows hold literals only in ASCII, which the plain search of the lower-cased column finds."""
@@ -214,7 +214,7 @@ class _FoldCodes:
         needs = (~other & ~vanishes) | (vanishes & after_literal)
         return buffer.rows_of(leads[needs], 1), buffer.rows_of(leads[self._too_long[row]], 1)
 
-    def fold(self, buffer: _Buffer) -> _Buffer:
+    def fold(self, buffer: TextBuffer) -> TextBuffer:
         """The folded codes of every row of a lower-cased buffer."""
         data, size = buffer.data, len(buffer.data)
         leads, width, row = self._decode(data, screen=False)
@@ -227,7 +227,7 @@ class _FoldCodes:
         keep = np.ones(size, bool)
         keep[dropped] = False
         per_row = np.bincount(np.searchsorted(buffer.offsets, dropped, side="right") - 1, minlength=buffer.rows)
-        return _Buffer(out[keep], buffer.offsets - np.concatenate([[0], np.cumsum(per_row)]))
+        return TextBuffer(out[keep], buffer.offsets - np.concatenate([[0], np.cumsum(per_row)]))
 
 
 @functools.cache
@@ -245,14 +245,14 @@ def _folds_by_char() -> dict[str, tuple[int, ...]]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Buffer:
+class TextBuffer:
     """The bytes of a string array's values (from its first to its last row) and row offsets into them."""
 
     data: npt.NDArray[np.uint8]
     offsets: npt.NDArray[np.int64]
 
     @classmethod
-    def of(cls, array: pa.Array) -> _Buffer:
+    def of(cls, array: pa.Array) -> TextBuffer:
         width = np.int64 if pa.types.is_large_string(array.type) else np.int32
         _validity, offsets_buffer, data_buffer = array.buffers()
         offsets = np.frombuffer(offsets_buffer, width)[array.offset : array.offset + len(array) + 1].astype(np.int64)
@@ -320,12 +320,12 @@ class _NeedleSearch:
             needles.append(_Needle(text, scores.index(min(scores))))
         return needles
 
-    def rows(self, buffer: _Buffer) -> dict[bytes, Positions]:
+    def rows(self, buffer: TextBuffer) -> dict[bytes, Positions]:
         data, size = buffer.data, len(buffer.data)
         if self._needles is None:
             self._needles = self._choose_anchors(data)
         needles = self._needles
-        hits = _pair_positions(data, sorted({needle.pair for needle in needles if len(needle.text) >= 2}))
+        hits = pair_positions(data, sorted({needle.pair for needle in needles if len(needle.text) >= 2}))
         pair_at = data[hits].astype(np.uint16) | (data[hits + 1].astype(np.uint16) << 8) if len(hits) else hits
         found: dict[bytes, Positions] = {}
         for needle in needles:
@@ -341,7 +341,7 @@ class _NeedleSearch:
         return found
 
 
-def _pair_positions(data: npt.NDArray[np.uint8], pairs: Sequence[int]) -> Positions:
+def pair_positions(data: npt.NDArray[np.uint8], pairs: Sequence[int]) -> Positions:
     """Positions p where data[p] | data[p + 1] << 8 is one of `pairs`."""
     size = len(data)
     if not pairs or size < 2:
@@ -364,7 +364,7 @@ def _pair_positions(data: npt.NDArray[np.uint8], pairs: Sequence[int]) -> Positi
     return np.concatenate(found) if found else _empty()
 
 
-def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
+def flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
     """Start offsets of the 8-byte words of `data` holding a byte of some kind, by word-wide bit tests: "lead" (the
     first byte of a non-ASCII character, 11xxxxxx), "url" (a non-ASCII, control or "%" byte)."""
     whole = len(data) // 8 * 8
@@ -398,13 +398,13 @@ def _flagged_words(data: npt.NDArray[np.uint8], kind: str) -> Positions:
     return np.concatenate(found) if found else _empty()
 
 
-def _flagged_rows(buffer: _Buffer) -> Positions:
+def flagged_rows(buffer: TextBuffer) -> Positions:
     """Rows sharing an 8-byte word with a non-ASCII, control or "%" byte (a superset of the rows holding one)."""
-    words = _flagged_words(buffer.data, "url")
+    words = flagged_words(buffer.data, "url")
     return buffer.rows_touching(words, 8) if len(words) else _empty()
 
 
-def _regex_rows(subset: pa.Array, rows: Positions, pattern: str) -> Positions:
+def regex_rows(subset: pa.Array, rows: Positions, pattern: str) -> Positions:
     """Those of `rows` (the positions of `subset`'s values) whose value matches the RE2 `pattern`."""
     matched = pc.fill_null(pc.match_substring_regex(subset, pattern), False).to_numpy(zero_copy_only=False)
     kept: Positions = rows[np.asarray(matched, bool)]
@@ -429,10 +429,10 @@ class _TextSelector:
         pieces = [max(literal.split("'"), key=len) or "'" for literal in literals if literal.isascii()]
         ascii_texts = [piece.encode() for piece in pieces] + ([b"`"] if "'" in pieces else [])
         self.ascii_search = _NeedleSearch(_shortest_pieces(ascii_texts))
-        self.codes: _FoldCodes | None = None
+        self.codes: FoldCodes | None = None
         while self.codes is None:  # a piece of a literal is in every match too: shorten literals needing too many codes
             try:
-                self.codes = _FoldCodes(literals)
+                self.codes = FoldCodes(literals)
             except ValueError:
                 if all(len(literal) == 1 for literal in literals):
                     break  # over 128 distinct non-ASCII characters even so: every non-ASCII row is a candidate
@@ -441,16 +441,16 @@ class _TextSelector:
 
     def __call__(self, column: pa.Array) -> Positions:
         lowered = pc.ascii_lower(column)
-        buffer = _Buffer.of(lowered)
+        buffer = TextBuffer.of(lowered)
         found = list(self.ascii_search.rows(buffer).values())
         if self.codes is None:
-            words = _flagged_words(buffer.data, "lead")
+            words = flagged_words(buffer.data, "lead")
             found.append(buffer.rows_touching(words, 8) if len(words) else _empty())
             return np.unique(np.concatenate(found))
         needed, too_long = self.codes.triage(buffer)
         found.append(too_long)
         if len(needed):
-            folded = self.codes.fold(_Buffer.of(lowered.take(pa.array(needed))))
+            folded = self.codes.fold(TextBuffer.of(lowered.take(pa.array(needed))))
             found += [needed[rows] for rows in self.folded_search.rows(folded).values()]
         return np.unique(np.concatenate(found))
 
@@ -462,18 +462,18 @@ class _UrlSelector:
         self.domains = [domain.encode() for domain in matcher.domains]
         self.prefixes: list[tuple[bytes, bytes | None]] = []  # (host, the longest plain run of path or query)
         for prefix in matcher.prefixes:
-            runs = [run for segment in prefix.path.split("/") for run in _ESCAPE_RE.split(segment)]
-            runs += _NON_ASCII_RE.split(prefix.query)
+            runs = [run for segment in prefix.path.split("/") for run in ESCAPE_RE.split(segment)]
+            runs += NON_ASCII_RE.split(prefix.query)
             longest = max(runs, key=len, default="").lower()
             self.prefixes.append((prefix.host.encode(), longest.encode() if longest else None))
         needles = [*self.domains, *(path or host for host, path in self.prefixes)]
         self.search = _NeedleSearch(needles)
         hosts = [re.escape(host.decode()) for host, path in self.prefixes if path is not None]
-        self.suspect = _SUSPECT_AUTHORITY[:-1] + "".join(f"|{host}" for host in hosts) + ")"
+        self.suspect = SUSPECT_AUTHORITY[:-1] + "".join(f"|{host}" for host in hosts) + ")"
 
     def __call__(self, column: pa.Array) -> Positions:
         lowered = pc.ascii_lower(column)
-        buffer = _Buffer.of(lowered)
+        buffer = TextBuffer.of(lowered)
         rows = self.search.rows(buffer)
         found = [rows[domain] for domain in self.domains]
         for host, path in self.prefixes:
@@ -482,9 +482,9 @@ class _UrlSelector:
             elif len(with_path := rows[path]):
                 on_host = pc.match_substring(lowered.take(pa.array(with_path)), host.decode())
                 found.append(with_path[pc.fill_null(on_host, False).to_numpy(zero_copy_only=False)])
-        flagged = _flagged_rows(buffer)
+        flagged = flagged_rows(buffer)
         if len(flagged):
-            found.append(_regex_rows(lowered.take(pa.array(flagged)), flagged, self.suspect))
+            found.append(regex_rows(lowered.take(pa.array(flagged)), flagged, self.suspect))
         return np.unique(np.concatenate(found)) if found else _empty()
 
 

@@ -54,7 +54,7 @@ _HANDLE_RIGHT = f"(?!{_WORD})(?![.\\-]{_WORD})"
 # it, a Fediverse address ("@ada.ok@mastodon.social"). Group 1 is the optional "@".
 _NOT_AN_EMAIL = "(?(1)|(?!@))"
 _WORD_SEPARATOR = r"(?:\s+|-)"
-_NAME_SPLIT_RE = re.compile(r"[\s\-]+")
+NAME_SPLIT_RE = re.compile(r"[\s\-]+")
 
 
 def _keeps_mark(char: str) -> bool:
@@ -139,7 +139,7 @@ class _Term:
 
 
 def _name_terms(text: str, kind: TermKind) -> Iterator[_Term]:
-    words = [word for word in _NAME_SPLIT_RE.split(normalise(text)) if word]
+    words = [word for word in NAME_SPLIT_RE.split(normalise(text)) if word]
     if not words:
         return
     plain = _WORD_SEPARATOR.join(re.escape(word) for word in words)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.matching.prefilter import ProfilePrefilter, _Buffer, _flagged_words, _FoldCodes, _folds
+from core.matching.prefilter import FoldCodes, ProfilePrefilter, TextBuffer, _folds, flagged_words
 from core.matching.text import fold_char, normalise
 from core.matching.urls import DomainExtractor
 from core.profile import Profile
@@ -238,11 +238,11 @@ def test_word_tests_flag_exactly_the_words_holding_such_a_byte(position: int) ->
     for byte in range(256):
         data = np.full(16, ord("a"), np.uint8)
         data[position] = byte
-        url_flags = _flagged_words(data, "url").tolist()
+        url_flags = flagged_words(data, "url").tolist()
         assert url_flags == ([0] if byte >= 0x80 or byte < 0x20 or byte == 0x25 else []), byte
-        assert _flagged_words(data, "lead").tolist() == ([0] if byte >= 0xC0 else []), byte
-    assert _flagged_words(np.frombuffer(b"abcdefghij", np.uint8), "url").tolist() == []
-    assert _flagged_words(np.frombuffer(b"abcdefghi%", np.uint8), "url").tolist() == [8]  # a partial last word
+        assert flagged_words(data, "lead").tolist() == ([0] if byte >= 0xC0 else []), byte
+    assert flagged_words(np.frombuffer(b"abcdefghij", np.uint8), "url").tolist() == []
+    assert flagged_words(np.frombuffer(b"abcdefghi%", np.uint8), "url").tolist() == [8]  # a partial last word
 
 
 # ---- the caption fold table against fold_char, on every code point --------------------------------------------
@@ -252,13 +252,13 @@ def test_fold_codes_spell_every_code_point_as_fold_char_does() -> None:
     """Each code point alone, folded by the byte tables, gives the codes of its `fold_char` (characters outside the
     literals as one barrier each), or is reported as too long to spell in place."""
     literals = ["abcdefghijklmnopqrstuvwxyz0123456789'-._@#", "草間彌生иванσοφια"]
-    codes = _FoldCodes(literals)
+    codes = FoldCodes(literals)
     code_of, barrier = codes.code_of, codes.barrier
     assert barrier not in code_of.values() and len(set(code_of.values())) == len(code_of)
     # every plane with assigned characters (the others, unassigned or private use, fold to themselves)
     points = [*range(0xD800), *range(0xE000, 0x32400), *range(0xE0000, 0xE0200)]
     column = pc.ascii_lower(pa.array([chr(point) for point in points], pa.string()))
-    buffer = _Buffer.of(column)
+    buffer = TextBuffer.of(column)
     folded = codes.fold(buffer)
     _needed, too_long = codes.triage(buffer)
     changed, dropped = _folds()
