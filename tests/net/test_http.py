@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -163,17 +162,15 @@ def test_trickling_or_silent_server_never_holds_us_past_the_timeout(mode: str) -
                 client.request("GET", misbehaving.url)
 
 
-def test_the_deadline_holds_in_real_time() -> None:
-    """The one wall-clock check of the deadline, with the real clock: a server that would trickle for minutes
-    is cut after the call's 0.3 s; the bound is generous so a busy machine passes too."""
+def test_the_deadline_holds_with_the_real_clock() -> None:
+    """The deadline with the real clock and the real watchdog (no injected clock): a server that would trickle for
+    minutes is cut by the call's 0.3 s deadline, not by a socket timeout (a hang would end in the suite's timeout)."""
     with (
         MisbehavingServer("trickle-body", interval=0.05) as misbehaving,
         HttpClient(replace(FAST, timeout=0.3)) as client,
+        pytest.raises(DeadlineExceeded, match="time limit"),
     ):
-        started = time.monotonic()
-        with pytest.raises(DeadlineExceeded):
-            client.request("GET", misbehaving.url)
-        assert time.monotonic() - started < 30
+        client.request("GET", misbehaving.url)
 
 
 @pytest.mark.parametrize("how", ["event", "progress"])
