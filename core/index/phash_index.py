@@ -33,7 +33,7 @@ from core.index.phash_layout import (
     rotate_left,
     rotate_right,
 )
-from core.index.runs import IndexFormatError, read_manifest
+from core.index.runs import read_finished_manifest
 
 MAX_DISTANCE = 16
 # Probe keys per group, candidates per verification piece (both bound the temporary arrays).
@@ -75,11 +75,7 @@ class PhashIndex:
     @classmethod
     def open(cls, directory: Path) -> PhashIndex:
         directory = Path(directory)
-        manifest = read_manifest(directory)
-        if manifest.get("kind") != KIND or manifest.get("state") != "finished":
-            raise IndexFormatError(f"{directory} holds no finished pHash index")
-        if manifest.get("version") != FORMAT_VERSION:
-            raise IndexFormatError(f"{directory}: pHash index format {manifest.get('version')} is not supported")
+        manifest = read_finished_manifest(directory, KIND, FORMAT_VERSION, "pHash")
         tables = []
         for index, entry in enumerate(manifest["tables"]):
             layout = TableLayout(rotation=int(entry["rotation"]), key_bits=int(entry["key_bits"]))

@@ -50,6 +50,16 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
+def read_finished_manifest(directory: Path, kind: str, version: int, label: str) -> dict[str, Any]:
+    """The manifest of a finished index of `kind` in format `version`; anything else is an IndexFormatError."""
+    manifest = read_manifest(directory)
+    if manifest.get("kind") != kind or manifest.get("state") != "finished":
+        raise IndexFormatError(f"{directory} holds no finished {label} index")
+    if manifest.get("version") != version:
+        raise IndexFormatError(f"{directory}: {label} index format {manifest.get('version')} is not supported")
+    return manifest
+
+
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
     """Replace the manifest atomically (write a temporary file, fsync, rename)."""
     temporary = directory / (MANIFEST + ".tmp")

@@ -18,7 +18,7 @@ import numpy.typing as npt
 from core.errors import UsageError
 from core.index.hexparse import SHA256_BYTES, sha256_prefixes
 from core.index.mapped import MappedFile
-from core.index.runs import IndexFormatError, read_manifest
+from core.index.runs import read_finished_manifest
 
 KIND = "sha256"
 FORMAT_VERSION = 2
@@ -66,11 +66,7 @@ class ShaIndex:
     @classmethod
     def open(cls, directory: Path) -> ShaIndex:
         directory = Path(directory)
-        manifest = read_manifest(directory)
-        if manifest.get("kind") != KIND or manifest.get("state") != "finished":
-            raise IndexFormatError(f"{directory} holds no finished SHA-256 index")
-        if manifest.get("version") != FORMAT_VERSION:
-            raise IndexFormatError(f"{directory}: SHA-256 index format {manifest.get('version')} is not supported")
+        manifest = read_finished_manifest(directory, KIND, FORMAT_VERSION, "SHA-256")
         return cls(directory, int(manifest["rows"]), str(manifest["ordinal_dtype"]))
 
     @property
