@@ -299,42 +299,33 @@ ColumnLike: TypeAlias = pa.Array | pa.ChunkedArray
 
 def parse_phash_column(column: ColumnLike) -> PhashColumn:
     """Parse a pHash column of any accepted encoding (see the module docstring)."""
-    n = len(column)
-    values = np.zeros(n, dtype=np.uint64)
-    valid = np.zeros(n, dtype=np.bool_)
-    nulls = malformed = 0
-    example: str | None = None
-    for block in _blocks(column, _PHASH, BLOCK_ROWS):
-        if block.good is None:
-            values[block.begin : block.begin + block.rows] = block.values
-            valid[block.begin : block.begin + block.rows] = True
-        else:
-            values[block.begin + block.good] = block.values
-            valid[block.begin + block.good] = True
-        nulls += block.nulls
-        malformed += block.malformed
-        example = example or block.example_bad
+    values = np.zeros(len(column), dtype=np.uint64)
+    valid, nulls, malformed, example = _gather(column, _PHASH, values)
     return PhashColumn(values=values, valid=valid, nulls=nulls, malformed=malformed, example_bad=example)
 
 
 def parse_sha256_column(column: ColumnLike) -> Sha256Column:
     """Parse a SHA-256 column of any accepted encoding (see the module docstring)."""
-    n = len(column)
-    digests = np.zeros((n, SHA256_BYTES), dtype=np.uint8)
-    valid = np.zeros(n, dtype=np.bool_)
+    digests = np.zeros((len(column), SHA256_BYTES), dtype=np.uint8)
+    valid, nulls, malformed, example = _gather(column, _SHA256, digests)
+    return Sha256Column(digests=digests, valid=valid, nulls=nulls, malformed=malformed, example_bad=example)
+
+
+def _gather(
+    column: ColumnLike, kind: _HexKind, out: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.bool_], int, int, str | None]:
+    """Parse `column` block by block into `out` (rows); returns (valid, nulls, malformed, first bad example)."""
+    valid = np.zeros(len(column), dtype=np.bool_)
     nulls = malformed = 0
     example: str | None = None
-    for block in _blocks(column, _SHA256, BLOCK_ROWS):
-        if block.good is None:
-            digests[block.begin : block.begin + block.rows] = block.values
-            valid[block.begin : block.begin + block.rows] = True
-        else:
-            digests[block.begin + block.good] = block.values
-            valid[block.begin + block.good] = True
+    for block in _blocks(column, kind, BLOCK_ROWS):
+        rows = slice(block.begin, block.begin + block.rows) if block.good is None else block.begin + block.good
+        out[rows] = block.values
+        valid[rows] = True
         nulls += block.nulls
         malformed += block.malformed
         example = example or block.example_bad
-    return Sha256Column(digests=digests, valid=valid, nulls=nulls, malformed=malformed, example_bad=example)
+    return valid, nulls, malformed, example
 
 
 def phash_blocks(column: ColumnLike, block_rows: int | None = None) -> Iterator[HashBlock]:
