@@ -7,6 +7,7 @@ and the demo stay isolated from the user's real catalogue.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ import platformdirs
 
 from core import APP_NAME
 from core.errors import TrainTraceError
+
+DEMO_DIR = "demo"
 
 HOME_ENV = "TRAINTRACE_HOME"
 
@@ -52,9 +55,18 @@ class AppPaths:
         return self.data_dir / "datasets"
 
     def for_demo(self) -> AppPaths:
-        """A separate tree for `traintrace demo`, so the sample never mixes with the user's own works."""
-        demo = self.data_dir / "demo"
+        """A separate tree for `traintrace demo`, so the sample never mixes with the user's own works; one per
+        installed copy of the samples, which the demo catalogue references by path (a demo built by another copy,
+        another checkout or a moved bundle, would otherwise list the sample datasets and works twice)."""
+        from core.resources import sample_portfolio_dir
+
+        install = hashlib.sha256(str(sample_portfolio_dir().resolve()).encode("utf-8")).hexdigest()[:12]
+        demo = self.data_dir / DEMO_DIR / install
         return AppPaths(data_dir=demo, config_dir=demo / "config", cache_dir=demo / "cache")
+
+    @property
+    def is_demo(self) -> bool:
+        return self.data_dir.parent.name == DEMO_DIR
 
     @property
     def logs_dir(self) -> Path:

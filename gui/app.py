@@ -119,7 +119,7 @@ def run(paths: AppPaths, roots: Sequence[Path] = (), demo: bool = False, self_te
     except TrainTraceError as exc:
         ErrorDialog("Opening your catalogue", exc, traceback.format_exc()).exec()
         return 1
-    gui = build(facade, state, DEMO_SUFFIX if paths.data_dir.name == "demo" else "")
+    gui = build(facade, state, DEMO_SUFFIX if paths.is_demo else "")
     restore_hook = install_excepthook(gui.window.show_error)
     try:
         gui.window.show()

@@ -69,3 +69,19 @@ def test_data_dir_option_beats_the_environment_which_beats_platform_dirs(
     assert AppPaths.resolve(tmp_path / "flag").catalogue_file == tmp_path / "flag" / "catalogue.sqlite3"
     monkeypatch.delenv("TRAINTRACE_HOME")
     assert "TrainTrace" in str(AppPaths.resolve().data_dir)
+
+
+def test_each_installed_copy_of_the_samples_gets_its_own_demo_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo catalogue references the sample files by path: a demo built by another checkout or a moved
+    bundle must not add its samples to this one's (seen: 28 works and every sample dataset twice)."""
+    import core.resources
+
+    paths = AppPaths.resolve(tmp_path / "home")
+    monkeypatch.setattr(core.resources, "sample_portfolio_dir", lambda: tmp_path / "one" / "sample_portfolio")
+    first = paths.for_demo()
+    monkeypatch.setattr(core.resources, "sample_portfolio_dir", lambda: tmp_path / "two" / "sample_portfolio")
+    second = paths.for_demo()
+    assert first.data_dir != second.data_dir and first.is_demo and second.is_demo and not paths.is_demo
+    assert first.data_dir.parent == second.data_dir.parent == paths.data_dir / "demo"
