@@ -1,0 +1,170 @@
+"""The facade's outputs: the artist's site files and its check, tagged copies, letters and routes, the opt-out pack
+and the evidence report, each recorded so that a later run never overwrites what the artist edited."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.catalogue.generated import GeneratedRecord
+from core.errors import UsageError
+from core.files import check_output_file, write_atomically
+from core.keep_edits import Outcome
+from core.matching.urls import UrlMatcher
+from core.paths import PRIVATE_FILE_MODE
+from core.progress import Progress
+
+if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
+    from core.evidence import EvidenceManifest
+    from core.letters import GeneratedFile as LetterFile
+    from core.letters.routes import Route
+    from core.optout.c2pa_sign import SigningCredentials
+    from core.optout.site_check import SiteReport
+    from core.optout.site_files import GeneratedFile
+    from core.optout.tagging import TagResult
+
+from core.app.base import FacadeBase
+
+MAX_CHECKED = 5  # image URLs the site checker fetches
+PACK_DATA_MINING = "DMI-PROHIBITED-AIMLTRAINING"  # the IPTC code the pack's tagged copies carry
+
+
+class OptOutFacade(FacadeBase):
+    def optout_site_files(
+        self, out_dir: Path, tdm_policy_url: str | None = None, *, force: bool = False
+    ) -> list[GeneratedFile]:
+        """robots.txt, ai.txt, tdmrep.json, server header snippets, meta tags and a README for the artist's site.
+
+        An existing robots.txt is merged; other files the artist has there are kept (ours go beside them as
+        `NAME.new`) unless `force`."""
+        from core.optout.crawlers import load_crawler_list
+        from core.optout.site_files import generate_site_files
+
+        files = generate_site_files(
+            out_dir, self.profile(), tdm_policy_url=tdm_policy_url, crawlers=load_crawler_list(),
+            recorded=self._recorded_hashes, force=force,
+        )  # fmt: skip
+        written = [(out_dir / f.written_as, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED]
+        self._record_generated("site-files", written)
+        return files
+
+    def check_site(
+        self,
+        base_url: str,
+        *,
+        images: Sequence[str] = (),
+        include_other_hosts: bool = False,
+        allow_loopback: bool = False,
+    ) -> SiteReport:
+        """Which opt-out signals the artist's site really serves, for its pages and for images of theirs.
+
+        Images: `images` (addresses the user names) and a few from the matches on the artist's own URLs; those
+        on other hosts, and redirects to other sites, are checked only with `include_other_hosts`. Every request
+        goes through the network guard; `allow_loopback` is for tests against local servers."""
+        from core.optout.site_check import check_site
+
+        matcher = UrlMatcher(self.profile())
+        found = [m.url for m in self._matches.find() if m.url and m.kind == "url" and matcher.match(m.url)]
+        image_urls = list(dict.fromkeys([*images, *list(dict.fromkeys(found))[:MAX_CHECKED]]))
+        return check_site(
+            base_url, self._http_client(), image_urls=image_urls, include_other_hosts=include_other_hosts,
+            allow_loopback=allow_loopback,
+        )  # fmt: skip
+
+    def tag_copies(
+        self, paths: Sequence[Path], out_dir: Path, data_mining: str, c2pa: SigningCredentials | None = None
+    ) -> list[TagResult]:
+        """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched."""
+        from core.optout.tagging import tag_copies
+
+        results = tag_copies(list(paths), out_dir, self.profile(), data_mining=data_mining, c2pa_credentials=c2pa)
+        self._record_generated("tagged-copy", [(r.output, r.sha256) for r in results if r.output is not None])
+        return results
+
+    def write_letters(self, out_dir: Path) -> list[LetterFile]:
+        """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win).
+
+        A letter the artist edited is never overwritten: the new version goes beside it as `NAME.new`."""
+        from core.letters import render_letters, user_templates_dir
+
+        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
+        files = render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
+                               user_templates_dir(self.paths.data_dir), self._recorded_hashes)  # fmt: skip
+        self._record_generated("letter", [(f.path, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED])
+        return files
+
+    def write_optout_pack(self, out_dir: Path, progress: Progress | None = None) -> Path:
+        """The opt-out pack, in one place for every front end: website files, letters and lists, and tagged
+        copies of the works with confirmed matches (IPTC "no AI training"), each in its folder of `out_dir`."""
+        progress = progress or Progress()
+        with progress.step(0.2, "Website files"):
+            self.optout_site_files(out_dir / "website")
+        with progress.step(0.2, "Letters and lists"):
+            self.write_letters(out_dir / "letters")
+        with progress.step(0.6, "Tagged copies"):
+            confirmed = {m.work_path for m in self.matches("confirmed") if m.work_path}
+            works = sorted(Path(path) for path in confirmed if Path(path).is_file())
+            if works:
+                self.tag_copies(works, out_dir / "tagged-copies", PACK_DATA_MINING)
+        return out_dir
+
+    def match_routes(self, match_id: int) -> list[Route]:
+        """The opt-out routes that apply to one match, each with the text it would generate and whether the pack
+        wrote that file before (see core.letters.routes); none while the profile is empty."""
+        from core.letters import user_templates_dir
+        from core.letters.routes import routes_for
+
+        match = self.get_match(match_id)
+        if match is None:
+            raise UsageError(f"no match with id {match_id}")
+        profile = self.profile()
+        if profile.is_empty:
+            return []  # every letter needs the artist's name at least
+        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
+        names = {Path(record.path).name for record in self._generated.history() if record.kind == "letter"}
+        return routes_for(match, profile, datasets, self._clock(), names, user_templates_dir(self.paths.data_dir))
+
+    def save_route(self, match_id: int, stem: str, path: Path) -> Path:
+        """Write one route's text for one match to `path` (recorded like the pack's letters)."""
+        route = next((r for r in self.match_routes(match_id) if r.stem == stem), None)
+        if route is None:
+            raise UsageError(f"no route {stem!r} for match {match_id}")
+        data = route.text.encode("utf-8")
+        write_atomically(path, data, PRIVATE_FILE_MODE)
+        self._record_generated("letter", [(path, hashlib.sha256(data).hexdigest())])
+        return path
+
+    def write_evidence_report(
+        self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
+    ) -> EvidenceManifest:
+        """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
+        from core.evidence import build_evidence_pdf, gather_evidence
+        from core.evidence.inputs import run_record
+        from core.evidence.manifest import manifest_path_for
+
+        check_output_file(pdf)
+        check_output_file(manifest_path_for(pdf))
+        asked = sources or [run_record(run) for run in self._source_runs.history()]
+        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), asked), pdf, progress)
+        written = [
+            (manifest.pdf_path, manifest.pdf_sha256),
+            (manifest.manifest_path, _sha256_of(manifest.manifest_path)),
+        ]
+        self._record_generated("evidence-report", written)
+        return manifest
+
+    def _recorded_hashes(self, path: Path) -> set[str]:
+        """What TrainTrace wrote at `path` before (recorded as given by older versions, absolute since)."""
+        return self._generated.hashes_for(str(path), str(Path(path).absolute()))
+
+    def _record_generated(self, kind: str, files: Sequence[tuple[Path, str]]) -> None:
+        self._generated.record(kind, ((str(Path(path).absolute()), sha) for path, sha in files), self._timestamp())
+
+    def generated_history(self) -> list[GeneratedRecord]:
+        return self._generated.history()
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
