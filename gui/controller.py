@@ -215,7 +215,7 @@ class Controller(QObject):
         """Website files, letters and tagged copies of the works with confirmed matches, into `out_dir`."""
 
         def write(progress: Progress) -> Path:
-            return self._facade.write_optout_pack(out_dir, progress)
+            return self._facade.write_optout_pack(out_dir, progress).out_dir
 
         return self._start_long(write, lambda where: self._exported("Opt-out pack", where), "Writing the opt-out pack")
 

@@ -129,3 +129,21 @@ def test_the_pack_is_written_by_the_core_for_the_command_line_as_for_the_app(tmp
     assert main([*home, "optout", "pack", "--out", str(tmp_path / "pack")]) == 0
     assert (tmp_path / "pack" / "website" / "robots.txt").is_file()
     assert any((tmp_path / "pack" / "letters").iterdir())
+
+
+def test_a_pack_with_no_confirmed_match_says_no_request_was_written_and_keeps_an_edited_readme(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home, pack = ["--data-dir", str(tmp_path / "home")], tmp_path / "pack"
+    assert main([*home, "profile", "set", "--name", "Ada Okonkwo-Lindqvist", "--domain", "okonkwo-lindqvist.art"]) == 0
+    assert main([*home, "optout", "pack", "--out", str(pack)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "No confirmed match yet" in out and "reservation notice" in out
+    readme = (pack / "README.txt").read_text()
+    assert "Confirmed matches this pack was written from: 0" in readme and "No confirmed match yet" in readme
+    assert sorted(p.name for p in (pack / "letters").iterdir()) == ["reservation-notice.md", "reservation-notice.txt"]
+    assert not (pack / "tagged-copies").exists()
+    (pack / "README.txt").write_text("my own notes\n")
+    assert main([*home, "optout", "pack", "--out", str(pack)]) == 0
+    assert (pack / "README.txt").read_text() == "my own notes\n"
+    assert (pack / "README.txt.new").read_text() == readme

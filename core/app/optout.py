@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from core.catalogue.generated import GeneratedRecord
 from core.errors import UsageError
 from core.files import check_output_file, write_atomically
-from core.keep_edits import Outcome
+from core.keep_edits import Outcome, place_file
 from core.matching.urls import UrlMatcher
+from core.optout.pack import PackReport, count_files, pack_readme
 from core.paths import PRIVATE_FILE_MODE
 from core.progress import Progress
 
@@ -95,20 +96,26 @@ class OptOutFacade(FacadeBase):
         self._record_generated("letter", [(f.path, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED])
         return files
 
-    def write_optout_pack(self, out_dir: Path, progress: Progress | None = None) -> Path:
+    def write_optout_pack(self, out_dir: Path, progress: Progress | None = None) -> PackReport:
         """The opt-out pack, in one place for every front end: website files, letters and lists, and tagged
-        copies of the works with confirmed matches (IPTC "no AI training"), each in its folder of `out_dir`."""
+        copies of the works with confirmed matches (IPTC "no AI training"), each in its folder of `out_dir`, and a
+        README.txt saying what is there (and, with no confirmed match, that no request to a dataset was written)."""
         progress = progress or Progress()
+        confirmed = self.matches("confirmed")
         with progress.step(0.2, "Website files"):
             self.optout_site_files(out_dir / "website")
         with progress.step(0.2, "Letters and lists"):
             self.write_letters(out_dir / "letters")
         with progress.step(0.6, "Tagged copies"):
-            confirmed = {m.work_path for m in self.matches("confirmed") if m.work_path}
-            works = sorted(Path(path) for path in confirmed if Path(path).is_file())
+            works = sorted({Path(m.work_path) for m in confirmed if m.work_path and Path(m.work_path).is_file()})
             if works:
                 self.tag_copies(works, out_dir / "tagged-copies", PACK_DATA_MINING)
-        return out_dir
+        readme = place_file(
+            out_dir / "README.txt", pack_readme(len(confirmed)).encode(), recorded=self._recorded_hashes
+        )
+        if readme.outcome is not Outcome.UNCHANGED:
+            self._record_generated("pack-readme", [(readme.path, readme.sha256)])
+        return count_files(out_dir, len(confirmed))
 
     def match_routes(self, match_id: int) -> list[Route]:
         """The opt-out routes that apply to one match, each with the text it would generate and whether the pack

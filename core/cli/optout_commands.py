@@ -156,8 +156,8 @@ def pack(obj: CliContext, out_dir: Path) -> None:
 
     with obj.open_app() as app:
         with TerminalProgress(obj.console).running() as progress:
-            app.write_optout_pack(out_dir, progress)
-    for folder in ("website", "letters", "tagged-copies"):
-        if (out_dir / folder).is_dir():
-            count = sum(1 for entry in (out_dir / folder).iterdir() if entry.is_file())
-            obj.console.print(escape(f"{out_dir / folder}: {count} file(s)"), highlight=False)
+            report = app.write_optout_pack(out_dir, progress)
+    for folder, count in report.files:
+        obj.console.print(escape(f"{out_dir / folder}: {count} file(s)"), highlight=False)
+    for note in report.notes:
+        obj.console.print(escape(note), highlight=False)
