@@ -44,9 +44,13 @@ class DatasetInfo:
 
     @property
     def coverage(self) -> Coverage:
-        """Full once every shard is imported; anything less is labelled partial."""
-        done = self.shards and all(shard.status == "done" for shard in self.shards)
-        return Coverage.FULL if done else Coverage.PARTIAL
+        return shards_coverage(self.shards)
+
+
+def shards_coverage(shards: Sequence[ShardState]) -> Coverage:
+    """Full once every shard is imported; anything less is labelled partial."""
+    done = bool(shards) and all(shard.status == "done" for shard in shards)
+    return Coverage.FULL if done else Coverage.PARTIAL
 
 
 class DatasetManager:

@@ -17,8 +17,7 @@ import numpy as np
 
 from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.works import Work, WorkRepository
-from core.datasets.manager import DatasetManager
-from core.datasets.store import DatasetStore
+from core.datasets.manager import DatasetManager, shards_coverage
 from core.index.runs import IndexFormatError
 from core.matching.engine import DatasetMatcher, WorkQuery
 from core.matching.importer import DatasetImporter, ImportReport
@@ -132,7 +131,7 @@ class MatchService:
         store = self._datasets.open(dataset_id)
         notes = (store.converted,) if store.converted else ()
         try:
-            coverage = _coverage(store)
+            coverage = shards_coverage(store.shards())
             if not any(shard.status == "done" for shard in store.shards()):
                 reason = "nothing of it was imported (every shard failed); add it again"
                 return DatasetOutcome(dataset_id, coverage, 0, (), reason, notes=notes)
@@ -184,13 +183,6 @@ def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:
 
 def _fingerprint(profile: Profile) -> str:
     return profile_fingerprint(profile, PublicSuffixRules.bundled().fingerprint)
-
-
-def _coverage(store: DatasetStore) -> str:
-    """'full' once every shard is imported; anything less is labelled partial."""
-    shards = store.shards()
-    done = shards and all(shard.status == "done" for shard in shards)
-    return Coverage.FULL if done else Coverage.PARTIAL
 
 
 def _count_kinds(found: list[FoundMatch]) -> tuple[tuple[str, int], ...]:
