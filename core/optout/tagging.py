@@ -185,7 +185,7 @@ def _tag_one(source: Path, out_dir: Path, options: _Options, credentials: Signin
         )
     try:
         copy = _WAYS[kind](data, kind, options)
-        _check_read_back(copy, options.fields)
+        copy = _read_back(copy, kind, options.fields)
     except (MetadataError, ExiftoolError, TiffError, _NotTaggedError) as exc:
         return TagResult(source, TagStatus.FAILED, f"cannot tag this {kind} file: {exc}", format=kind)
     notes = list(copy.notes)
@@ -286,10 +286,22 @@ _WAYS: dict[str, Callable[[bytes, str, _Options], _Copy]] = {
 }
 
 
-def _check_read_back(copy: _Copy, fields: XmpFields) -> None:
+def _read_back(copy: _Copy, kind: str, fields: XmpFields) -> _Copy:
+    """The copy, once exiv2 reads our code back from it (or its sidecar); else `_NotTaggedError`.
+
+    One measured exception: exiv2 (0.27 and 0.28) does not find the XMP item that exiftool adds to a HEIC file
+    that had no XMP, which exiftool and libheif read. There the packet libheif reads is checked, and the
+    result says so."""
     carrier = copy.sidecar if copy.sidecar is not None else copy.data
-    if data_mining_of(carrier) != fields.data_mining:
-        raise _NotTaggedError("exiv2 does not read the Data Mining value back from the copy")
+    if data_mining_of(carrier) == fields.data_mining:
+        return copy
+    if copy.method is TagMethod.EXIFTOOL:
+        with _decoded(copy.data) as image:
+            packet = image.info.get("xmp")
+        if isinstance(packet, bytes) and data_mining_of(packet) == fields.data_mining:
+            note = f"exiv2 does not find the XMP item exiftool added to this {kind} file; exiftool and libheif do"
+            return _Copy(copy.data, copy.method, copy.suffix, copy.sidecar, (*copy.notes, note))
+    raise _NotTaggedError("exiv2 does not read the Data Mining value back from the copy")
 
 
 def _signed_format(kind: str, copy: _Copy) -> str:

@@ -19,6 +19,7 @@ from core.optout import tagging
 from core.optout.tagging import HeifMethod, TagMethod, TagResult, TagStatus, tag_copies
 from core.optout.xmp_fields import RESERVATION
 from core.profile import Profile
+from tests.imagefactory import pattern
 from tests.optout import tagcorpus
 from tests.optout.tagcorpus import CORPUS, frames
 
@@ -268,6 +269,26 @@ def test_heic_and_avif_each_way(tmp_path: Path, heif: HeifMethod) -> None:
             assert result.output.read_bytes() == source.read_bytes()
             assert result.sidecar == result.output.with_suffix(".xmp")
             assert "exiftool" not in result.message  # asked for, not a fallback
+
+
+def test_heic_without_metadata_by_exiftool(tmp_path: Path) -> None:
+    """exiftool adds an XMP item to a HEIC that had none; exiftool and libheif read it, exiv2 0.27/0.28 do not
+    (AVIF is read by all three): the copy is checked through libheif then, and the result says so."""
+    _exiftool()
+    from PIL import Image
+
+    heic, avif = tmp_path / "bare.heic", tmp_path / "bare.avif"
+    pattern(48, 32, seed=3).save(heic, "HEIF", quality=80)
+    pattern(48, 32, seed=3).save(avif, "AVIF", quality=80)
+    results = tag_copies([heic, avif], tmp_path / "out", PROFILE, heif=HeifMethod.EXIFTOOL)
+    for source, result in zip((heic, avif), results, strict=True):
+        assert result.status is TagStatus.TAGGED and result.output is not None, result.message
+        assert _ours(exiftool_tags(result.output)[0])["DataMining"] == PROHIBITED
+        with Image.open(result.output) as image:
+            assert PROHIBITED.encode() in image.info["xmp"]  # libheif
+        assert frames(result.output) == frames(source)
+        read_by_exiv2 = _exiv2_read(result.output)["xmp"].get("Xmp.plus.DataMining") == PROHIBITED  # type: ignore[union-attr]
+        assert read_by_exiv2 != ("exiv2 does not find the XMP item" in result.message), source.name
 
 
 def test_auto_falls_back_to_a_sidecar_without_exiftool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
