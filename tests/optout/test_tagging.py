@@ -301,6 +301,35 @@ def test_auto_falls_back_to_a_sidecar_without_exiftool(tmp_path: Path, monkeypat
     assert not (tmp_path / "out2").exists()
 
 
+def test_why_multi_page_tiffs_are_written_page_by_page(tmp_path: Path) -> None:
+    """The measured case that keeps core/optout/tiff_pages.py: exiv2 alone keeps four of a TIFF's six pages (and
+    rewrites the first page's XMP only). If a later exiv2 keeps them all, that module can go."""
+    [source] = tagcorpus.make(tmp_path / "originals", "pages.tif")
+    pyexiv2.set_log_level(4)
+    with pyexiv2.ImageData(source.read_bytes()) as image:
+        image.modify_xmp({"Xmp.plus.DataMining": PROHIBITED})
+        (tmp_path / "by-exiv2.tif").write_bytes(image.get_bytes())
+    assert len(frames(source)) == 6 and len(frames(tmp_path / "by-exiv2.tif")) == 4
+    [result] = tag_copies([source], tmp_path / "out", PROFILE)
+    assert result.method is TagMethod.TIFF_PAGES and result.output is not None and "all 6 pages" in result.message
+    assert frames(result.output) == frames(source)
+
+
+def test_a_tiff_whose_pages_form_a_loop_fails_cleanly(tmp_path: Path) -> None:
+    [source] = tagcorpus.make(tmp_path / "originals", "pages.tif")
+    data = bytearray(source.read_bytes())
+    first = int.from_bytes(data[4:8], "little")
+    offset = first
+    for _ in range(5):  # to the fifth page's next-IFD field, which then points back at the first page
+        count = int.from_bytes(data[offset : offset + 2], "little")
+        field = offset + 2 + 12 * count
+        offset = int.from_bytes(data[field : field + 4], "little")
+    data[field : field + 4] = first.to_bytes(4, "little")
+    source.write_bytes(bytes(data))
+    [result] = tag_copies([source], tmp_path / "out", PROFILE)
+    assert result.status is TagStatus.FAILED and "loop" in result.message
+
+
 def test_see_constraint_points_to_other_constraints(tmp_path: Path) -> None:
     sources = tagcorpus.make(tmp_path / "originals", "photo.jpg", "cutout.png")
     default, custom = (
