@@ -4,8 +4,9 @@
 and the `traintrace-gui` entry point reach it through the lighter `gui.__main__`. Without a display it says so
 in one line and returns 1 before Qt is asked (Qt would abort the process). `run()` starts the app on given paths.
 `--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, runs the
-first-run demo (sample profile, sample datasets imported, sample portfolio scanned and matched) and exits 0
-only if works and matches reached the results table.
+first-run demo (sample profile, sample datasets imported, sample portfolio scanned and matched), writes tagged
+"no AI training" copies of the sample works, and exits 0 only if works and matches reached the results table and
+every copy was tagged.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def _arm_self_test(gui: Gui, app: QApplication) -> None:
     def verdict(matches: list[object]) -> None:
         rows = gui.window.model.rowCount()
         print(f"self-test: demo finished, {rows} rows in the results table, {len(matches)} matches")
-        app.exit(0 if rows > 0 and matches else 1)
+        app.exit(0 if rows > 0 and matches and _tag_sample_copies(gui.facade) else 1)
 
     def failed(doing: str, error: object) -> None:
         print(f"self-test: {doing} failed: {getattr(error, 'details', error)}", file=sys.stderr)
@@ -160,6 +161,21 @@ def _arm_self_test(gui: Gui, app: QApplication) -> None:
     gui.controller.failed.connect(failed)
     gui.controller.cancelled.connect(lambda _what: app.exit(1))
     QTimer.singleShot(SELF_TEST_TIMEOUT_MS, lambda: (print("self-test: timed out", file=sys.stderr), app.exit(1)))
+
+
+def _tag_sample_copies(facade: TrainTrace) -> bool:
+    """Tagged copies of the sample works (exiv2, PNG copies, HEIC/AVIF) into a throwaway folder; True if all are."""
+    from core.optout.exiv2_xmp import exiv2_version
+
+    works = [Path(work.path) for work in facade.works()]
+    results = facade.tag_copies(works, Path(tempfile.mkdtemp(prefix="traintrace-selftest-tagged-")), "DMI-PROHIBITED")
+    ways = sorted({result.method.name for result in results if result.method is not None})
+    tagged = sum(1 for result in results if result.status.value == "tagged")
+    print(f"self-test: {tagged} of {len(works)} sample copies tagged (exiv2 {exiv2_version()}; {', '.join(ways)})")
+    for result in results:
+        if result.status.value != "tagged":
+            print(f"self-test: {result.source.name}: {result.message}", file=sys.stderr)
+    return bool(works) and tagged == len(works)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the one-folder desktop bundle, then run it: --version and the offscreen self-test (scan the sample).
+# Build the one-folder desktop bundle, then run it: --version and the offscreen self-test (scan the sample, tag copies).
 # Usage: [BUILD_DIR=build] packaging/build.sh [python]   (default: python on PATH; installs pyinstaller if missing)
 # Prints the bundle size and the self-test's wall time. Exit status is non-zero if any step fails.
 set -euo pipefail
@@ -18,7 +18,7 @@ EXE="$BUNDLE/traintrace-gui"
 echo "== --version"
 "$EXE" --version
 
-echo "== offscreen self-test (main window, sample datasets imported, sample portfolio scanned and matched)"
+echo "== offscreen self-test (main window, sample datasets imported, sample portfolio scanned and matched, tagged copies)"
 export QT_QPA_PLATFORM=offscreen
 "$PYTHON" packaging/time_start.py "self-test: main window shown" -- "$EXE" --self-test
 

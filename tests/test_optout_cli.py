@@ -48,6 +48,26 @@ def test_tagged_copies_carry_the_data_mining_value_and_originals_stay_untouched(
     assert tags.get("Creator") == "Ada Lindqvist"
 
 
+def test_tag_says_how_each_copy_was_made_and_records_sidecars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    gif = save(pattern(40, 30).convert("P"), tmp_path / "works" / "sketch.gif")
+    heic = save(pattern(40, 30), tmp_path / "works" / "phone.heic", quality=80)
+    out = tmp_path / "tagged"
+    code = "DMI-PROHIBITED-SEECONSTRAINT"
+    assert _cli(home, "optout", "tag", gif, heic, "--out", out, "--heif", "sidecar",
+                "--data-mining", code, "--other-constraints", "Ask me first.") == 0  # fmt: skip
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "sketch.png" in printed and "converted to PNG" in printed
+    assert "phone.heic + phone.xmp" in printed and "XMP sidecar" in printed
+    assert sorted(path.name for path in out.iterdir()) == ["phone.heic", "phone.xmp", "sketch.png"]
+    with TrainTrace.open(AppPaths.resolve(home)) as app:
+        recorded = {Path(record.path).name for record in app.generated_history() if record.kind == "tagged-copy"}
+    assert recorded == {"phone.heic", "phone.xmp", "sketch.png"}
+    assert b"Ask me first." in (out / "phone.xmp").read_bytes()
+
+
 def test_site_check_reports_missing_signals_in_plain_words(
     tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

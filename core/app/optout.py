@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by 
     from core.optout.c2pa_sign import SigningCredentials
     from core.optout.site_check import SiteReport
     from core.optout.site_files import GeneratedFile
-    from core.optout.tagging import TagResult
+    from core.optout.tagging import HeifMethod, TagResult
 
 from core.app.base import FacadeBase
 
@@ -75,13 +75,29 @@ class OptOutFacade(FacadeBase):
         )  # fmt: skip
 
     def tag_copies(
-        self, paths: Sequence[Path], out_dir: Path, data_mining: str, c2pa: SigningCredentials | None = None
+        self,
+        paths: Sequence[Path],
+        out_dir: Path,
+        data_mining: str,
+        c2pa: SigningCredentials | None = None,
+        *,
+        other_constraints: str = "",
+        heif: HeifMethod | None = None,
     ) -> list[TagResult]:
-        """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched."""
-        from core.optout.tagging import tag_copies
+        """Copies of the works with IPTC "no AI training" XMP (and optionally C2PA); originals untouched.
 
-        results = tag_copies(list(paths), out_dir, self.profile(), data_mining=data_mining, c2pa_credentials=c2pa)
-        self._record_generated("tagged-copy", [(r.output, r.sha256) for r in results if r.output is not None])
+        Each result says how its copy was tagged (exiv2 in place, exiftool in place, XMP sidecar, PNG copy of a
+        GIF or BMP, re-encoded); `heif` chooses the way for HEIC and AVIF (default: exiftool if installed, else
+        a sidecar). Copies and sidecars are recorded with their SHA-256."""
+        from core.optout.tagging import HeifMethod, tag_copies
+
+        results = tag_copies(
+            list(paths), out_dir, self.profile(), data_mining=data_mining, other_constraints=other_constraints,
+            heif=heif or HeifMethod.AUTO, c2pa_credentials=c2pa,
+        )  # fmt: skip
+        written = [(r.output, r.sha256) for r in results if r.output is not None]
+        written += [(r.sidecar, r.sidecar_sha256) for r in results if r.sidecar is not None]
+        self._record_generated("tagged-copy", written)
         return results
 
     def write_letters(self, out_dir: Path) -> list[LetterFile]:

@@ -11,7 +11,7 @@ from core.cli.context import CliContext
 from core.keep_edits import Outcome
 from core.optout.site_check import Verdict
 from core.optout.site_signals import Status
-from core.optout.xmp_packet import DATA_MINING_CODES
+from core.optout.xmp_fields import DATA_MINING_CODES
 
 OUT_OPTION = click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into."
@@ -95,6 +95,13 @@ def check(obj: CliContext, url: str, images: tuple[str, ...], include_other_host
 @OUT_OPTION
 @click.option("--data-mining", default="DMI-PROHIBITED-AIMLTRAINING", type=click.Choice(sorted(DATA_MINING_CODES)),
               show_default=True, help="The IPTC plus:DataMining value.")  # fmt: skip
+@click.option("--other-constraints", default="", metavar="TEXT",
+              help="plus:OtherConstraints text (DMI-PROHIBITED-SEECONSTRAINT points to it; default there: the "
+                   "Art. 4(3) reservation).")  # fmt: skip
+@click.option("--heif", "heif", type=click.Choice(["auto", "exiftool", "sidecar", "reencode"]), default="auto",
+              show_default=True,
+              help="HEIC/AVIF copies: exiftool in place; the unchanged file and an XMP sidecar; or encoded again with "
+                   "the tag embedded (pixels change). auto: exiftool if installed, else a sidecar.")  # fmt: skip
 @click.option(
     "--c2pa-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="PEM certificate chain."
 )
@@ -105,10 +112,18 @@ def tag(
     paths: tuple[Path, ...],
     out_dir: Path,
     data_mining: str,
+    other_constraints: str,
+    heif: str,
     c2pa_cert: Path | None,
     c2pa_key: Path | None,
 ) -> None:
-    """Write copies of PATHS with "no AI training" metadata (originals are never modified)."""
+    """Write copies of PATHS with "no AI training" metadata (originals are never modified).
+
+    JPEG, PNG, WebP and TIFF copies are tagged in place by exiv2 (same pixels, other metadata kept); GIF and BMP
+    become tagged PNG copies; HEIC and AVIF as --heif says. Each line says how its copy was made.
+    """
+    from core.optout.tagging import HeifMethod
+
     if (c2pa_cert is None) != (c2pa_key is None):
         raise click.UsageError("--c2pa-cert and --c2pa-key go together")
     credentials = None
@@ -117,9 +132,12 @@ def tag(
 
         credentials = SigningCredentials(c2pa_cert.read_bytes(), c2pa_key.read_bytes())
     with obj.open_app() as app:
-        results = app.tag_copies(list(paths), out_dir, data_mining, credentials)
+        results = app.tag_copies(
+            list(paths), out_dir, data_mining, credentials, other_constraints=other_constraints, heif=HeifMethod(heif)
+        )
     for result in results:
         where = f" -> {result.output}" if result.output else ""
+        where += f" + {result.sidecar.name}" if result.sidecar else ""
         status = result.status.value
         obj.console.print(escape(f"  {status}: {result.source.name}{where} ({result.message})"), highlight=False)
 

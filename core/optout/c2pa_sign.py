@@ -22,7 +22,8 @@ from core.errors import MissingComponent, TrainTraceError, UsageError
 TRAINING_MINING_LABEL = "cawg.training-mining"
 TRAINING_MINING_USES = ("cawg.data_mining", "cawg.ai_inference", "cawg.ai_generative_training", "cawg.ai_training")
 SIGNING_ALGORITHMS = frozenset({"es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"})
-MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WebP": "image/webp", "TIFF": "image/tiff"}
+MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WebP": "image/webp", "TIFF": "image/tiff",
+              "HEIC": "image/heic", "AVIF": "image/avif"}  # fmt: skip
 
 
 class SigningError(TrainTraceError):
@@ -56,11 +57,13 @@ def training_mining_manifest(title: str) -> dict[str, Any]:
 
 
 def sign_training_mining(data: bytes, image_format: str, title: str, credentials: SigningCredentials) -> bytes:
-    """`data` (a JPEG, PNG, WebP or TIFF file) with a signed C2PA manifest added; the pixels are not touched."""
-    mime = MIME_TYPES.get(image_format)
-    if mime is None:
-        raise SigningError(f"C2PA signing is not available for {image_format} files")
+    """`data` (a JPEG, PNG, WebP, TIFF, HEIC or AVIF file) with a signed C2PA manifest added; pixels untouched.
+
+    The formats are those the installed c2pa-python can sign (it says which)."""
     c2pa = require_c2pa()
+    mime = MIME_TYPES.get(image_format)
+    if mime is None or mime not in _signable(c2pa):
+        raise SigningError(f"C2PA signing is not available for {image_format} files")
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(
@@ -78,6 +81,11 @@ def sign_training_mining(data: bytes, image_format: str, title: str, credentials
     except c2pa.C2paError as exc:
         raise SigningError(f"C2PA signing failed: {exc}") from exc
     return signed.getvalue()
+
+
+def _signable(c2pa: Any) -> set[str]:
+    """The MIME types the installed c2pa-python's builder can sign."""
+    return set(c2pa.Builder.get_supported_mime_types())
 
 
 def require_c2pa() -> Any:

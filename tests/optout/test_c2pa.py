@@ -14,18 +14,23 @@ import pytest
 from PIL import Image
 
 from core.errors import UsageError
+from core.optout import c2pa_sign
 from core.optout.c2pa_sign import TRAINING_MINING_LABEL, TRAINING_MINING_USES, SigningCredentials
-from core.optout.tagging import TagStatus, tag_copies
+from core.optout.tagging import HeifMethod, TagMethod, TagStatus, tag_copies
 from core.profile import Profile
+from tests.optout import tagcorpus
 
 c2pa = pytest.importorskip("c2pa", reason="c2pa-python is an optional dependency")
+pyexiv2 = pytest.importorskip("pyexiv2")
+PROHIBITED = "http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING"
 x509 = pytest.importorskip("cryptography.x509", reason="cryptography makes the test certificates")
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
 
-MIME = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".tif": "image/tiff"}
+MIME = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".tif": "image/tiff", ".heic": "image/heic",
+        ".avif": "image/avif"}  # fmt: skip
 
 
 def _name(common_name: str) -> x509.Name:
@@ -82,27 +87,57 @@ def _active_manifest(path: Path) -> tuple[dict[str, object], str]:
         return store["manifests"][store["active_manifest"]], reader.get_validation_state()
 
 
-def test_signed_copies_carry_all_four_not_allowed_entries(tmp_path: Path, credentials: SigningCredentials) -> None:
-    picture = Image.new("RGB", (40, 30), (120, 60, 200))
-    sources = [tmp_path / "w.jpg", tmp_path / "w.png", tmp_path / "w.webp"]
-    picture.save(sources[0], quality=90)
-    picture.save(sources[1])
-    picture.save(sources[2], lossless=True)
-    results = tag_copies(sources, tmp_path / "out", Profile(name="Ada"), c2pa_credentials=credentials)
+@pytest.mark.parametrize("heif", [HeifMethod.EXIFTOOL, HeifMethod.SIDECAR, HeifMethod.REENCODE])
+def test_signed_copies_carry_all_four_not_allowed_entries(
+    tmp_path: Path, credentials: SigningCredentials, heif: HeifMethod
+) -> None:
+    """Every format c2pa signs: JPEG, PNG (and GIF or BMP as PNG), WebP, TIFF (one page and many), HEIC, AVIF."""
+    if heif is HeifMethod.EXIFTOOL and shutil.which("exiftool") is None:
+        pytest.skip("exiftool is not installed (Debian package libimage-exiftool-perl)")
+    names = ["photo.jpg", "cutout.png", "lossless.webp", "scan.tif", "animated.gif", "old.bmp", "phone.heic",
+             "modern.avif"]  # fmt: skip
+    sources = tagcorpus.make(tmp_path / "originals", *names)
+    results = tag_copies(sources, tmp_path / "out", Profile(name="Ada"), heif=heif, c2pa_credentials=credentials)
     for source, result in zip(sources, results, strict=True):
-        assert result.status is TagStatus.TAGGED, result.message
+        assert result.status is TagStatus.TAGGED, (source.name, result.message)
         assert result.output is not None and "C2PA" in result.message
         manifest, state = _active_manifest(result.output)
-        assert state == "Valid"  # signature checks out; the self-issued certificate is merely untrusted
+        assert state == "Valid", source.name  # signature checks out; the self-issued certificate is merely untrusted
         assertion = next(a for a in manifest["assertions"] if a["label"] == TRAINING_MINING_LABEL)
         assert assertion["data"]["entries"] == {use: {"use": "notAllowed"} for use in TRAINING_MINING_USES}
-        with Image.open(source) as before, Image.open(result.output) as after:
-            assert after.tobytes() == before.tobytes()
+        if result.method is not TagMethod.REENCODED:
+            assert _rgba(result.output) == _rgba(source), source.name
+    carriers = [str(result.sidecar or result.output) for result in results]
     exiftool = shutil.which("exiftool")
-    if exiftool:
-        command = [exiftool, "-j", "-n", "-XMP-plus:DataMining", *[str(r.output) for r in results]]
+    if exiftool:  # the XMP tag survives signing
+        command = [exiftool, "-j", "-n", "-XMP-plus:DataMining", *carriers]
         tags = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-        assert {item["DataMining"] for item in tags} == {"http://ns.useplus.org/ldf/vocab/DMI-PROHIBITED-AIMLTRAINING"}
+        assert [item.get("DataMining") for item in tags] == [PROHIBITED] * len(carriers)
+    for carrier in carriers:
+        with pyexiv2.ImageData(Path(carrier).read_bytes()) as image:
+            assert image.read_xmp()["Xmp.plus.DataMining"] == PROHIBITED, carrier
+
+
+def _rgba(path: Path) -> list[bytes]:
+    with Image.open(path) as image:
+        found = []
+        for index in range(getattr(image, "n_frames", 1)):
+            image.seek(index)
+            found.append(image.convert("RGBA").tobytes())
+        return found
+
+
+def test_multi_page_tiff_is_not_signed(tmp_path: Path, credentials: SigningCredentials) -> None:
+    """c2pa-python 0.38 adds its manifest to a multi-page TIFF as one more page, without an image: Pillow then
+    fails on that page. Such a file is refused, not damaged."""
+    [source] = tagcorpus.make(tmp_path / "originals", "pages.tif")
+    signed = c2pa_sign.sign_training_mining(source.read_bytes(), "TIFF", source.name, credentials)
+    (tmp_path / "signed.tif").write_bytes(signed)
+    with pytest.raises((OSError, TypeError)):
+        _rgba(tmp_path / "signed.tif")
+    [result] = tag_copies([source], tmp_path / "out", Profile(name="Ada"), c2pa_credentials=credentials)
+    assert result.status is TagStatus.FAILED and "multi-page TIFF" in result.message
+    assert not list((tmp_path / "out").iterdir())
 
 
 def test_unusable_credentials(tmp_path: Path, credentials: SigningCredentials) -> None:
