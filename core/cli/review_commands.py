@@ -47,6 +47,16 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
     obj.console.print(table if found else "No matches.")
 
 
+@click.command("status")
+@click.pass_obj
+def status(obj: CliContext) -> None:
+    """The verdict in one line, as the app's header says it: what was found, what it rests on (the datasets
+    searched and how much of each, the sources asked) and what was not searched."""
+    with obj.open_app() as app:
+        summary = app.search_summary()
+    obj.console.print(escape(summary.line()), highlight=False, soft_wrap=True)
+
+
 @matches.command("show")
 @click.argument("match_id", type=int)
 @click.pass_obj
