@@ -65,6 +65,7 @@ class SearchSummary:
     works_listed: int  # works with a match not rejected
     works_confirmed: int  # works with a confirmed match
     datasets_listed: tuple[str, ...]  # datasets with a match not rejected
+    work_datasets: tuple[str, ...]  # datasets with a match on a work not rejected
     profile_rows: int  # matches on the profile (no work) not rejected
     to_review: int  # matches still undecided
     searched: tuple[DatasetSearched, ...]
@@ -103,7 +104,7 @@ class SearchSummary:
                 return "No works checked yet; nothing of your name or site was found in what was searched"
             return f"None of your {_count(self.works, 'work')} was found in what was searched"
         parts = []
-        datasets = _count(len(self.datasets_listed), "dataset")
+        datasets = _count(len(self.work_datasets), "dataset")
         if self.works_listed:
             if self.works_confirmed == self.works_listed:
                 verb = "is listed" if self.works_listed == 1 else "are listed"
@@ -114,7 +115,8 @@ class SearchSummary:
                              f" ({self.to_review} to review{confirmed})")  # fmt: skip
         if self.profile_rows:
             rows = _count(self.profile_rows, "row")
-            parts.append(f"your name or site: {rows}" + ("" if self.works_listed else f" in {datasets}"))
+            in_datasets = _count(len(self.datasets_listed), "dataset")
+            parts.append(f"your name or site: {rows}" + ("" if self.works_listed else f" in {in_datasets}"))
         return " · ".join(parts)
 
     def searched_part(self) -> str:
@@ -200,6 +202,7 @@ def summarise(
         works_listed=len(listed),
         works_confirmed=len(confirmed),
         datasets_listed=tuple(sorted({match.dataset for match in live})),
+        work_datasets=tuple(sorted({match.dataset for match in live if match.work_id is not None})),
         profile_rows=sum(1 for match in live if match.work_id is None),
         to_review=sum(1 for match in live if match.status == MatchStatus.CANDIDATE),
         searched=tuple(dataset_searched(info) for info in added),

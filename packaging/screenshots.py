@@ -163,8 +163,7 @@ def main() -> int:
         gui.window.resize(*WINDOW_SIZE)
         gui.window.show()
         gui.controller.refresh()
-        window = gui.window
-        wait_for(lambda: window.verdict.summary is not None)
+        wait_for(lambda verdict=gui.window.verdict: verdict.summary is not None)  # type: ignore[misc]
         shoot(gui.window, out / f"empty{suffix}.png")
         demo_and_results(gui, out, suffix)
         if not suffix:
