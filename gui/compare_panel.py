@@ -11,17 +11,13 @@ compare" downloads one through the core's guard, only when the user asks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QFontDatabase, QGuiApplication, QTextCursor
+from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -36,8 +32,8 @@ from core.searched import SearchSummary
 from gui.act_panel import ActPanel
 from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
 from gui.match_picture import MatchPicture, Rendering
-from gui.models import KIND_LABELS, PROFILE_TITLE, ReviewRow
-from gui.span_delegate import highlight_format
+from gui.review_rows import KIND_LABELS, PROFILE_TITLE, ReviewRow
+from gui.text_fields import CopyField, SpanField
 from gui.thumbnails import ThumbnailCache
 
 FETCH_HELP = (
@@ -79,72 +75,6 @@ def size_words(size: tuple[int, int] | None) -> str:
         return ""
     shape = shape_words(*size)
     return f"{size[0]:,} × {size[1]:,}" + (f" ({shape})" if shape else "")
-
-
-def set_highlighted(edit: QPlainTextEdit, text: str, spans: Sequence[Span]) -> None:
-    """Put `text` in `edit` as plain text, then format the character ranges `spans` (never markup)."""
-    edit.setPlainText(text)
-    fmt = highlight_format(edit.palette())
-    for start, end in spans:
-        if 0 <= start < end <= len(text):
-            cursor = QTextCursor(edit.document())
-            cursor.setPosition(start)
-            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            cursor.mergeCharFormat(fmt)
-    edit.moveCursor(QTextCursor.MoveOperation.Start)
-
-
-class _CopyField(QWidget):
-    """A read-only plain-text line with a Copy button."""
-
-    def __init__(self, name: str, parent: QWidget | None = None, monospace: bool = False) -> None:
-        super().__init__(parent)
-        self.edit = QLineEdit(self)
-        self.edit.setReadOnly(True)
-        self.edit.setAccessibleName(name)
-        if monospace:
-            self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.copy = QPushButton("Copy", self)
-        self.copy.setAccessibleName(f"Copy {name.lower()}")
-        self.copy.setToolTip(f"Copy the {name.lower()} to the clipboard")
-        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.edit.text()))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.copy)
-
-    def set_text(self, text: str) -> None:
-        self.edit.setText(text)
-        self.edit.setCursorPosition(0)
-        self.copy.setEnabled(bool(text))
-
-
-class _SpanField(QWidget):
-    """A read-only plain-text box whose ranges naming the artist are highlighted, with a Copy button."""
-
-    def __init__(self, name: str, lines: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QPlainTextEdit(self)
-        self.edit.setReadOnly(True)
-        self.edit.setAccessibleName(name)
-        self.edit.setTabChangesFocus(True)
-        height = self.edit.fontMetrics().lineSpacing() * lines + 12
-        self.edit.setFixedHeight(height)
-        self.copy = QPushButton("Copy", self)
-        self.copy.setAccessibleName(f"Copy {name.lower()}")
-        self.copy.setToolTip(f"Copy the {name.lower()} to the clipboard")
-        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.edit.toPlainText()))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit, 1)
-        layout.addWidget(self.copy, 0, Qt.AlignmentFlag.AlignTop)
-
-    def set_text(self, text: str, spans: Sequence[Span] = ()) -> None:
-        set_highlighted(self.edit, text, spans)
-        self.copy.setEnabled(bool(text))
-
-    def text(self) -> str:
-        return self.edit.toPlainText()
 
 
 class ComparePanel(QWidget):
@@ -191,15 +121,15 @@ class ComparePanel(QWidget):
         self.measure = self._plain_label("Distance")
         self.review = self._plain_label("Review status")
         self.opted_out = self._plain_label("Opted out in Spawning's registry")
-        self.row_id = _CopyField("Row id", self, monospace=True)
-        self.url = _SpanField("URL", 2, self)
-        self.caption_field = _SpanField("Caption", 4, self)
+        self.row_id = CopyField("Row id", self, monospace=True)
+        self.url = SpanField("URL", 2, self)
+        self.caption_field = SpanField("Caption", 4, self)
         self.caption = self.caption_field.edit
         self.copy_caption = self.caption_field.copy
         self.copy_caption.setText("Copy")
         self.copy_caption.setAccessibleName("Copy caption")
-        self.local_hash = _CopyField("Your hash", self, monospace=True)
-        self.published_hash = _CopyField("Published hash", self, monospace=True)
+        self.local_hash = CopyField("Your hash", self, monospace=True)
+        self.published_hash = CopyField("Published hash", self, monospace=True)
         self.bits = HashBitsView(self)
         self.bits_note = self._plain_label("Differing bits")
         self.show_bits = QToolButton(self)

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QWidget
 
 from core.catalogue.matches import KINDS, STATUSES
-from gui.models import KIND_LABELS, NO_MATCH, UNREADABLE, RowFilter
+from gui.models import RowFilter
+from gui.review_rows import KIND_LABELS, NO_MATCH, UNREADABLE
 
 ANY = "Any"
 MAX_DISTANCE = 32  # the slider's top position means "no limit"

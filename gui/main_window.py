@@ -46,8 +46,9 @@ from gui.dialogs.shortcuts_dialog import ShortcutsDialog
 from gui.dialogs.sources_dialog import SourcesDialog
 from gui.drop_zone import DropZone, local_paths
 from gui.filter_bar import FilterBar
-from gui.models import ResultsModel, ReviewProxy, ReviewRow, build_groups
+from gui.models import ResultsModel, ReviewProxy
 from gui.results_view import ResultsView
+from gui.review_rows import ReviewRow, build_groups
 from gui.scan_panel import ScanPanel
 from gui.shortcuts import BY_NAME
 from gui.state import UiState

@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
-from gui.models import Column, ReviewProxy, ReviewRow
+from gui.models import ReviewProxy
+from gui.review_rows import Column, ReviewRow
 from gui.span_delegate import SpanDelegate
 
 EMPTY_HINT = (

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from core.app import TrainTrace
 from core.paths import AppPaths
 from gui.dialogs.error_dialog import ErrorDialog
-from gui.models import Column
+from gui.review_rows import Column
 from tests.gui.conftest import BIG_PORTFOLIO_SIZE, GuiFactory, HoldingClock, close_gui, phash_match, record_matches
 
 SCAN_TIMEOUT_MS = 30_000

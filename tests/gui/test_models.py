@@ -10,7 +10,8 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
 from core.highlights import Highlights
-from gui.models import (
+from gui.models import ResultsModel, ReviewProxy, RowFilter
+from gui.review_rows import (
     NO_MATCH,
     NOT_FOUND,
     NOT_SEARCHED,
@@ -19,9 +20,6 @@ from gui.models import (
     SPANS_ROLE,
     UNREADABLE,
     Column,
-    ResultsModel,
-    ReviewProxy,
-    RowFilter,
     build_groups,
     build_rows,
 )

@@ -16,7 +16,7 @@ from core.profile import Profile
 from core.resources import sample_datasets
 from gui.dialogs.profile_dialog import ProfileDialog
 from gui.dialogs.shortcuts_dialog import ShortcutsDialog
-from gui.models import NOT_FOUND, NOT_SEARCHED, SPANS_ROLE, Column
+from gui.review_rows import NOT_FOUND, NOT_SEARCHED, SPANS_ROLE, Column
 from gui.shortcuts import SHORTCUTS, keys_text
 from tests.gui.conftest import GuiFactory, phash_match, record_matches
 from tests.gui.test_main_window import select_key
