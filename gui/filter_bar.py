@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QToolButton, QWidget
 
 from core.catalogue.matches import KINDS, STATUSES
 from gui.models import RowFilter
@@ -47,6 +47,9 @@ class FilterBar(QWidget):
         layout.addWidget(self.distance)
         layout.addWidget(self.distance_label)
         layout.addWidget(self.search, 1)
+        self.grid = QToolButton(self)  # the window gives it its "Works as a grid" action
+        self.grid.setAccessibleName("Show the works as a grid")
+        layout.addWidget(self.grid)
         for combo in (self.kind, self.dataset, self.status):
             combo.currentIndexChanged.connect(self._emit)
         self.distance.valueChanged.connect(self._emit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -55,6 +55,7 @@ from gui.state import UiState
 from gui.thumbnails import ThumbnailCache
 from gui.verdict_bar import VerdictBar
 from gui.workers import TaskError
+from gui.works_grid import WorksGrid
 
 HEADER_STATE = "review-header"  # the works-and-matches header (the flat table's "header" state does not apply)
 
@@ -96,6 +97,11 @@ class MainWindow(QMainWindow):
         self.scan_panel = ScanPanel(self)
         self.filters = FilterBar(self)
         self.table = ResultsView(self.proxy, thumbnails.logical_size, self)
+        self.grid = WorksGrid(self.proxy, previews, self)
+        self.grid.hide()
+        self.works_pane = QSplitter(Qt.Orientation.Vertical, self)  # the grid of works above one work's matches
+        self.works_pane.addWidget(self.grid)
+        self.works_pane.addWidget(self.table)
         self.compare = ComparePanel(previews, self)
         compare_area = QScrollArea(self)  # small screens scroll the evidence instead of squashing it
         compare_area.setWidget(self.compare)
@@ -103,7 +109,7 @@ class MainWindow(QMainWindow):
         compare_area.setFrameShape(QFrame.Shape.NoFrame)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("results-splitter")
-        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.works_pane)
         self.splitter.addWidget(compare_area)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -147,6 +153,11 @@ class MainWindow(QMainWindow):
         self._action(review, "&Previous", "previous", lambda: self.move_selection(-1))
         self._action(review, "&Search", "search", self.filters.search.setFocus)
         review.addSeparator()
+        self.grid_action = self._action(review, "Works as a &grid", None, None)
+        self.grid_action.setCheckable(True)
+        self.grid_action.setToolTip("Your works as thumbnails; the matches of the one you choose are listed below")
+        self.grid_action.toggled.connect(self.set_grid_mode)
+        self.filters.grid.setDefaultAction(self.grid_action)
         self.advance_action = self._action(review, "&Advance after deciding", None, None)
         self.advance_action.setCheckable(True)
         self.advance_action.setChecked(self._state.advance_after_deciding)
@@ -214,6 +225,7 @@ class MainWindow(QMainWindow):
         selection = self.table.selectionModel()
         selection.currentRowChanged.connect(lambda *_: self._show_current())
         selection.selectionChanged.connect(lambda *_: self._show_current())
+        self.grid.selectionModel().currentChanged.connect(lambda current, _previous: self._work_chosen(current))
 
     # --- scanning -----------------------------------------------------------------------------------
     def scan(self, paths: list[Path]) -> bool:
@@ -362,6 +374,32 @@ class MainWindow(QMainWindow):
         self.history.decide(before, status)
         if len(ids) == 1 and self.advance_action.isChecked() and status != "candidate":
             self.move_selection(1)
+
+    def set_grid_mode(self, on: bool) -> None:
+        """Works as a grid, the chosen work's matches listed below it; or every work with its matches in one list."""
+        self.grid.setVisible(on)
+        self.table.setRootIsDecorated(not on)
+        if on:
+            if not self.grid.currentIndex().isValid() and self.proxy.rowCount() > 0:
+                self.grid.setCurrentIndex(self.proxy.index(0, 0))
+            self._work_chosen(self.grid.currentIndex())
+        else:
+            self.table.setRootIndex(QModelIndex())
+            self.table.expandAll()
+
+    def _work_chosen(self, index: QModelIndex) -> None:
+        if not self.grid.isVisible():
+            return
+        self.table.setRootIndex(index)
+        self.table.clearSelection()
+        row = self.proxy.row_of(index)
+        if row is not None:
+            work = self._works.get(row.work_id) if row.work_id is not None else None
+            self.compare.show_row(row, None, work)
+        stops = self.table.stops()
+        if stops:
+            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            self.table.selectionModel().setCurrentIndex(stops[0], flags)
 
     def show_shortcuts(self) -> None:
         if not any(isinstance(dialog, ShortcutsDialog) for dialog in self._dialogs):

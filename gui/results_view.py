@@ -86,7 +86,7 @@ class ResultsView(QTreeView):
     def visible_rows(self) -> list[QModelIndex]:
         """Every row in display order (a work, then its matches when it is expanded), column 0."""
         found: list[QModelIndex] = []
-        index = self._proxy.index(0, 0)
+        index = self._proxy.index(0, 0, self.rootIndex())
         while index.isValid():
             found.append(index)
             index = self.indexBelow(index)

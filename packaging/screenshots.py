@@ -133,6 +133,10 @@ def profile_and_many(gui: Gui, out: Path, suffix: str) -> None:
     window.compare.parentWidget().parentWidget().ensureWidgetVisible(act)  # type: ignore[attr-defined]
     settle(800)
     shoot(window, out / f"act-many{suffix}.png")
+    window.grid_action.setChecked(True)  # the works as a grid, the chosen one's matches below
+    settle(1500)
+    shoot(window, out / f"grid{suffix}.png")
+    window.grid_action.setChecked(False)
 
 
 def dataset_manager(gui: Gui, out: Path) -> None:

@@ -232,3 +232,25 @@ def test_the_name_in_a_caption_is_highlighted_as_plain_text(
 
     assert weight_at(20) == QFont.Weight.Bold and weight_at(2) != QFont.Weight.Bold
     assert gui.window.compare.url.text() == "https://ada.example/sunset.jpg"
+
+
+def test_works_as_a_grid_list_the_chosen_works_matches(
+    qtbot: object, make_gui: GuiFactory, portfolio: Path, paths: AppPaths
+) -> None:
+    two_matches(paths, portfolio)
+    gui = make_gui()
+    window = gui.window
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6 and window.model.row_for_key("m2") is not None)  # type: ignore[attr-defined]
+    window.filters.grid.click()  # the filter bar's button carries the Review menu's "Works as a grid"
+    assert window.grid_action.isChecked() and window.grid.isVisible()
+    assert window.proxy.row_of(window.grid.currentIndex()).key == "w1"  # type: ignore[union-attr]  # surest first
+    assert [window.proxy.row_of(i).key for i in window.table.visible_rows()] == ["m1"]  # type: ignore[union-attr]
+    assert window.current_row().key == "m1"
+    second = window.proxy.mapFromSource(window.model.index_for_key("w2"))
+    window.grid.setCurrentIndex(second)
+    assert [window.proxy.row_of(i).key for i in window.table.visible_rows()] == ["m2"]  # type: ignore[union-attr]
+    with qtbot.waitSignal(gui.controller.decided):  # type: ignore[attr-defined]
+        window.confirm_action.trigger()
+    qtbot.waitUntil(lambda: window.model.row_for_key("m2").status == "confirmed")  # type: ignore[attr-defined]
+    window.grid_action.setChecked(False)
+    assert not window.grid.isVisible() and len(window.table.visible_rows()) == 6 + 2
