@@ -10,6 +10,7 @@ from rich.table import Table
 
 from core.catalogue.matches import STATUSES
 from core.cli.context import CliContext
+from core.closeness import closeness
 from core.export import match_record, write_json, write_matches_csv
 
 
@@ -71,8 +72,11 @@ def show(obj: CliContext, match_id: int) -> None:
     facts = [
         f"Match {item.id} ({item.status}): {item.kind} match, listed in {item.dataset} row {item.row_id}",
         f"work: {work}", f"URL: {item.url or '-'}", f"opted out at Spawning: {item.opted_out}",
+        f"how close: {closeness(item.kind, item.distance, item.variant, item.work_id is not None)}",
         f"how it was found: {item.evidence}",
     ]  # fmt: skip
+    if item.published_size is not None:
+        facts.append(f"the row publishes {item.published_size[0]} x {item.published_size[1]} pixels")
     for line in facts:
         obj.console.print(escape(line), highlight=False)
     if not routes:
