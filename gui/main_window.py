@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         review.addSeparator()
         self.grid_action = self._action(review, "Works as a &grid", None, None)
         self.grid_action.setCheckable(True)
+        self.grid_action.setIconText("Grid")  # the filter bar's button
         self.grid_action.setToolTip("Your works as thumbnails; the matches of the one you choose are listed below")
         self.grid_action.toggled.connect(self.set_grid_mode)
         self.filters.grid.setDefaultAction(self.grid_action)
@@ -341,25 +342,7 @@ class MainWindow(QMainWindow):
 
     def move_selection(self, step: int) -> None:
         """Next / Previous: to the next match (or work without matches) in the order shown."""
-        stops = self.table.stops()
-        if not stops:
-            return
-        current = self.table.currentIndex()
-        current = current.siblingAtColumn(0) if current.isValid() else current
-        if current in stops:
-            target = min(max(stops.index(current) + step, 0), len(stops) - 1)
-        else:
-            below = [i for i, index in enumerate(stops) if self._after(index, current)]
-            target = (below[0] if below else len(stops) - 1) if step > 0 else max((below[0] if below else 0) - 1, 0)
-            if not current.isValid():
-                target = 0
-        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        self.table.selectionModel().setCurrentIndex(stops[target], flags)
-        self.table.scrollTo(stops[target])
-
-    def _after(self, index: object, current: object) -> bool:
-        rows = self.table.visible_rows()
-        return current in rows and index in rows and rows.index(index) > rows.index(current)  # type: ignore[arg-type]
+        self.table.step(step)
 
     def decide(self, status: str) -> None:
         """Apply a verdict to every selected match (undoable). The selection stays where it is, unless the user

@@ -3,7 +3,7 @@ nothing to show. Works are expanded as they arrive; a work the user folded stays
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
 from gui.models import ReviewProxy
@@ -96,3 +96,25 @@ class ResultsView(QTreeView):
         """Where Next / Previous go: every match, and every work that has no match to show under it."""
         rows = self.visible_rows()
         return [index for index in rows if self._proxy.rowCount(index) == 0 or not self.isExpanded(index)]
+
+    def step(self, step: int) -> None:
+        """Make the stop `step` places after (or before) the current row current; from a work row, the first stop
+        after it (Next) or the last one before it (Previous)."""
+        stops = self.stops()
+        if not stops:
+            return
+        rows = self.visible_rows()
+        current = self.currentIndex()
+        current = current.siblingAtColumn(0) if current.isValid() else current
+        if current in stops:
+            target = min(max(stops.index(current) + step, 0), len(stops) - 1)
+        elif current in rows:
+            here = rows.index(current)
+            after = [i for i, index in enumerate(stops) if rows.index(index) > here]
+            first_after = after[0] if after else len(stops)
+            target = min(first_after, len(stops) - 1) if step > 0 else max(first_after - 1, 0)
+        else:
+            target = 0
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.selectionModel().setCurrentIndex(stops[target], flags)
+        self.scrollTo(stops[target])
