@@ -10,7 +10,7 @@ selection, expansion and scroll position while results stream in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
@@ -58,6 +58,7 @@ class ResultsModel(QAbstractItemModel):
         self._child_position: dict[str, tuple[str, int]] = {}  # child key -> (parent key, row)
         self._serial: dict[str, int] = {}  # top-level key -> serial (internal id of its children)
         self._by_serial: dict[int, str] = {}
+        self._by_path: dict[str, list[int]] = {}  # a work's path -> its top-level rows (for thumbnails)
         self._thumbnails = thumbnails
 
     # --- Qt model API -------------------------------------------------------------------------------
@@ -168,7 +169,8 @@ class ResultsModel(QAbstractItemModel):
         self.set_groups([(group, children) for group, children in groups.values() if group is not None])
 
     def set_groups(self, groups: Sequence[tuple[ReviewRow, Sequence[ReviewRow]]]) -> None:
-        """Replace the content, diffing by key: removed rows go, changed rows update in place, new rows append."""
+        """Replace the content, diffing by key: removed rows go, changed rows update in place, new rows append.
+        Each step costs the rows it touches (a refresh of thousands of works with their matches stays linear)."""
         wanted = {group.key: (group, list(children)) for group, children in groups}
         self._remove_groups([key for key in self._position if key not in wanted])
         new_groups = []
@@ -182,7 +184,7 @@ class ResultsModel(QAbstractItemModel):
                 self._groups[position] = group
                 self.dataChanged.emit(self.index(position, 0), self.index(position, len(Column) - 1))
                 if moved:
-                    self._reindex()  # a moved file: its thumbnail is now found under the new path
+                    self._index_groups()  # a moved file: its thumbnail is now found under the new path
             self._update_children(key, children)
         if new_groups:
             first = len(self._groups)
@@ -192,7 +194,8 @@ class ResultsModel(QAbstractItemModel):
                 self._children[group.key] = list(children)
                 self._serial.setdefault(group.key, len(self._serial) + 1)
                 self._by_serial[self._serial[group.key]] = group.key
-            self._reindex()
+                self._index_children(group.key)
+            self._index_groups()
             self.endInsertRows()
 
     def _remove_groups(self, keys: list[str]) -> None:
@@ -200,8 +203,9 @@ class ResultsModel(QAbstractItemModel):
             self.beginRemoveRows(QModelIndex(), position, position)
             key = self._groups[position].key
             del self._groups[position]
-            self._children.pop(key, None)
-            self._reindex()
+            for child in self._children.pop(key, []):
+                self._forget_child(child.key, key)
+            self._index_groups()
             self.endRemoveRows()
 
     def _update_children(self, key: str, wanted_rows: list[ReviewRow]) -> None:
@@ -211,7 +215,9 @@ class ResultsModel(QAbstractItemModel):
         doomed = sorted((pos for pos, row in enumerate(current) if row.key not in wanted), reverse=True)
         for position in doomed:
             self.beginRemoveRows(parent, position, position)
+            self._forget_child(current[position].key, key)
             del current[position]
+            self._index_children(key, keep=wanted)  # a child still to go may sit under another work by now
             self.endRemoveRows()
         present = {row.key: position for position, row in enumerate(current)}
         for child_key, row in wanted.items():
@@ -223,24 +229,31 @@ class ResultsModel(QAbstractItemModel):
         if new:
             self.beginInsertRows(parent, len(current), len(current) + len(new) - 1)
             current.extend(new)
-            self._reindex()
+            self._index_children(key)
             self.endInsertRows()
-        elif doomed:
-            self._reindex()
 
     def thumbnail_ready(self, path: str) -> None:
         """A thumbnail for `path` finished loading: repaint just that work's cell."""
-        for position, group in enumerate(self._groups):
-            if group.path == path:
-                cell = self.index(position, Column.FILE)
-                self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
+        for position in self._by_path.get(path, ()):
+            cell = self.index(position, Column.FILE)
+            self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DecorationRole])
 
-    def _reindex(self) -> None:
+    def _index_groups(self) -> None:
         self._position = {row.key: position for position, row in enumerate(self._groups)}
-        self._child_position = {
-            child.key: (key, position) for key, children in self._children.items()
-            for position, child in enumerate(children)
-        }  # fmt: skip
+        self._by_path = {}
+        for position, row in enumerate(self._groups):
+            if row.path is not None:
+                self._by_path.setdefault(row.path, []).append(position)
+
+    def _forget_child(self, child_key: str, parent_key: str) -> None:
+        """Drop a child's position, unless it has moved under another work already (its work changed)."""
+        if self._child_position.get(child_key, ("",))[0] == parent_key:
+            del self._child_position[child_key]
+
+    def _index_children(self, key: str, keep: Container[str] | None = None) -> None:
+        for position, child in enumerate(self._children.get(key, ())):
+            if keep is None or child.key in keep:
+                self._child_position[child.key] = (key, position)
 
     @staticmethod
     def _display(row: ReviewRow, column: Column) -> str:

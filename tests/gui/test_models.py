@@ -175,3 +175,32 @@ def test_flat_rows_regroup() -> None:
     model.set_rows(build_rows(WORKS, MATCHES))
     assert [row.key for row in model.works()] == ["w1", "w2", "w3", PROFILE_KEY]
     assert [row.key for row in model.children_of("w1")] == ["m11", "m10", "m13"]
+
+
+def test_any_sequence_of_updates_leaves_the_model_equal_to_a_fresh_one(qtmodeltester: object) -> None:
+    """Works and matches come and go in random order (a scan, matching, decisions, a removed dataset): the diffed
+    model always holds exactly what a model built from scratch holds, children under the right parent."""
+    import random
+
+    chooser = random.Random(7)
+    model = ResultsModel()
+    qtmodeltester.check(model)  # type: ignore[attr-defined]  # keeps checking every signal from here on
+    for _ in range(40):
+        works = [work(i, f"w{i}.png", ok=chooser.random() > 0.1) for i in range(1, 12) if chooser.random() > 0.3]
+        matches = [
+            match(100 + i, chooser.choice([None, *range(1, 12)]), chooser.choice(["phash", "sha256", "url", "text"]),
+                  chooser.randrange(0, 12), chooser.random(), status=chooser.choice(["candidate", "confirmed"]))
+            for i in range(30) if chooser.random() > 0.5
+        ]  # fmt: skip
+        model.set_groups(build_groups(works, matches))
+        fresh = ResultsModel()
+        fresh.set_groups(build_groups(works, matches))
+        assert sorted(row.key for row in model.works()) == sorted(row.key for row in fresh.works())
+        for group in fresh.works():
+            assert model.row_for_key(group.key) == group
+            assert sorted(c.key for c in model.children_of(group.key)) == sorted(
+                c.key for c in fresh.children_of(group.key)
+            )
+            for child in fresh.children_of(group.key):
+                index = model.index_for_key(child.key)
+                assert model.row_of(index) == child and model.row_of(model.parent(index)) == group
