@@ -51,8 +51,10 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
 @click.command("status")
 @click.pass_obj
 def status(obj: CliContext) -> None:
-    """The verdict in one line, as the app's header says it: what was found, what it rests on (the datasets
-    searched and how much of each, the sources asked) and what was not searched."""
+    """The verdict in one line: what was found, which datasets and sources it rests on, what was not searched.
+
+    The app's header says the same: the datasets searched and how much of each, the sources asked (their last
+    run), the known datasets not added and whether the profile could be searched."""
     with obj.open_app() as app:
         summary = app.search_summary()
     obj.console.print(escape(summary.line()), highlight=False, soft_wrap=True)
