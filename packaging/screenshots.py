@@ -134,6 +134,7 @@ def profile_and_many(gui: Gui, out: Path, suffix: str) -> None:
     settle(800)
     shoot(window, out / f"act-many{suffix}.png")
     window.grid_action.setChecked(True)  # the works as a grid, the chosen one's matches below
+    window.compare.parentWidget().parentWidget().ensureWidgetVisible(window.compare.title)  # type: ignore[attr-defined]
     settle(1500)
     shoot(window, out / f"grid{suffix}.png")
     window.grid_action.setChecked(False)
