@@ -1,5 +1,6 @@
-""" "Act on this": the opt-out routes that apply to the selected match, each with a preview of its text, copy and
-save. The routes and their text come from the core (core.letters.routes through the controller); this widget
+""" "Act on this": the opt-out routes that apply to the selected match (or to every selected match at once: one
+LAION request listing every SAMPLE_ID, one Spawning list with every URL), each with a preview of its text, copy
+and save. The routes and their text come from the core (core.letters.routes through the controller); this widget
 only shows them and passes the user's requests on."""
 
 from __future__ import annotations
@@ -23,13 +24,21 @@ from PySide6.QtWidgets import (
 
 from core.letters.routes import Route
 
+MatchIds = tuple[int, ...]
+
+
+def as_ids(match_ids: int | Sequence[int] | None) -> MatchIds:
+    if match_ids is None:
+        return ()
+    return (match_ids,) if isinstance(match_ids, int) else tuple(dict.fromkeys(match_ids))
+
 
 class ActPanel(QGroupBox):
-    save_requested = Signal(int, str, object)  # match id, route stem, Path to write
+    save_requested = Signal(object, str, object)  # match ids (a tuple), route stem, Path to write
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Act on this", parent)
-        self._match_id: int | None = None
+        self._match_ids: MatchIds = ()
         self._routes: list[Route] = []
         self.routes = QComboBox(self)
         self.routes.setAccessibleName("Opt-out routes for this match")
@@ -60,20 +69,27 @@ class ActPanel(QGroupBox):
 
     @property
     def match_id(self) -> int | None:
-        return self._match_id
+        """The match acted on (the first one when several are selected)."""
+        return self._match_ids[0] if self._match_ids else None
 
-    def clear(self, match_id: int | None) -> None:
-        """Forget the routes shown; those of `match_id` are on their way."""
-        self._match_id, self._routes = match_id, []
+    @property
+    def match_ids(self) -> MatchIds:
+        return self._match_ids
+
+    def clear(self, match_ids: int | Sequence[int] | None) -> None:
+        """Forget the routes shown; those of `match_ids` are on their way."""
+        self._match_ids, self._routes = as_ids(match_ids), []
+        count = len(self._match_ids)
+        self.setTitle(f"Act on these {count} matches at once" if count > 1 else "Act on this")
         self.routes.clear()
         self.preview.setPlainText("")
-        self.state.setText("Looking up the routes…" if match_id is not None else "")
+        self.state.setText("Looking up the routes…" if self._match_ids else "")
         for button in (self.copy, self.save):
             button.setEnabled(False)
 
-    def show_routes(self, match_id: int, routes: Sequence[Route]) -> None:
-        if match_id != self._match_id:
-            return  # the user has moved on to another match
+    def show_routes(self, match_ids: int | Sequence[int], routes: Sequence[Route]) -> None:
+        if as_ids(match_ids) != self._match_ids:
+            return  # the user has moved on to other matches
         self._routes = list(routes)
         self.routes.blockSignals(True)
         self.routes.clear()
@@ -89,18 +105,19 @@ class ActPanel(QGroupBox):
         self.preview.setPlainText(route.text if route else "")
         if route is None:
             empty = "No route to show: the letters need at least your name (Profile…)."
-            self.state.setText(empty if self._match_id is not None else "")
+            self.state.setText(empty if self._match_ids else "")
         else:
             done = "already generated (in an opt-out pack you wrote)" if route.generated else "not generated yet"
-            self.state.setText(f"{route.stem}.txt: {done}")
+            many = f" · covers all {len(self._match_ids)} selected matches" if len(self._match_ids) > 1 else ""
+            self.state.setText(f"{route.stem}.txt: {done}{many}")
         for button in (self.copy, self.save):
             button.setEnabled(route is not None)
 
     def _ask_save(self) -> None:
         position = self.routes.currentIndex()
-        if self._match_id is None or not 0 <= position < len(self._routes):
+        if not self._match_ids or not 0 <= position < len(self._routes):
             return
         route = self._routes[position]
         chosen, _filter = QFileDialog.getSaveFileName(self, "Save the text", f"{route.stem}.txt")
         if chosen:
-            self.save_requested.emit(self._match_id, route.stem, Path(chosen))
+            self.save_requested.emit(self._match_ids, route.stem, Path(chosen))

@@ -80,7 +80,9 @@ class Controller(QObject):
     dataset_added = Signal(object)  # ImportReport
     dataset_removed = Signal(str)  # dataset id
     fetched = Signal(object)  # FetchComparison
-    routes_loaded = Signal(int, list)  # match id, list[Route]: how to act on that match
+    routes_loaded = Signal(object, list)  # match ids (a tuple), list[Route]: how to act on those matches at once
+    summary_loaded = Signal(object)  # SearchSummary: what the results rest on (the verdict)
+    highlights_loaded = Signal(object)  # match id -> Highlights: where captions and URLs name the artist
     exported = Signal(str, object)  # what was written ("Opt-out pack", "Evidence PDF") and where (Path)
     sources_loaded = Signal(list)  # list[SourceStatus]
     source_configured = Signal(object)  # SourceStatus
@@ -112,6 +114,12 @@ class Controller(QObject):
         """Reload works and matches (both snapshots arrive as signals)."""
         self._read(self._facade.works, self.works_loaded.emit, "Reading the catalogue")
         self._read(self._facade.matches, self.matches_loaded.emit, "Reading the matches")
+        self.load_summary()
+
+    def load_summary(self) -> None:
+        """The verdict's facts (core.searched) and where captions and URLs name the artist (core.highlights)."""
+        self._read(self._facade.search_summary, self.summary_loaded.emit, "Reading what was searched")
+        self._read(self._facade.highlights, self.highlights_loaded.emit, "Reading the profile")
 
     def load_profile(self) -> None:
         self._read(self._facade.profile, self.profile_loaded.emit, "Reading your profile")
@@ -132,20 +140,23 @@ class Controller(QObject):
         self._write(lambda: self._facade.set_auto_sources(chosen), lambda _ids: self.load_sources(),
                     "Saving which sources every check asks")  # fmt: skip
 
-    def load_routes(self, match_id: int) -> None:
-        """The opt-out routes of one match, with their text (core.letters.routes)."""
+    def load_routes(self, match_ids: int | Sequence[int]) -> None:
+        """The opt-out routes of one match or of several at once, with their text (core.letters.routes)."""
+        ids = (match_ids,) if isinstance(match_ids, int) else tuple(match_ids)
 
         def deliver(routes: list[object]) -> None:
-            self.routes_loaded.emit(match_id, routes)
+            self.routes_loaded.emit(ids, routes)
 
-        self._read(lambda: self._facade.match_routes(match_id), deliver, "Preparing the routes")
+        self._read(lambda: self._facade.routes_for(*ids), deliver, "Preparing the routes")
 
-    def save_route(self, match_id: int, stem: str, path: Path) -> None:
+    def save_route(self, match_ids: int | Sequence[int], stem: str, path: Path) -> None:
+        ids = (match_ids,) if isinstance(match_ids, int) else tuple(match_ids)
+
         def saved(written: object) -> None:
             self.exported.emit("Route text", written)
-            self.load_routes(match_id)
+            self.load_routes(ids)
 
-        self._write(lambda: self._facade.save_route(match_id, stem, path), saved, "Saving the text")
+        self._write(lambda: self._facade.save_route(list(ids), stem, path), saved, "Saving the text")
 
     def plan_sources(self, source_ids: Sequence[str]) -> None:
         """Build the "what will be sent" list (hashes, URLs, names; never an image); nothing is sent."""
@@ -158,7 +169,11 @@ class Controller(QObject):
         self._write(lambda: self._facade.decide(ids, status, note), self.decided.emit, "Saving your decision")
 
     def save_profile(self, profile: Profile) -> None:
-        self._write(lambda: self._facade.set_profile(profile), self.profile_saved.emit, "Saving your profile")
+        def saved(stored: object) -> None:
+            self.profile_saved.emit(stored)
+            self.load_summary()
+
+        self._write(lambda: self._facade.set_profile(profile), saved, "Saving your profile")
 
     def remove_dataset(self, dataset_id: str) -> None:
         def remove() -> str:
@@ -307,6 +322,7 @@ class Controller(QObject):
     def _source_configured(self, status: object) -> None:
         self.source_configured.emit(status)
         self.load_sources()
+        self.load_summary()
 
     def _sources_queried(self, results: list[object]) -> None:
         self._finish_long()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QToolButton, QWidget
 
 from core.catalogue.matches import KINDS, STATUSES
-from gui.models import KIND_LABELS, NO_MATCH, UNREADABLE, RowFilter
+from gui.models import RowFilter
+from gui.review_rows import KIND_LABELS, NO_MATCH, UNREADABLE
 
 ANY = "Any"
 MAX_DISTANCE = 32  # the slider's top position means "no limit"
@@ -28,9 +29,9 @@ class FilterBar(QWidget):
         self.distance.setValue(MAX_DISTANCE)
         self.distance.setAccessibleName("Largest distance to show")
         self.distance.setToolTip("Hide look-alikes whose hash differs in more bits than this")
-        self.distance.setFixedWidth(100)
+        self.distance.setFixedWidth(84)
         self.distance_label = QLabel(self)
-        self.distance_label.setMinimumWidth(76)
+        self.distance_label.setMinimumWidth(64)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search file, dataset, URL, caption (Ctrl+F)")
         self.search.setAccessibleName("Search the results")
@@ -46,6 +47,9 @@ class FilterBar(QWidget):
         layout.addWidget(self.distance)
         layout.addWidget(self.distance_label)
         layout.addWidget(self.search, 1)
+        self.grid = QToolButton(self)  # the window gives it its "Works as a grid" action
+        self.grid.setAccessibleName("Show the works as a grid")
+        layout.addWidget(self.grid)
         for combo in (self.kind, self.dataset, self.status):
             combo.currentIndexChanged.connect(self._emit)
         self.distance.valueChanged.connect(self._emit)

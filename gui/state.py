@@ -56,5 +56,13 @@ class UiState:
     def mark_first_run_done(self) -> None:
         self._settings.setValue("first_run/done", True)
 
+    @property
+    def advance_after_deciding(self) -> bool:
+        """Whether Confirm / Not mine move on to the next match (off unless the user turned it on)."""
+        return bool(self._settings.value("review/advance", False, bool))
+
+    def set_advance_after_deciding(self, on: bool) -> None:
+        self._settings.setValue("review/advance", bool(on))
+
     def sync(self) -> None:
         self._settings.sync()

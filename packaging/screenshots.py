@@ -2,9 +2,11 @@
 
     PYTHONPATH=. xvfb-run -a -s "-screen 0 1400x900x24" python packaging/screenshots.py docs/screenshots
 
-Uses a throwaway data folder and the demo catalogue: the first-run screen, the empty window, a scan in
-progress, the results with the compare panel after real matching against the bundled sample datasets (the
-first-run demo), in the light and the dark palette, and the dataset manager. Look at every PNG after running it.
+Uses a throwaway data folder and the demo catalogue: the first-run screen, the empty window (its verdict: nothing
+searched yet, and the next steps), a scan in progress, the works with their matches and the compare panel after
+real matching against the bundled sample datasets (the first-run demo), a caption naming the artist, several
+matches acted on at once, in the light and the dark palette, the dataset manager and the keyboard shortcuts. Look
+at every PNG after running it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -26,7 +28,8 @@ from core.progress import ProgressUpdate
 from gui.app import DEMO_SUFFIX, Gui, build, create_application
 from gui.dialogs.datasets_dialog import DatasetsDialog
 from gui.dialogs.first_run import FirstRunDialog
-from gui.models import Column
+from gui.dialogs.shortcuts_dialog import ShortcutsDialog
+from gui.main_window import MainWindow
 from gui.state import UiState
 
 WINDOW_SIZE = (1320, 820)
@@ -89,14 +92,52 @@ def demo_and_results(gui: Gui, out: Path, suffix: str) -> None:
     window.start_demo()  # the core supplies the sample artist, datasets and portfolio
     wait_for(lambda: bool(matched), seconds=180)
     wait_for(lambda: any(row.kind == "phash" for row in window.model.rows()))
+    wait_for(lambda: window.verdict.summary is not None and window.verdict.summary.searched_anything)
     gui.controller.scan_progress.disconnect(on_progress)
-    window.filters.kind.setCurrentIndex(window.filters.kind.findData("phash"))
-    window.table.sortByColumn(Column.MEASURE, Qt.SortOrder.DescendingOrder)  # the farthest look-alike first
-    window.table.selectRow(0)
-    window.table.setFocus()
+    # a look-alike found through a variant (the work letterboxed), so the drawing of what the row says shows it
+    lookalike = next(row for row in window.model.rows() if row.kind == "phash" and "letterboxed" in row.closeness)
+    select(window, lookalike.key)
     settle(1500)  # thumbnails and the preview decode on workers
     shoot(window, out / f"results{suffix}.png")
-    window.filters.kind.setCurrentIndex(0)
+    profile_and_many(gui, out, suffix)
+
+
+def select(window: MainWindow, *keys: str) -> None:
+    """Select rows by key (the first one current), as a click and Ctrl+clicks would."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    selection = window.table.selectionModel()
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    for key in keys:
+        index = window.proxy.mapFromSource(window.model.index_for_key(key))
+        selection.setCurrentIndex(index, flags)
+        window.table.scrollTo(index)
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    window.table.setFocus()
+
+
+def profile_and_many(gui: Gui, out: Path, suffix: str) -> None:
+    """A caption match under "Your name and site" with the name highlighted, then several LAION matches selected
+    and acted on at once."""
+    window = gui.window
+    caption = next(row for row in window.model.rows() if row.kind == "text" and row.caption_spans)
+    select(window, caption.key)
+    settle(1200)
+    shoot(window, out / f"names{suffix}.png")
+    laion = [row.key for row in window.model.rows() if row.match_id is not None and row.dataset == "laion-sample"]
+    select(window, *laion[:3])
+    wait_for(lambda: len(window.compare.act.match_ids) == 3 and bool(window.compare.act.route_titles()))
+    act = window.compare.act
+    titles = act.route_titles()
+    act.routes.setCurrentIndex(next(i for i, title in enumerate(titles) if title.startswith("LAION")))
+    window.compare.parentWidget().parentWidget().ensureWidgetVisible(act)  # type: ignore[attr-defined]
+    settle(800)
+    shoot(window, out / f"act-many{suffix}.png")
+    window.grid_action.setChecked(True)  # the works as a grid, the chosen one's matches below
+    window.compare.parentWidget().parentWidget().ensureWidgetVisible(window.compare.title)  # type: ignore[attr-defined]
+    settle(1500)
+    shoot(window, out / f"grid{suffix}.png")
+    window.grid_action.setChecked(False)
 
 
 def dataset_manager(gui: Gui, out: Path) -> None:
@@ -127,11 +168,15 @@ def main() -> int:
         gui.window.resize(*WINDOW_SIZE)
         gui.window.show()
         gui.controller.refresh()
-        if not suffix:
-            shoot(gui.window, out / "empty.png")
+        wait_for(lambda verdict=gui.window.verdict: verdict.summary is not None)  # type: ignore[misc]
+        shoot(gui.window, out / f"empty{suffix}.png")
         demo_and_results(gui, out, suffix)
         if not suffix:
             dataset_manager(gui, out)
+            gui.window.show_shortcuts()
+            shortcuts = next(d for d in gui.window.open_dialogs() if isinstance(d, ShortcutsDialog))
+            shoot(shortcuts, out / "shortcuts.png")
+            shortcuts.close()
         gui.window.close()
         gui.close()
     QTimer.singleShot(0, app.quit)

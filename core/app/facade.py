@@ -20,6 +20,7 @@ from core.catalogue.matches import Match
 from core.datasets.manager import DatasetInfo
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
+from core.highlights import Highlights, highlights_for
 from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
@@ -27,6 +28,7 @@ from core.paths import make_tree_private
 from core.profile import Profile
 from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
+from core.searched import SearchSummary, summarise
 from core.workflows import CheckResult, DemoResult, run_check, run_demo
 
 
@@ -159,6 +161,22 @@ class TrainTrace(SourcesFacade, OptOutFacade):
     def demo(self, progress: Progress | None = None) -> DemoResult:
         """The sample artist and datasets, then a check of the sample portfolio (use a demo catalogue)."""
         return run_demo(self, progress)
+
+    def search_summary(self) -> SearchSummary:
+        """What the results rest on, for the one-line verdict (core.searched): the datasets added and how much of
+        each was searched, the known datasets not added, the sources asked (their last run), the profile."""
+        from core.datasets.descriptors import builtin_descriptors
+
+        statuses = self._remote.statuses()
+        usable = {s.id: s.name for s in statuses if not s.problem}
+        return summarise(
+            self._works.all(), self._matches.find(), self.datasets(), builtin_descriptors(),
+            self._source_runs.history(), usable, {s.id: s.name for s in statuses}, self.profile(),
+        )  # fmt: skip
+
+    def highlights(self, matches: Sequence[Match] | None = None) -> dict[int, Highlights]:
+        """Where each match's caption names the artist and its URL is the artist's (character ranges, by match id)."""
+        return highlights_for(self._matches.find() if matches is None else matches, self.profile())
 
     def has_datasets(self) -> bool:
         return bool(self._datasets.ids())

@@ -136,24 +136,37 @@ class OptOutFacade(FacadeBase):
     def match_routes(self, match_id: int) -> list[Route]:
         """The opt-out routes that apply to one match, each with the text it would generate and whether the pack
         wrote that file before (see core.letters.routes); none while the profile is empty."""
-        from core.letters import user_templates_dir
-        from core.letters.routes import routes_for
+        return self.routes_for(match_id)
 
-        match = self.get_match(match_id)
-        if match is None:
-            raise UsageError(f"no match with id {match_id}")
+    def routes_for(self, *match_ids: int) -> list[Route]:
+        """The routes for several matches at once: each letter covers every one of them (one LAION request listing
+        every SAMPLE_ID, one Spawning list with every URL, ...); none while the profile is empty."""
+        from core.letters import user_templates_dir
+        from core.letters.routes import routes_for_matches
+
+        if not match_ids:
+            raise UsageError("no match given")
+        matches = []
+        for match_id in dict.fromkeys(match_ids):
+            match = self.get_match(match_id)
+            if match is None:
+                raise UsageError(f"no match with id {match_id}")
+            matches.append(match)
         profile = self.profile()
         if profile.is_empty:
             return []  # every letter needs the artist's name at least
         datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
         names = {Path(record.path).name for record in self._generated.history() if record.kind == "letter"}
-        return routes_for(match, profile, datasets, self._clock(), names, user_templates_dir(self.paths.data_dir))
+        templates = user_templates_dir(self.paths.data_dir)
+        return routes_for_matches(matches, profile, datasets, self._clock(), names, templates)
 
-    def save_route(self, match_id: int, stem: str, path: Path) -> Path:
-        """Write one route's text for one match to `path` (recorded like the pack's letters)."""
-        route = next((r for r in self.match_routes(match_id) if r.stem == stem), None)
+    def save_route(self, match_id: int | Sequence[int], stem: str, path: Path) -> Path:
+        """Write one route's text for one match (or several, as `routes_for`) to `path` (recorded like the pack's
+        letters)."""
+        ids = [match_id] if isinstance(match_id, int) else list(match_id)
+        route = next((r for r in self.routes_for(*ids) if r.stem == stem), None)
         if route is None:
-            raise UsageError(f"no route {stem!r} for match {match_id}")
+            raise UsageError(f"no route {stem!r} for match {', '.join(map(str, ids))}")
         data = route.text.encode("utf-8")
         write_atomically(path, data, PRIVATE_FILE_MODE)
         self._record_generated("letter", [(path, hashlib.sha256(data).hexdigest())])

@@ -37,6 +37,9 @@ class FoundMatch:
     coverage: str
     source: str
     local_hash: str | None = None  # the work's hash that matched (a variant's pHash, or the SHA-256)
+    variant: str | None = None  # for pHash: the variant of the work that matched ("original", "border-2-white", ...)
+    published_width: int | None = None  # the size the dataset row publishes for its image, when it does
+    published_height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ class Match:
     decided_at: str | None
     local_hash: str | None = None  # the work's hash that matched: for pHash, the variant's, not always the file's
     opted_out: str = "not asked"  # the opt-out registry's last answer for `url`: "yes", "no" or "not asked"
+    variant: str | None = None  # for pHash: the variant of the work that matched ("original", "crop-5-right", ...)
+    published_width: int | None = None  # the size the dataset row publishes for its image, when it does
+    published_height: int | None = None
+
+    @property
+    def published_size(self) -> tuple[int, int] | None:
+        w, h = self.published_width, self.published_height
+        return (w, h) if w and h and w > 0 and h > 0 else None
 
 
 _MATCH_FIELDS = tuple(Match.__dataclass_fields__)
@@ -95,18 +106,21 @@ class MatchRepository:
                 self._db.execute(
                     """
                     INSERT INTO match (work_id, dataset, row_id, kind, distance, score, url, caption, published_hash,
-                                       evidence, coverage, source, found_at, local_hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       evidence, coverage, source, found_at, local_hash, variant, published_width,
+                                       published_height)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (dataset, row_id, kind, IFNULL(work_id, 0)) DO UPDATE SET
                         distance = excluded.distance, score = excluded.score, url = excluded.url,
                         caption = excluded.caption, published_hash = excluded.published_hash,
                         evidence = excluded.evidence, coverage = excluded.coverage, source = excluded.source,
-                        local_hash = excluded.local_hash
+                        local_hash = excluded.local_hash, variant = excluded.variant,
+                        published_width = excluded.published_width, published_height = excluded.published_height
                     """,
                     (
                         match.work_id, match.dataset, match.row_id, match.kind, match.distance, match.score,
                         match.url, match.caption, match.published_hash, match.evidence, match.coverage,
-                        match.source, now, match.local_hash,
+                        match.source, now, match.local_hash, match.variant, match.published_width,
+                        match.published_height,
                     ),
                 )  # fmt: skip
                 count += 1

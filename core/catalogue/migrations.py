@@ -117,6 +117,11 @@ MIGRATIONS: dict[int, str] = {
         );
         CREATE INDEX source_run_source ON source_run (source, id);
     """,
+    8: """
+        ALTER TABLE match ADD COLUMN variant TEXT;
+        ALTER TABLE match ADD COLUMN published_width INTEGER;
+        ALTER TABLE match ADD COLUMN published_height INTEGER;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -60,6 +60,10 @@ COMMANDS = {
         "core.cli.scan_commands:scan",
         "Fingerprint every image in PATHS (folders recursively) and match them against the added datasets.",
     ),
+    "status": LazyCommand(
+        "core.cli.review_commands:status",
+        "The verdict in one line: what was found, which datasets and sources it rests on, what was not searched.",
+    ),
     "sources": LazyCommand(
         "core.cli.source_commands:sources",
         "Remote sources that still answer: Hugging Face dataset viewer, Spawning, clip-retrieval, Datasette.",

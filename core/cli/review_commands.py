@@ -10,6 +10,7 @@ from rich.table import Table
 
 from core.catalogue.matches import STATUSES
 from core.cli.context import CliContext
+from core.closeness import closeness
 from core.export import match_record, write_json, write_matches_csv
 
 
@@ -47,6 +48,18 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
     obj.console.print(table if found else "No matches.")
 
 
+@click.command("status")
+@click.pass_obj
+def status(obj: CliContext) -> None:
+    """The verdict in one line: what was found, which datasets and sources it rests on, what was not searched.
+
+    The app's header says the same: the datasets searched and how much of each, the sources asked (their last
+    run), the known datasets not added and whether the profile could be searched."""
+    with obj.open_app() as app:
+        summary = app.search_summary()
+    obj.console.print(escape(summary.line()), highlight=False, soft_wrap=True)
+
+
 @matches.command("show")
 @click.argument("match_id", type=int)
 @click.pass_obj
@@ -61,8 +74,11 @@ def show(obj: CliContext, match_id: int) -> None:
     facts = [
         f"Match {item.id} ({item.status}): {item.kind} match, listed in {item.dataset} row {item.row_id}",
         f"work: {work}", f"URL: {item.url or '-'}", f"opted out at Spawning: {item.opted_out}",
+        f"how close: {closeness(item.kind, item.distance, item.variant, item.work_id is not None)}",
         f"how it was found: {item.evidence}",
     ]  # fmt: skip
+    if item.published_size is not None:
+        facts.append(f"the row publishes {item.published_size[0]} x {item.published_size[1]} pixels")
     for line in facts:
         obj.console.print(escape(line), highlight=False)
     if not routes:

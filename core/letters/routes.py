@@ -9,7 +9,7 @@ reservation and the OpenAI checklist. The text is a preview: nothing is written 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,14 +45,31 @@ def routes_for(
     templates_dir_override: Path | None = None,
 ) -> list[Route]:
     """The routes for `match` (treated as confirmed: this is what acting on it would send)."""
-    confirmed = dataclasses.replace(match, status="confirmed")
-    context = letter_context(profile, [confirmed], datasets, generated_at)
+    return routes_for_matches([match], profile, datasets, generated_at, generated_names, templates_dir_override)
+
+
+def routes_for_matches(
+    matches: Sequence[Match],
+    profile: Profile,
+    datasets: Mapping[str, Descriptor],
+    generated_at: datetime,
+    generated_names: Collection[str] = (),
+    templates_dir_override: Path | None = None,
+) -> list[Route]:
+    """The routes for several matches at once, each letter covering all of them (one LAION request listing every
+    SAMPLE_ID, one Spawning list with every URL, one notice per host); treated as confirmed."""
+    confirmed = [dataclasses.replace(match, status="confirmed") for match in matches]
+    context = letter_context(profile, confirmed, datasets, generated_at)
     env = letter_environment("txt", templates_dir_override)
     routes = []
     for letter, stem, extra in letters_wanted(context):
         text = render_text(env, f"{letter}.txt.j2", {**context, **extra})
         generated = f"{stem}.txt" in generated_names or f"{stem}.md" in generated_names
-        routes.append(Route(letter, stem, _title(letter, match, extra), text, generated))
+        if len(confirmed) == 1:
+            title = _title(letter, confirmed[0], extra)
+        else:
+            title = _title_many(letter, confirmed, {**context, **extra})
+        routes.append(Route(letter, stem, title, text, generated))
     return sorted(routes, key=lambda route: ORDER.index(route.letter) if route.letter in ORDER else len(ORDER))
 
 
@@ -72,3 +89,28 @@ def _title(letter: str, match: Match, extra: Mapping[str, Any]) -> str:
     if letter == "openai-checklist":
         return "OpenAI image opt-out checklist entry"
     return letter
+
+
+def _title_many(letter: str, matches: Sequence[Match], extra: Mapping[str, Any]) -> str:
+    if letter == "laion-request":
+        ids = {listing.row_id for group in extra["laion_datasets"] for listing in group.listings}
+        return f"LAION removal request listing {_n(len(ids), 'SAMPLE_ID')}"
+    if letter == "dataset-request":
+        group = extra["group"]
+        return f"Request to the maintainers of {group.name} for {_n(len(group.listings), 'row')}"
+    if letter == "spawning-do-not-train":
+        urls = {m.url for m in matches if m.url}
+        return f"Spawning Do-Not-Train entries for {_n(len(urls), 'URL')}"
+    if letter == "host-notice":
+        return f"Notice to the host {extra['host'].host} ({_n(len(extra['host'].listings), 'copy', 'copies')})"
+    if letter == "own-uploads":
+        return f"Your own uploads on {extra['host'].host}: the host's signals, no takedown"
+    if letter == "reservation-notice":
+        return f"Art. 4(3) reservation notice ({_n(len(matches), 'match', 'matches')})"
+    if letter == "openai-checklist":
+        return "OpenAI image opt-out checklist entries"
+    return letter
+
+
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

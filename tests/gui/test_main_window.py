@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from core.app import TrainTrace
 from core.paths import AppPaths
 from gui.dialogs.error_dialog import ErrorDialog
-from gui.models import Column
+from gui.review_rows import Column
 from tests.gui.conftest import BIG_PORTFOLIO_SIZE, GuiFactory, HoldingClock, close_gui, phash_match, record_matches
 
 SCAN_TIMEOUT_MS = 30_000
@@ -184,12 +184,12 @@ def test_window_splitter_and_columns_persist(qtbot: object, make_gui: GuiFactory
     gui.window.resize(780, 560)  # inside the offscreen screen (800 x 800)
     qtbot.waitUntil(lambda: gui.window.width() == 780)  # type: ignore[attr-defined]
     gui.window.splitter.setSizes([450, 250])
-    gui.window.table.horizontalHeader().resizeSection(Column.DATASET, 211)
+    gui.window.table.header().resizeSection(Column.DATASET, 211)
     left, right = gui.window.splitter.sizes()
     close_gui(gui)
     again = make_gui()
     assert again.window.size().width() == 780
-    assert again.window.table.horizontalHeader().sectionSize(Column.DATASET) == 211
+    assert again.window.table.header().sectionSize(Column.DATASET) == 211
     assert again.window.splitter.sizes() == [left, right]
 
 

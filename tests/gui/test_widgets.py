@@ -91,7 +91,7 @@ def test_compare_panel_shows_dataset_text_only_as_plain_text(qtbot: object) -> N
     from PySide6.QtWidgets import QLabel
 
     from gui.compare_panel import ComparePanel
-    from gui.models import build_rows
+    from gui.review_rows import build_rows
     from tests.gui.test_models import match
 
     hostile = match(5, None, "text", None, 0.5, caption="<img src=x onerror=alert(1)>", url="javascript:alert(1)")

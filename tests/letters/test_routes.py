@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from core.letters.routes import routes_for
+from core.letters.routes import routes_for, routes_for_matches
 from tests.letters.test_letters import DATASETS, MATCHES, PROFILE, WHEN
 
 
@@ -41,3 +41,21 @@ def test_a_coyo_match_gets_a_request_saying_where_coyo_takes_them(tmp_path: obje
     routes = {route.letter: route for route in routes_for(MATCHES[2], PROFILE, DATASETS, WHEN)}
     request = routes["dataset-request"].text
     assert "COYO" in request and "7425706646718" in request and "Kakao Brain publishes no removal form" in request
+
+
+def test_several_matches_are_acted_on_at_once() -> None:
+    """One LAION request listing every selected SAMPLE_ID, one Spawning list with every URL, one notice per host."""
+    chosen = [dataclasses.replace(m, status="candidate") for m in (MATCHES[0], MATCHES[2], MATCHES[4])]
+    routes = {route.letter: route for route in routes_for_matches(chosen, PROFILE, DATASETS, WHEN)}
+    laion = routes["laion-request"]
+    assert laion.title == "LAION removal request listing 2 SAMPLE_IDs"
+    assert "4874146979" in laion.text and "4662071012" in laion.text
+    spawning = routes["spawning-do-not-train"]
+    assert spawning.title == "Spawning Do-Not-Train entries for 3 URLs"
+    assert all(match.url and match.url.split("?")[0] in spawning.text for match in chosen)
+    assert {route.title for route in routes.values() if route.letter == "host-notice"} >= {
+        "Notice to the host static.news.example (1 copy)"
+    }
+    assert routes["reservation-notice"].title == "Art. 4(3) reservation notice (3 matches)"
+    one = routes_for_matches(chosen[:1], PROFILE, DATASETS, WHEN)
+    assert [route.title for route in one] == [route.title for route in routes_for(chosen[0], PROFILE, DATASETS, WHEN)]
