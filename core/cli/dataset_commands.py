@@ -153,7 +153,7 @@ def print_plan(obj: CliContext, plan: DatasetPlan) -> None:
         room = "enough" if plan.fits else "NOT enough"
         lines.append(
             f"disk: about {plan.disk_bytes / 1e9:.2f} GB once added, {plan.peak_disk_bytes / 1e9:.2f} GB while"
-            f" the index is built; {plan.free_bytes / 1e9:.1f} GB free ({room})"
+            f" `traintrace dataset index` builds its index; {plan.free_bytes / 1e9:.1f} GB free ({room})"
         )
     lines += [f"coverage notes: {descriptor.coverage or '-'}", f"opt-out: {descriptor.optout or '-'}"]
     for line in lines:
