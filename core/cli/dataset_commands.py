@@ -84,7 +84,7 @@ def info(obj: CliContext, name: str) -> None:
         f"rows read: {details.rows:,}; kept as hits: {details.hits:,}; on disk: {details.index_bytes / 1e6:.1f} MB"
         f" ({details.bytes_per_row:.1f} bytes a row)",
         f"published hashes: {details.null_hashes:,} empty, {details.bad_hashes:,} malformed (never matched)",
-        *(describe_index(state) for state in details.indexes),
+        *(describe_index(state, descriptor.id) for state in details.indexes),
         f"coverage: {details.coverage}",
         f"coverage notes: {descriptor.coverage or '-'}",
         f"opt-out: {descriptor.optout or '-'}",
@@ -109,10 +109,10 @@ def index(obj: CliContext, name: str) -> None:
         with TerminalProgress(obj.console).running() as progress:
             states = app.build_dataset_index(name, progress)
     for state in states:
-        obj.console.print(escape(f"{name}: {describe_index(state)}"), highlight=False)
+        obj.console.print(escape(f"{name}: {describe_index(state, name)}"), highlight=False)
 
 
-def describe_index(state: IndexState) -> str:
+def describe_index(state: IndexState, name: str) -> str:
     """One line on a hash index's state: what a search of works added later costs."""
     label = "pHash" if state.kind == "phash" else "SHA-256"
     per_row = state.nbytes / state.rows if state.rows else 0.0
@@ -122,7 +122,7 @@ def describe_index(state: IndexState) -> str:
     if state.state == "runs":
         return (
             f"{label} hashes stored unsorted ({state.rows:,} hashes, {size}): works added later are matched by"
-            " streaming them; `traintrace dataset index` sorts them into an index"
+            f" streaming them; `traintrace dataset index {name}` sorts them into an index"
         )
     return f"{label}: no hashes stored"
 
