@@ -9,12 +9,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.datasets.manager import DatasetManager
 from core.datasets.store import DatasetStore
 from core.errors import Cancelled
+from core.index.runs import IndexFormatError
 from core.matching.hash_lookup import phash_matches, sha_matches
 from core.matching.importer import DatasetImporter
 from core.matching.shard_pass import PortfolioQueries, ShardPass
@@ -175,4 +177,17 @@ def test_a_stream_over_the_runs_is_recorded_and_not_repeated(tmp_path: Path) -> 
     assert not streamed, "their pairs were recorded: the same search does not stream again"
     _check(store, queries, 8, digests)
     assert len(again.query_idx)
+    store.close()
+
+
+def test_a_missing_run_file_is_an_index_error_never_an_empty_search(tmp_path: Path) -> None:
+    rng = random.Random(4)
+    pool = [rng.getrandbits(64) for _ in range(5)]
+    _shard(tmp_path / "a.parquet", rng, pool, [rng.randbytes(32)])
+    manager = DatasetManager(tmp_path / "datasets", _no_client, lambda: "t", lambda: None)
+    _add(manager, [str(tmp_path / "a.parquet")], [], [], 8)
+    store = manager.open("mine")
+    next((store.phash_dir / "runs").glob("*.keys.npy")).unlink()
+    with pytest.raises(IndexFormatError, match="cannot be read"):
+        phash_matches(store, np.array(pool, np.uint64), 8, Progress())
     store.close()

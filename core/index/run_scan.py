@@ -10,9 +10,10 @@ one it asked except by the cost: a stream reads every row, an index search a few
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -102,7 +103,7 @@ class PhashRunScan:
         ]
         found_ids, found_ordinals, found_distances = [], [], []
         self._progress.start(self.rows, "streaming the stored pHashes")
-        for hashes, ordinals in self._runs.pieces(with_ordinals=True):
+        for hashes, ordinals in _pieces(self._runs):
             self._progress.check_cancelled()
             assert ordinals is not None
             for begin, matcher in matchers:
@@ -143,7 +144,7 @@ class ShaRunScan:
         sorted_prefixes = prefixes[order]
         found_queries, found_ordinals = [], []
         self._progress.start(self.rows, "streaming the stored SHA-256 digests")
-        for rows, ordinals in self._runs.pieces(with_ordinals=True):
+        for rows, ordinals in _pieces(self._runs):
             self._progress.check_cancelled()
             assert ordinals is not None
             row_prefixes = sha256_prefixes(rows)
@@ -161,6 +162,15 @@ class ShaRunScan:
         ordinals_found = np.array(found_ordinals, dtype=np.int64)
         final = np.lexsort((ordinals_found, query_idx))
         return ShaMatches(query_idx[final], ordinals_found[final])
+
+
+def _pieces(runs: RunStore) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[np.int64] | None]]:
+    """The runs' rows piece by piece; a run file that cannot be read is an IndexFormatError (the search is then
+    reported as not done, never as done with nothing found)."""
+    try:
+        yield from runs.pieces(with_ordinals=True)
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"the stored hashes in {runs.directory} cannot be read: {exc}") from exc
 
 
 def _no_phash_matches() -> PhashMatches:

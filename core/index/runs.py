@@ -151,12 +151,11 @@ class RunStore:
         )
 
     def nbytes(self) -> int:
-        """Bytes on disk of the recorded run files."""
-        return sum(
-            (self.directory / RUNS_DIR / (name + suffix)).stat().st_size
-            for name in self.runs
-            for suffix in (".keys.npy", ".ord.npy")
-        )
+        """Bytes on disk of the recorded run files (a missing one counts as empty; reading it fails)."""
+        paths = [
+            self.directory / RUNS_DIR / (name + suffix) for name in self.runs for suffix in (".keys.npy", ".ord.npy")
+        ]
+        return sum(path.stat().st_size for path in paths if path.exists())
 
     def manifest(self, kind: str) -> dict[str, Any]:
         return {
