@@ -5,9 +5,11 @@
   read (a local shard is kept by reference and checked before it is read again), its import state down to the
   row group, its counts of null and malformed hash values, and which profile its URL/caption pass covered;
   the *hits*: the few rows a match was found in, with everything the review and the evidence need (row id,
-  URL, caption, published hash, size, shard and row); and which rows the URL/caption pass accepted;
-- `phash/`, `sha256/`: the compact hash indexes (memory-mapped at query time), so works added later are
-  matched without reading the dataset again.
+  URL, caption, published hash, size, shard and row); which rows the URL/caption pass accepted; and the hash
+  pairs the passes found, with the queries they searched (`hash_pairs`);
+- `phash/`, `sha256/`: every row's hash, as unsorted runs after `dataset add` and as the compact indexes
+  (memory-mapped at query time) after `dataset index`, so works added later are matched without reading the
+  dataset again.
 
 Nothing else of a row is copied. Row ordinals are assigned shard by shard in import order (a shard's rows are
 `first_ordinal .. first_ordinal + rows - 1`), so re-importing an interrupted shard gives its rows the same
