@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 
 from core.datasets.manager import DatasetManager
 from core.errors import Cancelled, UsageError
-from core.index.phash_index import PhashIndex
+from core.index.run_scan import open_phash_search
 from core.matching.importer import DatasetImporter, ImportReport
 from core.matching.shard_pass import PortfolioQueries, ShardPass
 from core.net.http import HttpClient
@@ -84,7 +84,7 @@ def test_local_shards_are_imported_with_case_insensitive_columns(tmp_path: Path)
     assert report.failed == () and report.rows_total == 5000 and report.shards_done == 2
     store = manager.open("coyo-700m")
     assert store.hit_count() == report.hits_kept == 1, "only the row that matched in flight is kept"
-    index = PhashIndex.open(store.phash_dir)
+    index = open_phash_search(store.phash_dir)
     result = index.search(np.array([int(first[17], 16)], dtype=np.uint64), 0)
     (row,) = store.rows(result.ordinals.tolist())
     assert row.row_id == "1017" and row.shard_row == 17 and row.shard.endswith("a.parquet")
@@ -103,7 +103,7 @@ def test_a_missing_column_names_the_shard_and_the_column_and_the_rest_stays_usab
     assert "image_phash" in errors[str(tmp_path / "thin.parquet")] and "thin.parquet" in errors[sources[1]]
     assert "broken.parquet" in errors[sources[2]]
     assert report.rows_total == 100 and manager.info("coyo-700m").coverage == "partial"
-    assert PhashIndex.open(manager.open("coyo-700m").phash_dir).rows == 100
+    assert open_phash_search(manager.open("coyo-700m").phash_dir).rows == 100
 
 
 def test_an_interrupted_import_resumes_without_duplicates(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ def test_an_interrupted_import_resumes_without_duplicates(tmp_path: Path) -> Non
     report = add(manager, "coyo-700m", sources, phashes=[hashes[123_456]])
     assert report.rows_total == 201_000 and report.failed == ()
     store = manager.open("coyo-700m")
-    index = PhashIndex.open(store.phash_dir)
+    index = open_phash_search(store.phash_dir)
     assert index.rows == 201_000, "no row group spilled twice into the index"
     found = index.search(np.array([int(hashes[123_456], 16)], dtype=np.uint64), 0)
     assert [row.row_id for row in store.rows(found.ordinals.tolist())] == ["123456"]
@@ -218,12 +218,13 @@ def test_an_index_in_an_outdated_format_is_rebuilt_on_the_next_add(tmp_path: Pat
     _coyo_shard(tmp_path / "a.parquet", 0, 50, seed=11)
     manager = _manager(tmp_path)
     add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])
+    manager.build_index("coyo-700m", Progress())
     manifest_file = tmp_path / "datasets" / "coyo-700m" / "phash" / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
     manifest_file.write_text(json.dumps({**manifest, "version": -1}))
     report = add(manager, "coyo-700m", [])
     assert report.rebuilt and report.rows_total == 50
-    assert PhashIndex.open(manager.open("coyo-700m").phash_dir).rows == 50
+    assert open_phash_search(manager.open("coyo-700m").phash_dir).rows == 50
 
 
 def test_a_custom_dataset_resumes_with_its_stored_mapping(tmp_path: Path) -> None:

@@ -256,3 +256,23 @@ def test_a_column_that_holds_no_hashes_fails_its_shard_with_the_column_and_a_val
     assert report.produced_nothing and not app.is_added("mine")
     ((shard, error),) = report.failed
     assert shard.endswith("sizes.parquet") and "image_phash" in error
+
+
+def test_info_tells_the_index_state_and_a_wider_threshold_finds_what_an_exact_scan_finds(
+    tmp_path: Path, app: TrainTrace, portfolio: Path, corpus: Path, work_hashes: list[Work],
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    app.scan([portfolio])
+    app.add_dataset("coyo-700m", sources=[str(corpus)])
+    home = ["--data-dir", str(tmp_path / "home")]
+    assert main([*home, "dataset", "info", "coyo-700m"]) == 0
+    assert "stored unsorted" in capsys.readouterr().out.replace("\n", " ")
+    app.run_matching(max_distance=12)  # wider than the pass searched: the stored hashes are streamed
+    assert _found(app) == _exact_scan(corpus, work_hashes, PROFILE, 12)
+    assert main([*home, "dataset", "index", "coyo-700m"]) == 0
+    assert "pHash index built" in capsys.readouterr().out.replace("\n", " ")
+    assert main([*home, "dataset", "info", "coyo-700m"]) == 0
+    info = capsys.readouterr().out.replace("\n", " ")
+    assert "pHash index built" in info and "unsorted" not in info
+    app.run_matching(max_distance=10)
+    assert _found(app) == _exact_scan(corpus, work_hashes, PROFILE, 10)

@@ -21,6 +21,7 @@ from core.datasets.manager import DatasetInfo
 from core.datasets.planning import DatasetPlan
 from core.errors import UsageError
 from core.highlights import Highlights, highlights_for
+from core.index.run_scan import IndexState
 from core.matching.importer import ImportReport
 from core.matching.service import MatchService, MatchSummary, work_queries
 from core.matching.urls import UrlMatcher
@@ -108,8 +109,8 @@ class TrainTrace(SourcesFacade, OptOutFacade):
         progress: Progress | None = None,
     ) -> ImportReport:
         """Add (or resume adding) a dataset: one streaming pass over its shards that matches the catalogue's works
-        and the profile in flight, keeps only the hits and writes the compact hash indexes; its matches are
-        recorded. A report whose `produced_nothing` is set left no dataset behind."""
+        and the profile in flight, keeps only the hits and spills every row's hash for later searches; its matches
+        are recorded. A report whose `produced_nothing` is set left no dataset behind."""
         try:
             report, summary = self._match_service().add_dataset(
                 dataset_id, schema, sources, mappings or {}, self.profile(), self.settings.matching.max_distance,
@@ -118,6 +119,13 @@ class TrainTrace(SourcesFacade, OptOutFacade):
         finally:
             make_tree_private(self.paths.datasets_dir)  # index files are written with the umask's mode
         return report if summary is None else dataclasses.replace(report, matches_found=summary.found)
+
+    def build_dataset_index(self, dataset_id: str, progress: Progress | None = None) -> tuple[IndexState, ...]:
+        """Sort a dataset's stored hashes into its compact indexes (`traintrace dataset index`)."""
+        try:
+            return self._datasets.build_index(dataset_id, progress or Progress())
+        finally:
+            make_tree_private(self.paths.datasets_dir)
 
     def plan_dataset(
         self,

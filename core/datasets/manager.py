@@ -15,8 +15,12 @@ from core.datasets.planning import DatasetPlan, check_room, footer_totals, plan
 from core.datasets.shards import HUB_BASE, ShardOpener
 from core.datasets.store import DatasetStore, ShardState
 from core.errors import UsageError
+from core.index.phash_build import PhashIndexBuilder
+from core.index.run_scan import IndexState, index_state
+from core.index.sha_build import ShaIndexBuilder
 from core.net.errors import NetworkError
 from core.net.http import HttpClient
+from core.progress import Progress
 from core.vocabulary import Coverage
 
 
@@ -28,6 +32,7 @@ class DatasetInfo:
     index_bytes: int  # bytes on disk: compact indexes, kept hits and state
     hits: int = 0  # rows kept because something matched
     notice: str | None = None  # a one-line notice (the dataset was just converted from the old format)
+    indexes: tuple[IndexState, ...] = ()  # per hash kind: unsorted runs (streamed) or the built index
 
     @property
     def bytes_per_row(self) -> float:
@@ -85,8 +90,29 @@ class DatasetManager:
         try:
             return DatasetInfo(
                 store.descriptor, tuple(store.shards()), store.row_count(), store.bytes_on_disk(), store.hit_count(),
-                store.converted,
+                store.converted, _index_states(store),
             )  # fmt: skip
+        finally:
+            store.close()
+
+    def build_index(self, dataset_id: str, progress: Progress) -> tuple[IndexState, ...]:
+        """Sort a dataset's spilled hash runs into its compact indexes (pHash multi-index, SHA-256 prefix index),
+        so later searches read a few pages instead of streaming every row; returns the indexes' new states. An
+        index already built, or a kind with no rows, is left as it is."""
+        store = self.open(dataset_id)
+        try:
+            if any(shard.status == "importing" for shard in store.shards()):
+                raise UsageError(
+                    f"dataset {dataset_id!r} is still being added (an import was interrupted): run"
+                    f" `traintrace dataset add {dataset_id}` to finish it first"
+                )
+            todo = [state for state in _index_states(store) if state.state == "runs" and state.rows]
+            for state in todo:
+                directory = store.phash_dir if state.kind == "phash" else store.sha256_dir
+                with progress.step(1 / len(todo), f"Building the {state.kind} index of {dataset_id}") as step:
+                    builder = PhashIndexBuilder(directory) if state.kind == "phash" else ShaIndexBuilder(directory)
+                    builder.finish(step)
+            return _index_states(store)
         finally:
             store.close()
 
@@ -169,3 +195,13 @@ def _next_link(header: str) -> str | None:
         if 'rel="next"' in part and "<" in part:
             return part[part.index("<") + 1 : part.index(">")]
     return None
+
+
+def _index_states(store: DatasetStore) -> tuple[IndexState, ...]:
+    kinds = store.descriptor.kinds
+    states = []
+    if "phash" in kinds:
+        states.append(index_state(store.phash_dir, "phash"))
+    if "sha256" in kinds:
+        states.append(index_state(store.sha256_dir, "sha256"))
+    return tuple(states)

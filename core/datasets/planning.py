@@ -1,8 +1,9 @@
 """What adding a dataset will cost, before it starts: rows, bytes to read, disk, and whether the disk has room.
 
-Only the compact indexes and the hits stay on disk, so the disk a dataset takes follows from its row count and
-its match kinds: the pHash index keeps about `PHASH_INDEX_BYTES` a row, the SHA-256 index about
-`SHA256_INDEX_BYTES`; while the index is built, the spilled runs (`*_RUN_BYTES` a row) exist beside it. The
+Only every row's hash and the hits stay on disk, so the disk a dataset takes follows from its row count and its
+match kinds: `dataset add` keeps the hashes in unsorted runs (`*_RUN_BYTES` a row); `dataset index` sorts them
+into the compact indexes (the pHash index about `PHASH_INDEX_BYTES` a row, the SHA-256 index about
+`SHA256_INDEX_BYTES`), with the runs beside the index until it is written. The
 bytes to read are the compressed sizes of the mapped columns' chunks, from each shard's Parquet footer (a
 remote footer costs two small range requests; nothing else is downloaded).
 """
@@ -34,23 +35,25 @@ class DatasetPlan:
     rows: int | None  # from the footers, or the descriptor's published count
     read_bytes: int | None  # compressed bytes of the needed columns (None: unknown, see `read_error`)
     read_error: str | None
-    disk_bytes: int | None  # what stays on disk once added (indexes and state; hits are few)
-    peak_disk_bytes: int | None  # while the index is built
+    disk_bytes: int | None  # what stays on disk once added (hash runs and state; hits are few)
+    peak_disk_bytes: int | None  # while `dataset index` builds the index
     free_bytes: int
 
     @property
     def fits(self) -> bool | None:
-        return None if self.peak_disk_bytes is None else self.peak_disk_bytes <= self.free_bytes
+        """Whether the disk has room for adding it (building the index later needs `peak_disk_bytes`)."""
+        return None if self.disk_bytes is None else self.disk_bytes <= self.free_bytes
 
 
 def disk_estimate(descriptor: Descriptor, rows: int) -> tuple[int, int]:
-    """(bytes kept, peak bytes while building) for `rows` rows of a dataset with these match kinds."""
+    """(bytes kept once added, peak bytes while `dataset index` builds the index) for `rows` rows of a dataset
+    with these match kinds."""
     kept = peak = STATE_BYTES
     if "phash" in descriptor.kinds:
-        kept += rows * PHASH_INDEX_BYTES
+        kept += rows * PHASH_RUN_BYTES
         peak += rows * (PHASH_INDEX_BYTES + PHASH_RUN_BYTES)
     if "sha256" in descriptor.kinds:
-        kept += rows * SHA256_INDEX_BYTES
+        kept += rows * SHA256_RUN_BYTES
         peak += rows * (SHA256_INDEX_BYTES + SHA256_RUN_BYTES)
     return kept, peak
 
@@ -116,12 +119,11 @@ def free_space(directory: Path) -> int:
 
 
 def check_room(descriptor: Descriptor, rows: int, directory: Path) -> None:
-    """Refuse to start an import the disk cannot hold (the peak, while the index is built)."""
-    _, peak = disk_estimate(descriptor, rows)
+    """Refuse to start an import the disk cannot hold."""
+    kept, _ = disk_estimate(descriptor, rows)
     free = free_space(directory)
-    if peak > free:
+    if kept > free:
         raise UsageError(
-            f"adding {descriptor.name} ({rows:,} rows) needs about {peak / 1e9:.1f} GB of free disk while its index"
-            f" is built, and {free / 1e9:.1f} GB are free in {directory};"
-            " free some space or use --data-dir on a larger disk"
+            f"adding {descriptor.name} ({rows:,} rows) needs about {kept / 1e9:.1f} GB of free disk,"
+            f" and {free / 1e9:.1f} GB are free in {directory}; free some space or use --data-dir on a larger disk"
         )

@@ -25,6 +25,9 @@ from core.errors import TrainTraceError
 from core.net.http import CancelSignal, HttpClient
 
 BATCH_ROWS = 65_536
+# Bytes read from a local shard at a time (Parquet column chunks are otherwise read whole: a 5M-row row group of
+# COYO's columns would hold about 0.5 GB).
+LOCAL_READ_BUFFER = 1 << 20
 # Fields used only to rank or describe a match: a shard without them is still searched.
 OPTIONAL_FIELDS = frozenset({"width", "height"})
 HUB_BASE = "https://huggingface.co"
@@ -103,6 +106,10 @@ class ShardReader:
         return self.size
 
     @property
+    def is_local(self) -> bool:
+        return self.location.url is None and not self.location.source.startswith(FSSPEC_SCHEMES)
+
+    @property
     def is_csv(self) -> bool:
         return self._descriptor.csv is not None or self.location.source.lower().endswith((".csv", ".tsv", ".txt"))
 
@@ -177,7 +184,10 @@ class ShardReader:
 
     def _open_parquet(self) -> pq.ParquetFile:
         if self._parquet is None:
-            self._parquet = pq.ParquetFile(self._handle)
+            if self.is_local:  # read in buffered pieces: memory stays flat whatever the row group's size
+                self._parquet = pq.ParquetFile(self._handle, pre_buffer=False, buffer_size=LOCAL_READ_BUFFER)
+            else:  # whole column chunks at once: few, coalesced range requests
+                self._parquet = pq.ParquetFile(self._handle)
         return self._parquet
 
     @property

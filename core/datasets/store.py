@@ -5,9 +5,11 @@
   read (a local shard is kept by reference and checked before it is read again), its import state down to the
   row group, its counts of null and malformed hash values, and which profile its URL/caption pass covered;
   the *hits*: the few rows a match was found in, with everything the review and the evidence need (row id,
-  URL, caption, published hash, size, shard and row); and which rows the URL/caption pass accepted;
-- `phash/`, `sha256/`: the compact hash indexes (memory-mapped at query time), so works added later are
-  matched without reading the dataset again.
+  URL, caption, published hash, size, shard and row); which rows the URL/caption pass accepted; and the hash
+  pairs the passes found, with the queries they searched (`hash_pairs`);
+- `phash/`, `sha256/`: every row's hash, as unsorted runs after `dataset add` and as the compact indexes
+  (memory-mapped at query time) after `dataset index`, so works added later are matched without reading the
+  dataset again.
 
 Nothing else of a row is copied. Row ordinals are assigned shard by shard in import order (a shard's rows are
 `first_ordinal .. first_ordinal + rows - 1`), so re-importing an interrupted shard gives its rows the same
@@ -25,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.catalogue.db import transaction
+from core.datasets import hash_pairs
 from core.datasets.descriptors import Descriptor
+from core.datasets.hash_pairs import HashPairs
 from core.errors import CatalogueError, UsageError
 
 STATE_FILE = "state.sqlite3"
@@ -142,6 +146,7 @@ class DatasetStore:
         self.descriptor = descriptor
         self.db = connection
         self.converted = converted  # a one-line notice when this open converted the dataset from the old format
+        self.pairs = HashPairs(connection)  # what the hash searches found, and for which queries that is complete
 
     # --- lifecycle ----------------------------------------------------------------------------------
     @classmethod
@@ -226,11 +231,15 @@ class DatasetStore:
         counts: tuple[int, int, str | None],
         hits: Iterable[HitRow],
         profile_hits: Iterable[tuple[int, str]],
+        phash_pairs: Iterable[hash_pairs.PhashPair] = (),
+        sha_pairs: Iterable[tuple[bytes, int, int]] = (),
     ) -> None:
-        """Store one finished row group of an import at once: its hits, and how far the shard got."""
+        """Store one finished row group of an import at once: its hits, its hash pairs, and how far the shard got."""
         nulls, bad, example = counts
         with transaction(self.db):
             self._insert_hits(hits, seq, profile_hits)
+            self.pairs.add_phash(phash_pairs)
+            self.pairs.add_sha(sha_pairs)
             self.db.execute(
                 "UPDATE shard SET units_done = ?, rows = ?, null_hashes = null_hashes + ?,"
                 " bad_hashes = bad_hashes + ?, bad_example = COALESCE(bad_example, ?) WHERE seq = ?",
@@ -252,6 +261,7 @@ class DatasetStore:
         with transaction(self.db):
             self.db.execute("DELETE FROM hit")
             self.db.execute("DELETE FROM profile_hit")
+            self.pairs.drop_all()
             self.db.execute(
                 "UPDATE shard SET status = 'pending', first_ordinal = NULL, rows = 0, error = NULL, units_done = 0,"
                 " null_hashes = 0, bad_hashes = 0, bad_example = NULL, text_profile = NULL, text_pending = NULL,"
@@ -264,6 +274,7 @@ class DatasetStore:
     def _drop_shard_rows(self, seq: int) -> None:
         self.db.execute("DELETE FROM hit WHERE shard_seq = ?", (seq,))
         self.db.execute("DELETE FROM profile_hit WHERE shard_seq = ?", (seq,))
+        self.pairs.drop_shard(seq)
 
     # --- the URL/caption pass of a changed profile ----------------------------------------------------
     def begin_text_pass(self, seq: int, fingerprint: str) -> int:
@@ -407,7 +418,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
-        connection.executescript(_SCHEMA)
+        connection.executescript(_SCHEMA + hash_pairs.SCHEMA)
     except sqlite3.Error as exc:
         raise CatalogueError(f"cannot open the dataset state {path}: {exc}") from exc
     return connection

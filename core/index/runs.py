@@ -134,6 +134,29 @@ class RunStore:
             (directory / name).unlink(missing_ok=True)
         return building
 
+    @classmethod
+    def read(cls, directory: Path, kind: str, key_dtype: npt.DTypeLike, key_width: int) -> RunStore:
+        """The recorded runs of an unfinished build, for reading only (nothing on disk is created or deleted)."""
+        manifest = read_manifest(directory)
+        if manifest.get("kind") != kind or manifest.get("state") != "building":
+            raise IndexFormatError(f"{directory} holds no {kind} runs")
+        return cls(
+            directory,
+            np.dtype(key_dtype),
+            key_width,
+            list(manifest["runs"]),
+            list(manifest["chunks"]),
+            int(manifest["rows"]),
+            int(manifest["max_ordinal"]),
+        )
+
+    def nbytes(self) -> int:
+        """Bytes on disk of the recorded run files (a missing one counts as empty; reading it fails)."""
+        paths = [
+            self.directory / RUNS_DIR / (name + suffix) for name in self.runs for suffix in (".keys.npy", ".ord.npy")
+        ]
+        return sum(path.stat().st_size for path in paths if path.exists())
+
     def manifest(self, kind: str) -> dict[str, Any]:
         return {
             "kind": kind,

@@ -8,8 +8,9 @@
   when the URL's file name is a work's file name, the match names that work too;
 - `text`: captions naming the artist (names, aliases, handles, hashtags).
 
-pHash and SHA-256 read the compact indexes; URL and caption read the rows the shard pass kept; a row an index
-finds that was never kept is read back from its shard. Nothing leaves the machine.
+pHash and SHA-256 take the pairs the import pass found for the works it searched, and search the compact index
+(or, until it is built, stream the spilled hashes) for the others (`hash_lookup`); URL and caption read the rows
+the shard pass kept; a row found that was never kept is read back from its shard. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ import numpy as np
 
 from core.catalogue.matches import FoundMatch
 from core.datasets.store import DatasetRow, DatasetStore
-from core.index.phash_index import PhashIndex
-from core.index.sha_index import ShaIndex
+from core.matching.hash_lookup import phash_matches, sha_matches
 from core.matching.records import MatchRecords, WorkQuery, attribute_rows, best_phash_pairs, works_by_file_name
 from core.matching.reread import RowFetcher
 from core.matching.text import TextMatcher
@@ -47,8 +47,8 @@ class DatasetSearch:
 class DatasetMatcher:
     """Builds the matches of one added dataset from its compact indexes and kept hits.
 
-    pHash and SHA-256 come from the indexes (every row of the dataset); a row an index finds that was never
-    kept is read back from its shard by `fetcher`. URL and caption matches are the rows the shard pass
+    pHash and SHA-256 cover every row of the dataset (`hash_lookup`); a row found that was never kept is read back
+    from its shard by `fetcher`. URL and caption matches are the rows the shard pass
     accepted for the current profile (`ProfileRepass` brings them up to date first)."""
 
     def __init__(self, profile: Profile, max_distance: int, fetcher: RowFetcher) -> None:
@@ -95,10 +95,10 @@ class DatasetMatcher:
     def _by_sha256(
         self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
     ) -> _KindResult:
-        if not works or not (store.sha256_dir / "manifest.json").exists():
+        if not works:
             return [], []
         digests = np.frombuffer(b"".join(bytes.fromhex(work.sha256) for work in works), dtype=np.uint8).reshape(-1, 32)
-        query_idx, ordinals = ShaIndex.open(store.sha256_dir).lookup(digests)
+        query_idx, ordinals = sha_matches(store, digests, progress)
         rows, failed = self._rows(store, [int(o) for o in ordinals], progress)
         records = MatchRecords(store.descriptor, coverage, SOURCE)
         found = [
@@ -111,11 +111,11 @@ class DatasetMatcher:
     def _by_phash(
         self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress
     ) -> _KindResult:
-        if not works or not (store.phash_dir / "manifest.json").exists():
+        if not works:
             return [], []
         owners = [(work, variant, value) for work in works for variant, value in work.phashes]
         queries = np.array([value for _, _, value in owners], dtype=np.uint64)
-        result = PhashIndex.open(store.phash_dir).search(queries, self._max_distance)
+        result = phash_matches(store, queries, self._max_distance, progress)
         candidates = (
             (owners[index][0].work_id, ordinal, owners[index][1], owners[index][2], distance)
             for index, ordinal, distance in zip(result.query_idx.tolist(), result.ordinals.tolist(),

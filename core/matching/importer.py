@@ -3,11 +3,15 @@
 Each shard is read row group by row group (a CSV file is one unit). Every batch goes through the shard pass
 (`shard_pass`): its hashes are spilled to the compact index builders and matched against the portfolio, its
 URLs and captions prefiltered and matched against the profile, and only the rows that matched are kept. A
-row group's hits and the shard's progress are committed together, so a cancelled or crashed import resumes
-at the row group it was in (index chunks already spilled are not spilled twice). A shard that fails
+row group's hits, its hash pairs and the shard's progress are committed together, so a cancelled or crashed
+import resumes at the row group it was in (index chunks already spilled are not spilled twice). A shard that fails
 (unreadable file, missing column, a column that holds no hashes, network fault) is recorded with its error
 and the import goes on; what was imported stays searchable, and an import that produced nothing says so.
-The hash indexes are finished at the end; adding shards later rebuilds them from all shards.
+
+The hashes stay in their spilled runs, unsorted (16 bytes a row for a pHash, 40 for a SHA-256): the pairs the pass
+found, with the queries and radius it searched (`core.datasets.hash_pairs`), answer every later match of the same
+works; other queries stream the runs (`core.index.run_scan`) until `traintrace dataset index` sorts them into the
+indexes. Adding shards to a dataset whose index was built turns the index back into runs.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from core.datasets.hash_pairs import Cover, PhashPair
 from core.datasets.shards import ShardOpener, ShardReader
 from core.datasets.store import DatasetStore, HitRow, ShardState
 from core.errors import Cancelled, TrainTraceError
@@ -75,7 +80,7 @@ class DatasetImporter:
         builders = _Builders(store)
         added = bytes_read = 0
         failed: list[tuple[str, str]] = []
-        with progress.step(0.95, "Reading shards") as reading:
+        with progress.step(1.0, "Reading shards") as reading:
             reading.start(len(todo))
             for shard in todo:
                 rows, size, error = self._import_shard(store, shard, builders, reading)
@@ -83,9 +88,18 @@ class DatasetImporter:
                 if error:
                     failed.append((shard.source, error))
                 reading.advance(detail=shard.source)
-        with progress.step(0.05, "Building the index") as building:
-            builders.finish(building)
         return self._report(store, added, bytes_read, tuple(failed), started, rebuilt)
+
+    def _covers(self, store: DatasetStore) -> list[Cover]:
+        """What this pass searches in every row, per hash kind of the dataset."""
+        kinds = store.descriptor.kinds
+        covers = []
+        if "phash" in kinds:
+            covers.append(Cover.phash(self._pass.phash_queries, self._pass.max_distance))
+        if "sha256" in kinds:
+            digests = np.frombuffer(b"".join(self._pass.sha_queries), dtype=np.uint8).reshape(-1, 32)
+            covers.append(Cover.sha256(digests))
+        return covers
 
     @staticmethod
     def _report(
@@ -99,15 +113,12 @@ class DatasetImporter:
 
     @staticmethod
     def _needs_rebuild(store: DatasetStore) -> bool:
-        """Rebuild from all shards when shards failed, when new shards join a finished index, or when the
-        index on disk was written in a format this version cannot read."""
-        shards = store.shards()
+        """Rebuild from all shards when shards failed (a failed shard's spilled rows would keep the ordinals of
+        its failed attempt), or when the index on disk was written in a format this version cannot read. New
+        shards joining a built index only turn it back into runs (`RunStore.open`)."""
         if _outdated_index(store):
             return True
-        pending = any(shard.status in ("pending", "failed") for shard in shards)
-        finished = (store.phash_dir / "manifest.json").exists() or (store.sha256_dir / "manifest.json").exists()
-        finished = finished and not _has_unfinished_runs(store)
-        return pending and (finished or any(shard.status == "failed" for shard in shards))
+        return any(shard.status == "failed" for shard in store.shards())
 
     def _import_shard(
         self, store: DatasetStore, shard: ShardState, builders: _Builders, progress: Progress
@@ -123,15 +134,19 @@ class DatasetImporter:
             first = shard.first_ordinal if resuming and shard.first_ordinal is not None else store.next_ordinal()
             if not resuming:
                 store.begin_shard(shard.seq, first, reader.size, reader.mtime_ns)
+                store.pairs.begin_shard(shard.seq, self._covers(store))
+            else:
+                store.pairs.resume_shard(shard.seq, self._covers(store))
             done_units = shard.units_done if resuming else 0
             rows = shard.rows if resuming else 0
             for unit in range(done_units, len(reader.unit_rows())):
-                unit_rows, hits, profile_hits, counts = self._unit(
-                    reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units
-                )
-                rows += unit_rows
-                rows_now += unit_rows
-                store.finish_unit(shard.seq, unit + 1, rows, counts, hits, profile_hits)
+                found = self._unit(reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units)
+                rows += found.rows
+                rows_now += found.rows
+                store.finish_unit(
+                    shard.seq, unit + 1, rows, found.counts, found.hits, found.profile_hits, found.phash_pairs,
+                    found.sha_pairs,
+                )  # fmt: skip
                 progress.advance(0, detail=f"{shard.source}: {rows:,} rows, {reader.bytes_read / 1e6:.1f} MB")
         except Cancelled:
             raise
@@ -143,6 +158,7 @@ class DatasetImporter:
             if reader is not None:
                 reader.close()
         store.end_shard(shard.seq, rows, reader.bytes_read, self._now(), self._fingerprint)
+        store.pairs.complete_shard(shard.seq)
         return rows_now, reader.bytes_read, None
 
     def _unit(
@@ -155,12 +171,14 @@ class DatasetImporter:
         builders: _Builders,
         progress: Progress,
         check: bool,
-    ) -> tuple[int, list[HitRow], list[tuple[int, str]], tuple[int, int, str | None]]:
-        """Read and match one row group: (its rows, the hits to keep, URL/caption hits, hash value counts).
-        With `check`, its first batch must show hash columns that hold hashes (else the shard fails)."""
+    ) -> _UnitFound:
+        """Read and match one row group: its rows, the hits to keep, URL/caption hits, hash pairs and hash value
+        counts. With `check`, its first batch must show hash columns that hold hashes (else the shard fails)."""
         row = first_row
         hits: list[HitRow] = []
         profile_hits: list[tuple[int, str]] = []
+        phash_pairs: list[PhashPair] = []
+        sha_pairs: list[tuple[bytes, int, int]] = []
         nulls = bad = 0
         example: str | None = None
         for batch in reader.batches(unit):
@@ -174,11 +192,41 @@ class DatasetImporter:
             positions = result.hit_positions
             hits += hit_rows(batch, positions, seq, positions + row, first_ordinal)
             profile_hits += [(first_ordinal + row + position, kind) for position, kind in result.profile_hits]
+            phash_pairs += self._phash_pairs(result, seq, first_ordinal + row)
+            if result.sha_pairs is not None:
+                positions, queries = result.sha_pairs
+                sha_pairs += [
+                    (self._pass.sha_queries[query], first_ordinal + row + position, seq)
+                    for position, query in zip(positions.tolist(), queries.tolist(), strict=True)
+                ]
             nulls, bad = nulls + result.counts.nulls, bad + result.counts.malformed
             example = example or result.counts.example
             row += batch.num_rows
         builders.flush(f"{seq}:{unit}")
-        return row - first_row, hits, profile_hits, (nulls, bad, example)
+        return _UnitFound(row - first_row, hits, profile_hits, phash_pairs, sha_pairs, (nulls, bad, example))
+
+    def _phash_pairs(self, result: BatchResult, seq: int, first: int) -> list[PhashPair]:
+        """The batch's (query pHash, row, distance) pairs, rows as ordinals (`first`: the batch's first row's)."""
+        pairs = result.phash_pairs
+        if pairs is None or not len(pairs.rows):
+            return []
+        values = self._pass.phash_queries[pairs.query_idx].tolist()
+        return [
+            PhashPair(value, first + position, seq, distance)
+            for value, position, distance in zip(values, pairs.rows.tolist(), pairs.distances.tolist(), strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class _UnitFound:
+    """What one row group of an import found, stored at once with the shard's progress."""
+
+    rows: int
+    hits: list[HitRow]
+    profile_hits: list[tuple[int, str]]
+    phash_pairs: list[PhashPair]
+    sha_pairs: list[tuple[bytes, int, int]]
+    counts: tuple[int, int, str | None]
 
 
 class _Builders:
@@ -223,11 +271,6 @@ class _Builders:
             self.sha256.add(*_joined(self._sha_parts), chunk_id=chunk_id)
         self._phash_parts, self._sha_parts, self._pending_rows = [], [], 0
 
-    def finish(self, progress: Progress) -> None:
-        for builder in (self.phash, self.sha256):
-            if builder is not None and builder.rows:
-                builder.finish(progress)
-
 
 def _joined(
     parts: list[tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]],
@@ -243,7 +286,3 @@ def _outdated_index(store: DatasetStore) -> bool:
             except IndexFormatError:
                 return True
     return False
-
-
-def _has_unfinished_runs(store: DatasetStore) -> bool:
-    return (store.phash_dir / "runs").exists() or (store.sha256_dir / "runs").exists()

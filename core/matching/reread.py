@@ -13,7 +13,7 @@ or missing shard is reported by name, and what it could not provide is reported 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -25,11 +25,13 @@ from core.progress import Progress
 
 
 class ProfileRepass:
-    def __init__(self, opener: ShardOpener, shard_pass: ShardPass, fingerprint: str, active: bool) -> None:
-        """`active`: whether the profile has anything URL/caption matching could find; if not, a stale shard
-        is settled without reading it (no row can match an empty profile)."""
+    def __init__(self, opener: ShardOpener, make_pass: Callable[[], ShardPass], fingerprint: str, active: bool) -> None:
+        """`make_pass`: builds the URL/caption shard pass, called only if a shard must be read again. `active`:
+        whether the profile has anything URL/caption matching could find; if not, a stale shard is settled
+        without reading it (no row can match an empty profile)."""
         self._opener = opener
-        self._pass = shard_pass
+        self._make_pass = make_pass
+        self._pass: ShardPass | None = None
         self._fingerprint = fingerprint
         self._active = active
 
@@ -50,7 +52,8 @@ class ProfileRepass:
                 progress.advance(detail=shard.source)
                 continue
             try:
-                self._one(store, shard, progress)
+                self._pass = self._pass or self._make_pass()
+                self._one(store, shard, self._pass, progress)
             except Cancelled:
                 raise
             except TrainTraceError as exc:
@@ -58,7 +61,7 @@ class ProfileRepass:
             progress.advance(detail=shard.source)
         return failed
 
-    def _one(self, store: DatasetStore, shard: ShardState, progress: Progress) -> None:
+    def _one(self, store: DatasetStore, shard: ShardState, shard_pass: ShardPass, progress: Progress) -> None:
         assert shard.first_ordinal is not None
         reader = _open_unchanged(self._opener, store, shard, progress)
         try:
@@ -69,7 +72,7 @@ class ProfileRepass:
                 hits, profile_hits = [], []
                 for batch in reader.batches(unit):
                     progress.check_cancelled()
-                    result = self._pass.match(batch)
+                    result = shard_pass.match(batch)
                     positions = result.hit_positions
                     hits += hit_rows(batch, positions, shard.seq, positions + row, shard.first_ordinal)
                     profile_hits += [(shard.first_ordinal + row + p, kind) for p, kind in result.profile_hits]

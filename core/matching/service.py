@@ -1,8 +1,9 @@
 """Matching the catalogue against the added datasets: every readable work and the artist profile.
 
-Adding a dataset and matching it is one streaming pass (`importer`); matching again later reads the compact
-indexes and the kept hits, and streams a dataset's URL/caption columns again only when the profile changed
-(`reread`). Every outcome says what was searched, completely or not, and why not.
+Adding a dataset and matching it is one streaming pass (`importer`); matching again later reads the hash pairs
+that pass found, searches the compact indexes (or the stored hashes) only for works it did not search, reads the
+kept hits, and streams a dataset's URL/caption columns again only when the profile changed (`reread`). Every
+outcome says what was searched, completely or not, and why not.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class MatchService:
         matcher = DatasetMatcher(profile, max_distance, RowFetcher(self._datasets.opener))
         repass = ProfileRepass(
             self._datasets.opener,
-            ShardPass(("url", "text"), PortfolioQueries.empty(max_distance), profile, hashes=False),
+            lambda: ShardPass(("url", "text"), PortfolioQueries.empty(max_distance), profile, hashes=False),
             _fingerprint(profile),
             bool(profile.domains or profile.url_prefixes or profile.name or profile.aliases or profile.handles),
         )

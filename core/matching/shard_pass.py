@@ -103,6 +103,7 @@ class ShardPass:
     ) -> None:
         """`kinds`: the dataset's match kinds; `hashes=False` for a URL/caption-only pass (no hash parsing)."""
         self._hashes = hashes
+        self.max_distance = queries.max_distance
         self.phash_queries = np.unique(queries.phashes)
         self._phash = (
             PhashStreamMatcher(self.phash_queries, queries.max_distance)

@@ -155,7 +155,7 @@ def test_the_cli_makes_a_private_data_folder(tmp_path: Path) -> None:
 def test_the_demo_makes_a_private_data_folder_datasets_included(tmp_path: Path) -> None:
     home = tmp_path / "fresh"
     assert cli(home, "demo") == 0
-    assert list(AppPaths.resolve(home).for_demo().datasets_dir.rglob("*.bin"))  # the sample indexes were written
+    assert list(AppPaths.resolve(home).for_demo().datasets_dir.rglob("*.keys.npy"))  # the sample hashes were written
     assert _private(home) == []
 
 
