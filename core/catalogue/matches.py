@@ -37,6 +37,10 @@ class FoundMatch:
     coverage: str
     source: str
     local_hash: str | None = None  # the work's hash that matched (a variant's pHash, or the SHA-256)
+    shard: str | None = None  # the dataset file the row was read from (path or URL), when TrainTrace read it
+    shard_row: int | None = None  # the row's position in that file (0-based)
+    published: str | None = None  # JSON of the row's id and hash exactly as the file holds them
+    variant: str | None = None  # the canonical variant of the work whose pHash matched ("original" for the work)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ class Match:
     decided_at: str | None
     local_hash: str | None = None  # the work's hash that matched: for pHash, the variant's, not always the file's
     opted_out: str = "not asked"  # the opt-out registry's last answer for `url`: "yes", "no" or "not asked"
+    shard: str | None = None  # see FoundMatch
+    shard_row: int | None = None
+    published: str | None = None
+    variant: str | None = None
 
 
 _MATCH_FIELDS = tuple(Match.__dataclass_fields__)
@@ -95,18 +103,21 @@ class MatchRepository:
                 self._db.execute(
                     """
                     INSERT INTO match (work_id, dataset, row_id, kind, distance, score, url, caption, published_hash,
-                                       evidence, coverage, source, found_at, local_hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       evidence, coverage, source, found_at, local_hash, shard, shard_row,
+                                       published, variant)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (dataset, row_id, kind, IFNULL(work_id, 0)) DO UPDATE SET
                         distance = excluded.distance, score = excluded.score, url = excluded.url,
                         caption = excluded.caption, published_hash = excluded.published_hash,
                         evidence = excluded.evidence, coverage = excluded.coverage, source = excluded.source,
-                        local_hash = excluded.local_hash
+                        local_hash = excluded.local_hash, shard = excluded.shard, shard_row = excluded.shard_row,
+                        published = excluded.published, variant = excluded.variant
                     """,
                     (
                         match.work_id, match.dataset, match.row_id, match.kind, match.distance, match.score,
                         match.url, match.caption, match.published_hash, match.evidence, match.coverage,
-                        match.source, now, match.local_hash,
+                        match.source, now, match.local_hash, match.shard, match.shard_row, match.published,
+                        match.variant,
                     ),
                 )  # fmt: skip
                 count += 1

@@ -117,6 +117,12 @@ MIGRATIONS: dict[int, str] = {
         );
         CREATE INDEX source_run_source ON source_run (source, id);
     """,
+    8: """
+        ALTER TABLE match ADD COLUMN shard TEXT;
+        ALTER TABLE match ADD COLUMN shard_row INTEGER;
+        ALTER TABLE match ADD COLUMN published TEXT;
+        ALTER TABLE match ADD COLUMN variant TEXT;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -20,6 +20,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from core.datasets.provenance import ShardDigest, record_read
 from core.datasets.shards import ShardOpener, ShardReader
 from core.datasets.store import DatasetStore, HitRow, ShardState
 from core.errors import Cancelled, TrainTraceError
@@ -114,6 +115,7 @@ class DatasetImporter:
     ) -> tuple[int, int, str | None]:
         """Import one shard; returns (rows read now, bytes read, error or None). Cancellation propagates."""
         reader: ShardReader | None = None
+        digest: ShardDigest | None = None
         rows_now = 0
         try:
             reader = self._opener.open(shard.source, store.descriptor, progress)
@@ -125,6 +127,7 @@ class DatasetImporter:
                 store.begin_shard(shard.seq, first, reader.size, reader.mtime_ns)
             done_units = shard.units_done if resuming else 0
             rows = shard.rows if resuming else 0
+            digest = ShardDigest.of(reader)  # the file's SHA-256, on a thread beside the pass (for the evidence)
             for unit in range(done_units, len(reader.unit_rows())):
                 unit_rows, hits, profile_hits, counts = self._unit(
                     reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units
@@ -133,6 +136,7 @@ class DatasetImporter:
                 rows_now += unit_rows
                 store.finish_unit(shard.seq, unit + 1, rows, counts, hits, profile_hits)
                 progress.advance(0, detail=f"{shard.source}: {rows:,} rows, {reader.bytes_read / 1e6:.1f} MB")
+            record_read(store.db, reader, digest.finish(), rows, self._now())
         except Cancelled:
             raise
         except TrainTraceError as exc:  # ShardError, NetworkError: this shard fails, the import goes on
@@ -140,6 +144,8 @@ class DatasetImporter:
             store.end_shard(shard.seq, store.shard(shard.seq).rows, size, self._now(), None, error=str(exc))
             return rows_now, size, str(exc)
         finally:
+            if digest is not None:
+                digest.abandon()  # nothing to do once finished
             if reader is not None:
                 reader.close()
         store.end_shard(shard.seq, rows, reader.bytes_read, self._now(), self._fingerprint)

@@ -83,7 +83,7 @@ class MatchRecords:
             score = phash_score(distance, variant, work.size, row.size)
             hashes = (f"{value:016x}", f"{row.phash:016x}" if row.phash is not None else None)
             how = f"pHash of the work{_variant_words(variant)} at Hamming distance {distance}"
-            found.append(self._found(work_id, row, "phash", distance, score, hashes, how))
+            found.append(self._found(work_id, row, "phash", distance, score, hashes, how, variant))
         return found
 
     def url(self, row: DatasetRow, matcher: UrlMatcher, by_name: Mapping[str, int]) -> FoundMatch | None:
@@ -113,6 +113,7 @@ class MatchRecords:
         score: float,
         hashes: tuple[str | None, str | None],
         how: str,
+        variant: str | None = None,
     ) -> FoundMatch:
         """`hashes`: the work's hash that matched (a variant's pHash, or the SHA-256) and the row's published one."""
         local, published = hashes
@@ -120,7 +121,8 @@ class MatchRecords:
             work_id=work_id, dataset=self._descriptor.id, row_id=row.row_id, kind=kind, distance=distance,
             score=round(score, 4), url=row.url, caption=row.caption, published_hash=published,
             evidence=f"{how}; {self._descriptor.name} row {row.row_id} ({row.shard}, row {row.shard_row})",
-            coverage=self._coverage, source=self._source, local_hash=local,
+            coverage=self._coverage, source=self._source, local_hash=local, shard=row.shard,
+            shard_row=row.shard_row, published=row.published, variant=variant,
         )  # fmt: skip
 
 
