@@ -19,9 +19,10 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from core.app import TrainTrace
+from core.datasets.descriptors import builtin_descriptors
 from core.datasets.provenance import READ
 from core.evidence import EvidenceManifest
-from core.evidence.recipes import image_shape, phash_code
+from core.evidence.recipes import RowPlace, image_shape, phash_code, row_query
 from core.paths import AppPaths
 from core.profile import Profile
 from core.resources import sample_datasets, sample_portfolio_dir, sample_profile_file
@@ -183,3 +184,16 @@ def test_variant_recipes_reproduce_every_variant_bit_for_bit(tmp_path: Path) -> 
     assert {variant for _, variant, _ in expected} >= {"flattened", "matted-black", "crop-5", "border-2-white"}
     for (name, variant, prints), output in zip(expected, run_python(codes, tmp_path), strict=True):
         assert output == prints, (name, variant, output)
+
+
+def test_a_tab_separated_hash_list_is_read_by_position(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CC12M-style file has no id column: its recipe reads the row by its position, with no quoting."""
+    descriptor = builtin_descriptors()["cc12m"]
+    (tmp_path / "cc12m.tsv").write_text(
+        'https://a.example/0.jpg\t"quoted\tm0\nhttps://a.example/1.jpg\t' + "cd" * 32 + "\tm1\n"
+    )
+    place = RowPlace("cc12m.tsv", "csv", dict(descriptor.columns), 1, 0, 1, descriptor.csv)
+    query = row_query(place, "1:1", "https://a.example/1.jpg", None, None, "cd" * 32)
+    monkeypatch.chdir(tmp_path)
+    relation = duckdb.sql(query.duckdb)
+    assert [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()] == [dict(query.expect)]
