@@ -60,6 +60,14 @@ from gui.works_grid import WorksGrid
 HEADER_STATE = "review-header"  # the works-and-matches header (the flat table's "header" state does not apply)
 
 
+def about_text() -> str:
+    """The About box's text: name, version and what the app does (no project address: there is none yet)."""
+    return (
+        f"{APP_NAME} {__version__}\nFinds your works in public AI-training datasets. Your images never leave this "
+        "computer."
+    )
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -445,12 +453,7 @@ class MainWindow(QMainWindow):
         return list(self._dialogs)
 
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"{APP_NAME} {__version__}\nFinds your works in public AI-training datasets. Your images never leave "
-            "this computer.",
-        )
+        QMessageBox.about(self, f"About {APP_NAME}", about_text())
 
     # --- drag and drop onto the whole window --------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name

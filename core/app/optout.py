@@ -18,7 +18,7 @@ from core.paths import PRIVATE_FILE_MODE
 from core.progress import Progress
 
 if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by the methods that use them
-    from core.evidence import EvidenceManifest
+    from core.evidence import EvidenceManifest, SigningKey
     from core.letters import GeneratedFile as LetterFile
     from core.letters.routes import Route
     from core.optout.c2pa_sign import SigningCredentials
@@ -173,21 +173,32 @@ class OptOutFacade(FacadeBase):
         return path
 
     def write_evidence_report(
-        self, pdf: Path, sources: Sequence[Mapping[str, object]] = (), progress: Progress | None = None
+        self,
+        pdf: Path,
+        sources: Sequence[Mapping[str, object]] = (),
+        progress: Progress | None = None,
+        signing: SigningKey | None = None,
     ) -> EvidenceManifest:
-        """The evidence PDF of the confirmed matches and its JSON manifest (SHA-256 of the PDF and every input)."""
-        from core.evidence import build_evidence_pdf, gather_evidence
+        """The evidence PDF of the confirmed matches, with its JSON manifest (the SHA-256 of every input and each
+        match's recipe) embedded and written beside it; signed (PAdES) with `signing`, if given.
+
+        Dataset files imported by an older version, which recorded no SHA-256, are hashed first (when they are
+        still as they were imported)."""
+        from core.evidence import ReportSigner, build_evidence_pdf, gather_evidence
         from core.evidence.inputs import run_record
         from core.evidence.manifest import manifest_path_for
 
         check_output_file(pdf)
         check_output_file(manifest_path_for(pdf))
+        progress = progress or Progress()
+        signer = ReportSigner(signing) if signing is not None else None  # a wrong key fails before any work
+        with progress.step(0.3, "Dataset files"):
+            for dataset_id in self._datasets.ids():
+                self._datasets.complete_provenance(dataset_id, progress)
         asked = sources or [run_record(run) for run in self._source_runs.history()]
-        manifest = build_evidence_pdf(gather_evidence(self, self._clock(), asked), pdf, progress)
-        written = [
-            (manifest.pdf_path, manifest.pdf_sha256),
-            (manifest.manifest_path, _sha256_of(manifest.manifest_path)),
-        ]
+        with progress.step(0.7, "Evidence report") as building:
+            manifest = build_evidence_pdf(gather_evidence(self, self._clock(), asked), pdf, building, signer)
+        written = [(manifest.pdf_path, manifest.pdf_sha256), (manifest.manifest_path, manifest.manifest_sha256)]
         self._record_generated("evidence-report", written)
         return manifest
 
@@ -200,7 +211,3 @@ class OptOutFacade(FacadeBase):
 
     def generated_history(self) -> list[GeneratedRecord]:
         return self._generated.history()
-
-
-def _sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -11,7 +11,7 @@ from core.batch.results import SOURCE, load_manifest, read_results
 from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.works import WorkRepository
 from core.datasets.descriptors import Descriptor, resolve_descriptor
-from core.datasets.manager import list_hub_shards
+from core.datasets.hub import HubApi, list_hub_shards
 from core.errors import UsageError
 from core.net.http import HttpClient
 
@@ -56,7 +56,7 @@ def batch_descriptor(
 def hub_lister(client: Callable[[], HttpClient], token: Callable[[], str | None]) -> Callable[[Descriptor], list[str]]:
     def shards(descriptor: Descriptor) -> list[str]:
         assert descriptor.hub is not None
-        return list_hub_shards(client(), descriptor.hub, token())
+        return [file.source for file in list_hub_shards(HubApi(client(), token()), descriptor.hub)]
 
     return shards
 
@@ -87,7 +87,7 @@ def import_batch(directory: Path, owner: str, works: WorkRepository, matches: Ma
                 work_id=work_id, dataset=row["dataset"], row_id=row["row_id"], kind=row["kind"],
                 distance=row["distance"], score=row["score"], url=row["url"], caption=row["text"],
                 published_hash=row["published_hash"], evidence=row["evidence"], coverage=row["coverage"],
-                source=SOURCE, local_hash=row["local_hash"],
+                source=SOURCE, local_hash=row["local_hash"], shard=row["shard"], shard_row=row["shard_row"],
             )
         )  # fmt: skip
     matches.record(found, now)

@@ -201,4 +201,4 @@ class _TaskMatcher:
 
 def _row(hit: Any, source: str) -> DatasetRow:
     return DatasetRow(hit.ordinal, source, hit.shard_row, hit.row_id, hit.url, hit.caption, hit.phash, hit.sha256,
-                      hit.width, hit.height)  # fmt: skip
+                      hit.width, hit.height, hit.published)  # fmt: skip

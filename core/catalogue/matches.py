@@ -40,6 +40,9 @@ class FoundMatch:
     variant: str | None = None  # for pHash: the variant of the work that matched ("original", "border-2-white", ...)
     published_width: int | None = None  # the size the dataset row publishes for its image, when it does
     published_height: int | None = None
+    shard: str | None = None  # the dataset file the row was read from (path or URL), when TrainTrace read it
+    shard_row: int | None = None  # the row's position in that file (0-based)
+    published: str | None = None  # JSON of the row's id and hash exactly as the file holds them
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Match:
     variant: str | None = None  # for pHash: the variant of the work that matched ("original", "crop-5-right", ...)
     published_width: int | None = None  # the size the dataset row publishes for its image, when it does
     published_height: int | None = None
+    shard: str | None = None  # see FoundMatch
+    shard_row: int | None = None
+    published: str | None = None
 
     @property
     def published_size(self) -> tuple[int, int] | None:
@@ -107,20 +113,21 @@ class MatchRepository:
                     """
                     INSERT INTO match (work_id, dataset, row_id, kind, distance, score, url, caption, published_hash,
                                        evidence, coverage, source, found_at, local_hash, variant, published_width,
-                                       published_height)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       published_height, shard, shard_row, published)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (dataset, row_id, kind, IFNULL(work_id, 0)) DO UPDATE SET
                         distance = excluded.distance, score = excluded.score, url = excluded.url,
                         caption = excluded.caption, published_hash = excluded.published_hash,
                         evidence = excluded.evidence, coverage = excluded.coverage, source = excluded.source,
                         local_hash = excluded.local_hash, variant = excluded.variant,
-                        published_width = excluded.published_width, published_height = excluded.published_height
+                        published_width = excluded.published_width, published_height = excluded.published_height,
+                        shard = excluded.shard, shard_row = excluded.shard_row, published = excluded.published
                     """,
                     (
                         match.work_id, match.dataset, match.row_id, match.kind, match.distance, match.score,
                         match.url, match.caption, match.published_hash, match.evidence, match.coverage,
                         match.source, now, match.local_hash, match.variant, match.published_width,
-                        match.published_height,
+                        match.published_height, match.shard, match.shard_row, match.published,
                     ),
                 )  # fmt: skip
                 count += 1

@@ -121,6 +121,9 @@ MIGRATIONS: dict[int, str] = {
         ALTER TABLE match ADD COLUMN variant TEXT;
         ALTER TABLE match ADD COLUMN published_width INTEGER;
         ALTER TABLE match ADD COLUMN published_height INTEGER;
+        ALTER TABLE match ADD COLUMN shard TEXT;
+        ALTER TABLE match ADD COLUMN shard_row INTEGER;
+        ALTER TABLE match ADD COLUMN published TEXT;
     """,
 }
 

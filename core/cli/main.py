@@ -54,7 +54,8 @@ COMMANDS = {
     ),
     "report": LazyCommand(
         "core.cli.report_command:report",
-        "Write the evidence PDF (and FILE.manifest.json with the SHA-256 of the PDF and of every input).",
+        "Write the evidence PDF with its manifest embedded (and FILE.manifest.json beside it: the SHA-256 of every"
+        " input and each match's recipe). Unsigned unless --sign is given.",
     ),
     "scan": LazyCommand(
         "core.cli.scan_commands:scan",

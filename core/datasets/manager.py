@@ -4,14 +4,15 @@ matching layer's, `core.matching.importer`)."""
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from core.datasets.descriptors import Descriptor, HubLocation, resolve_descriptor
+from core.datasets import provenance
+from core.datasets.descriptors import Descriptor, resolve_descriptor
+from core.datasets.hub import HubApi, HubFile, list_hub_shards, parse_hf_source
 from core.datasets.planning import DatasetPlan, check_room, footer_totals, plan
+from core.datasets.provenance import ShardProvenance
 from core.datasets.shards import HUB_BASE, ShardOpener
 from core.datasets.store import DatasetStore, ShardState
 from core.errors import UsageError
@@ -33,6 +34,7 @@ class DatasetInfo:
     hits: int = 0  # rows kept because something matched
     notice: str | None = None  # a one-line notice (the dataset was just converted from the old format)
     indexes: tuple[IndexState, ...] = ()  # per hash kind: unsorted runs (streamed) or the built index
+    provenance: Mapping[str, ShardProvenance] = field(default_factory=dict)  # shard source -> what is known of it
 
     @property
     def bytes_per_row(self) -> float:
@@ -90,7 +92,7 @@ class DatasetManager:
         try:
             return DatasetInfo(
                 store.descriptor, tuple(store.shards()), store.row_count(), store.bytes_on_disk(), store.hit_count(),
-                store.converted, _index_states(store),
+                store.converted, _index_states(store), provenance.load(store.db),
             )  # fmt: skip
         finally:
             store.close()
@@ -119,21 +121,69 @@ class DatasetManager:
     def prepare(
         self, dataset_id: str, schema: str | None, sources: Sequence[str], mappings: dict[str, str]
     ) -> DatasetStore:
-        """Create (or reopen) a dataset's state with its shards registered, ready for the import pass."""
+        """Create (or reopen) a dataset's state with its shards registered, ready for the import pass.
+
+        Hub shards are registered at the commit their revision points to now (see core.datasets.hub)."""
         descriptor, already_added = self._descriptor(dataset_id, schema, sources, mappings)
         # Without --from: a dataset added before resumes its own shards; a new one lists its shards on the Hub.
-        shard_sources = list(sources) or ([] if already_added else self._hub_shards(descriptor))
+        if sources:
+            shard_sources, hub_files = self._pin(dataset_id, sources)
+        else:
+            listed = [] if already_added else self._hub_shards(descriptor)
+            hub_files = {file.source: file for file in listed}
+            shard_sources = list(hub_files)
         self._check_room(descriptor, shard_sources)
         store = DatasetStore.create_or_open(self._directory / dataset_id, descriptor)
         store.register_shards(shard_sources)
+        provenance.record_hub(store.db, hub_files)
         return store
+
+    def _pin(self, dataset_id: str, sources: Sequence[str]) -> tuple[list[str], dict[str, HubFile]]:
+        """The shard sources to register for the given ones, and the Hub's description of each pinned one: an
+        hf:// source is read at the commit its revision points to now. A file the dataset already holds keeps the
+        source it was imported from; when the Hub cannot be asked, a source is read as given (and the report
+        says that its commit was not resolved)."""
+        registered: dict[tuple[str, str], str] = {}
+        if (self._directory / dataset_id / "descriptor.json").exists():
+            store = self.open(dataset_id)
+            try:
+                registered = {(p.repo, p.path): s.source for s in store.shards() if (p := parse_hf_source(s.source))}
+            finally:
+                store.close()
+        chosen: dict[str, str] = {}
+        for source in sources:
+            parsed = parse_hf_source(source)
+            if parsed is not None and not parsed.pinned:
+                chosen[source] = registered.get((parsed.repo, parsed.path), "")
+        asked = [source for source, known in chosen.items() if not known]
+        described: dict[str, HubFile] = {}
+        if asked:
+            try:
+                described = HubApi(self._client_factory(), self._hub_token(), self._hub_base).describe(asked)
+            except NetworkError:
+                described = {}
+        pinned = [chosen.get(s) or (described[s].source if s in described else s) for s in sources]
+        return pinned, {file.source: file for file in described.values()}
+
+    def complete_provenance(self, dataset_id: str, progress: Progress) -> None:
+        """Record what an import by an older version left out (see core.datasets.provenance.complete)."""
+        store = self.open(dataset_id)
+        try:
+            provenance.complete(store.db, store.shards(), self.opener, store.descriptor, self._now(), progress)
+        finally:
+            store.close()
 
     def plan(
         self, dataset_id: str, schema: str | None, sources: Sequence[str], mappings: dict[str, str]
     ) -> DatasetPlan:
         """What adding the dataset will read and take on disk (reads the shards' footers, online if need be)."""
         descriptor, _ = self._descriptor(dataset_id, schema, sources, mappings)
-        return plan(descriptor, lambda: list(sources) or self._hub_shards(descriptor), self.opener, self._directory)
+        return plan(
+            descriptor,
+            lambda: list(sources) or [file.source for file in self._hub_shards(descriptor)],
+            self.opener,
+            self._directory,
+        )
 
     def _descriptor(
         self, dataset_id: str, schema: str | None, sources: Sequence[str], mappings: dict[str, str]
@@ -162,39 +212,17 @@ class DatasetManager:
         store.close()
         DatasetStore.remove(store.directory)
 
-    def _hub_shards(self, descriptor: Descriptor) -> list[str]:
-        """List the dataset's shards on the Hub (files matching the descriptor's pattern)."""
+    def _hub_shards(self, descriptor: Descriptor) -> list[HubFile]:
+        """List the dataset's shards on the Hub (files matching the descriptor's pattern), at the current commit."""
         if descriptor.hub is None:
             raise UsageError(f"{descriptor.name} has no known online location; give the shards with --from PATH_OR_URL")
         try:
-            return list_hub_shards(self._client_factory(), descriptor.hub, self._hub_token(), self._hub_base)
+            return list_hub_shards(HubApi(self._client_factory(), self._hub_token(), self._hub_base), descriptor.hub)
         except NetworkError as exc:
             raise NetworkError(
                 f"cannot list the shards of {descriptor.name} on the Hugging Face Hub ({descriptor.hub.repo}): {exc}."
                 " Without a connection, download its Parquet files and add them with --from FILE"
             ) from exc
-
-
-def list_hub_shards(client: HttpClient, hub: HubLocation, token: str | None, hub_base: str = HUB_BASE) -> list[str]:
-    """The hf:// URLs of the files of a Hub dataset repository that match `hub.pattern`, sorted."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url: str | None = f"{hub_base}/api/datasets/{hub.repo}/tree/{quote(hub.revision, safe='')}?recursive=true"
-    paths: list[str] = []
-    while url:
-        response = client.request("GET", url, headers=headers)
-        paths += [entry["path"] for entry in response.json() if entry.get("type") == "file"]
-        url = _next_link(response.header("link"))
-    matching = sorted(path for path in paths if fnmatch.fnmatch(path, hub.pattern))
-    if not matching:
-        raise UsageError(f"no file in {hub.repo}@{hub.revision} matches {hub.pattern!r}")
-    return [f"hf://datasets/{hub.repo}@{hub.revision}/{path}" for path in matching]
-
-
-def _next_link(header: str) -> str | None:
-    for part in header.split(","):
-        if 'rel="next"' in part and "<" in part:
-            return part[part.index("<") + 1 : part.index(">")]
-    return None
 
 
 def _index_states(store: DatasetStore) -> tuple[IndexState, ...]:

@@ -43,6 +43,7 @@ class RemoteFile(io.RawIOBase):
         self._cancel = cancel
         self._position = 0
         self.bytes_fetched = 0
+        self.validators: dict[str, str] = {}  # the server's ETag and Last-Modified for the file, when it sent them
         self._size = self._probe_size()
 
     @property
@@ -57,6 +58,8 @@ class RemoteFile(io.RawIOBase):
                 f"{self._url}: the server does not support range requests (it sent the whole file instead of one byte)"
             ) from exc
         match = _CONTENT_RANGE.match(response.header("content-range"))
+        self.validators = {name.replace("-", "_"): response.header(name) for name in ("etag", "last-modified")
+                           if response.header(name)}  # fmt: skip
         if response.status != 206 or match is None:
             raise TrainTraceError(f"{self._url}: the server does not support range requests (HTTP {response.status})")
         return int(match.group(1))

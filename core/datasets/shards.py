@@ -110,6 +110,12 @@ class ShardReader:
         return self.location.url is None and not self.location.source.startswith(FSSPEC_SCHEMES)
 
     @property
+    def validators(self) -> dict[str, str]:
+        """A remote shard's ETag and Last-Modified as its server sent them ("etag", "last_modified"); none for a
+        local file."""
+        return dict(getattr(self._handle, "validators", {}))
+
+    @property
     def is_csv(self) -> bool:
         return self._descriptor.csv is not None or self.location.source.lower().endswith((".csv", ".tsv", ".txt"))
 

@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS hit (
     phash     INTEGER,
     sha256    TEXT,
     width     INTEGER,
-    height    INTEGER
+    height    INTEGER,
+    published TEXT
 );
 CREATE TABLE IF NOT EXISTS profile_hit (
     ordinal   INTEGER NOT NULL,
@@ -116,6 +117,7 @@ class DatasetRow:
     sha256: str | None
     width: int | None
     height: int | None
+    published: str | None = None  # JSON of the row's id and hash values exactly as the shard holds them
 
     @property
     def size(self) -> tuple[int, int] | None:
@@ -136,6 +138,7 @@ class HitRow:
     sha256: str | None
     width: int | None
     height: int | None
+    published: str | None = None  # JSON of the row's id and hash values exactly as the shard holds them
 
 
 class DatasetStore:
@@ -306,10 +309,10 @@ class DatasetStore:
     # --- hits ---------------------------------------------------------------------------------------
     def _insert_hits(self, hits: Iterable[HitRow], seq: int, profile_hits: Iterable[tuple[int, str]]) -> None:
         self.db.executemany(
-            "INSERT OR REPLACE INTO hit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO hit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (h.ordinal, h.shard_seq, h.shard_row, h.row_id, h.url, h.caption, _signed(h.phash), h.sha256,
-                 h.width, h.height)
+                 h.width, h.height, h.published)
                 for h in hits
             ],
         )  # fmt: skip
@@ -330,14 +333,14 @@ class DatasetStore:
             marks = ",".join("?" * len(chunk))
             query = (
                 "SELECT h.ordinal, s.source, h.shard_row, h.row_id, h.url, h.caption, h.phash, h.sha256, "
-                "h.width, h.height "
+                "h.width, h.height, h.published "
                 f"FROM hit h JOIN shard s ON s.seq = h.shard_seq WHERE h.ordinal IN ({marks})"
             )
-            for ordinal, shard, shard_row, row_id, url, caption, phash, sha256, width, height in self.db.execute(
-                query, chunk
-            ):
+            for row in self.db.execute(query, chunk):
+                ordinal, shard, shard_row, row_id, url, caption, phash, sha256, width, height, published = row
                 unsigned = phash + (1 << 64) if phash is not None and phash < 0 else phash
-                yield DatasetRow(ordinal, shard, shard_row, row_id, url, caption, unsigned, sha256, width, height)
+                yield DatasetRow(ordinal, shard, shard_row, row_id, url, caption, unsigned, sha256, width, height,
+                                 published)  # fmt: skip
 
     def missing(self, ordinals: Iterable[int]) -> list[int]:
         """Which of `ordinals` have no kept row yet."""
@@ -419,6 +422,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_SCHEMA + hash_pairs.SCHEMA)
+        if "published" not in {row[1] for row in connection.execute("PRAGMA table_info(hit)")}:
+            connection.execute("ALTER TABLE hit ADD COLUMN published TEXT")  # kept rows of an older version: none
     except sqlite3.Error as exc:
         raise CatalogueError(f"cannot open the dataset state {path}: {exc}") from exc
     return connection

@@ -8,24 +8,24 @@ the matcher writes into its "how found" text are cut down to file names here.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import PurePath
+from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit, urlunsplit
 
-from core import APP_NAME, PROJECT_URL, __version__
+from core import APP_NAME, __version__
 from core.catalogue.matches import Match
 from core.catalogue.source_runs import SourceRun
 from core.catalogue.works import Work
 from core.datasets.manager import DatasetInfo
 from core.errors import UsageError
+from core.evidence.recipes import HashCode, Recipe, RowPlace, image_shape, row_query, work_code
+from core.evidence.searched import DatasetSearched, ShardSearched, describe_dataset, file_name
 from core.matching.engine import SOURCE as LOCAL_SOURCE
 from core.profile import Profile
 from core.settings import DEFAULT_MAX_DISTANCE, Settings
+from core.vocabulary import MatchKind
 
 
 class EvidenceCatalogue(Protocol):
@@ -42,25 +42,6 @@ class EvidenceCatalogue(Protocol):
     def matches(self, status: str | None = None) -> list[Match]: ...
 
     def works(self) -> list[Work]: ...
-
-
-@dataclass(frozen=True)
-class DatasetSearched:
-    """One dataset the works were matched against, as it stood when the report was made."""
-
-    id: str
-    name: str
-    revision: str  # "repo@revision" on the Hugging Face Hub, or a description of the local copy
-    coverage: str  # "full" once every shard is imported, else "partial"
-    rows: int  # rows searched (read from the shards)
-    shards_done: int
-    shards_total: int
-    homepage: str
-    licence: str
-    coverage_note: str  # what this dataset's metadata allows matching on (from its descriptor)
-    descriptor_sha256: str  # of the descriptor's canonical JSON
-    shards_sha256: str  # of the list of imported shards (file name, rows, bytes, status)
-    bad_hashes: int = 0  # malformed published hash values, counted and never matched
 
 
 @dataclass(frozen=True)
@@ -95,11 +76,15 @@ def run_record(run: SourceRun) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class EvidenceMatch:
-    """A confirmed match with its work (None for matches on the artist's profile) and a path-free account."""
+    """A confirmed match with its work (None for matches on the artist's profile), a path-free account, and,
+    when TrainTrace read the row from a dataset file, that file, the row's place in it and the recipes."""
 
     match: Match
     work: Work | None
     how_found: str
+    shard: ShardSearched | None = None
+    place: RowPlace | None = None
+    recipe: Recipe = field(default_factory=lambda: Recipe(None, None))
 
     @property
     def work_name(self) -> str:
@@ -118,7 +103,6 @@ class EvidenceInput:
     generated_at: datetime  # timezone-aware; shown and stored in UTC
     tool_name: str
     tool_version: str
-    project_url: str
     max_distance: int  # the pHash Hamming threshold in force
     datasets: tuple[DatasetSearched, ...]
     sources: tuple[SourceQueried, ...]
@@ -140,73 +124,12 @@ class EvidenceInput:
         return tuple(seen.values())
 
 
-def file_name(path: str) -> str:
-    return PurePath(path).name or path
-
-
 def utc_text(stamp: str | None) -> str:
     """ISO timestamps as stored ("2026-11-27T00:24:34+00:00") in the report's form ("2026-11-27 00:24:34 UTC")."""
     if not stamp:
         return "-"
     text = stamp.replace("T", " ")
     return text[:-6] + " UTC" if text.endswith("+00:00") else text
-
-
-def canonical_json(value: object) -> bytes:
-    """The one JSON form that is hashed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def describe_dataset(info: DatasetInfo) -> DatasetSearched:
-    descriptor = info.descriptor
-    shards = info.shards
-    done = [shard for shard in shards if shard.status == "done"]
-    shard_list = [[file_name(shard.source), shard.rows, shard.bytes, shard.status] for shard in shards]
-    return DatasetSearched(
-        id=descriptor.id,
-        name=descriptor.name,
-        revision=_revision(info),
-        coverage=info.coverage,
-        rows=info.rows,
-        shards_done=len(done),
-        shards_total=len(shards),
-        homepage=descriptor.homepage,
-        licence=descriptor.licence,
-        coverage_note=descriptor.coverage,
-        descriptor_sha256=hashlib.sha256(canonical_json(descriptor.to_json())).hexdigest(),
-        shards_sha256=hashlib.sha256(canonical_json(shard_list)).hexdigest(),
-        bad_hashes=info.bad_hashes,
-    )
-
-
-def _revision(info: DatasetInfo) -> str:
-    """Where the imported shards came from: Hub "repo@revision"s, web hosts, or a dated local copy."""
-    origins: dict[str, None] = {}
-    local = 0
-    for shard in info.shards:
-        if shard.source.startswith("hf://datasets/"):
-            origins[_hub_repo_revision(shard.source)] = None
-        elif "://" in shard.source:
-            origins[_web_folder(shard.source)] = None
-        else:
-            local += 1
-    if local:
-        imported = max((shard.imported_at or "" for shard in info.shards if shard.status == "done"), default="")
-        origins[f"local copy, {local} file(s)" + (f", imported {utc_text(imported)}" if imported else "")] = None
-    return "; ".join(origins) or "no files"
-
-
-def _hub_repo_revision(source: str) -> str:
-    """ "owner/name@revision" from hf://datasets/owner/name@revision/path/in/repo."""
-    return "/".join(source.removeprefix("hf://datasets/").split("/")[:2])
-
-
-def _web_folder(url: str) -> str:
-    """The folder of a shard URL, without any user:password@ or query string."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rsplit("/", 1)[0] + "/", "", ""))
 
 
 def without_local_paths(text: str, paths: Iterable[str]) -> str:
@@ -231,11 +154,14 @@ def build_evidence_input(
     matched_paths = [by_id[m.work_id].path for m in confirmed if m.work_id is not None and m.work_id in by_id]
     local_paths = [shard.source for info in datasets for shard in info.shards if "://" not in shard.source]
     local_paths += matched_paths
+    searched = tuple(describe_dataset(info) for info in datasets)
+    by_dataset = {dataset.id: dataset for dataset in searched}
     matches = tuple(
-        EvidenceMatch(
-            match=match,
-            work=by_id.get(match.work_id) if match.work_id is not None else None,
-            how_found=without_local_paths(match.evidence, local_paths),
+        _evidence_match(
+            match,
+            by_id.get(match.work_id) if match.work_id is not None else None,
+            without_local_paths(match.evidence, local_paths),
+            by_dataset.get(match.dataset),
         )
         for match in confirmed
         if match.status == "confirmed"
@@ -246,13 +172,53 @@ def build_evidence_input(
         generated_at=generated_at,
         tool_name=APP_NAME,
         tool_version=__version__,
-        project_url=PROJECT_URL,
         max_distance=max_distance,
-        datasets=tuple(describe_dataset(info) for info in datasets),
+        datasets=searched,
         sources=tuple(queried),
         matches=matches,
         unreadable=tuple(UnreadableFile(file_name(w.path), w.reason or w.status) for w in works if not w.ok),
     )
+
+
+def _evidence_match(match: Match, work: Work | None, how_found: str, dataset: DatasetSearched | None) -> EvidenceMatch:
+    shard = dataset.shard(match.shard) if dataset is not None and match.shard else None
+    place = None
+    row = None
+    if dataset is not None and shard is not None and match.shard_row is not None:
+        place = _place(dataset, shard, match.shard_row)
+        row = row_query(place, match.row_id, match.url, match.caption, match.published, match.published_hash)
+    return EvidenceMatch(match, work, how_found, shard, place, Recipe(row, _work_code(match, work)))
+
+
+def _place(dataset: DatasetSearched, shard: ShardSearched, row: int) -> RowPlace:
+    known = shard.provenance
+    columns = known.columns if known is not None and known.columns else dataset.columns or {}
+    csv_name = shard.name.lower().endswith((".csv", ".tsv", ".txt"))
+    fmt = (
+        known.file_format
+        if known is not None and known.file_format
+        else "csv"
+        if dataset.csv or csv_name
+        else "parquet"
+    )
+    group, in_group = (known.locate(row) if known is not None else None) or (None, None)
+    return RowPlace(shard.name, fmt, columns, row, group, in_group, dataset.csv)
+
+
+def _work_code(match: Match, work: Work | None) -> HashCode | None:
+    """The work's hash recipe. A pHash match recorded before variants were recorded, whose compared hash is
+    not the work's own, gets none: which variant it was is not known."""
+    if work is None or not work.ok:
+        return None
+    own = format(work.phash, "016x") if work.phash is not None else None
+    variant = match.variant or ("original" if match.local_hash in (None, own) else None)
+    if match.kind == MatchKind.PHASH and variant is None:
+        return None
+    shape = image_shape(Path(work.path)) if match.kind == MatchKind.PHASH and variant != "original" else None
+    return work_code(
+        match.kind, file_name(work.path), shape, sha256=work.sha256, phash=match.local_hash or own, variant=variant,
+        published_hash=match.published_hash, distance=match.distance, file_format=work.format,
+    )  # fmt: skip
 
 
 def _sources_in(matches: Sequence[Match]) -> list[SourceQueried]:

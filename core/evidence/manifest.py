@@ -1,8 +1,12 @@
-"""The JSON manifest written beside the PDF: the SHA-256 of the PDF and of every input it was built from.
+"""The JSON manifest: the SHA-256 of every input the report was built from, and every match's recipe.
 
-Anyone can recompute each digest: the PDF's and each work file's over their bytes, the match list's over
-`matches_json`, each dataset's descriptor over its canonical JSON (`inputs.canonical_json`). No local path is
-written: works are named by their file name.
+It is embedded in the PDF as an attachment and written beside it (`FILE.manifest.json`), the same bytes in both
+places; the PDF's cover shows their SHA-256. It cannot hold the PDF's own SHA-256 (it is inside the PDF): see
+`ABOUT`, which the manifest carries so that a reader of the file alone knows what each digest covers.
+
+Anyone can recompute each digest: each work file's and dataset file's over its bytes, the match list's over
+`matches_json`, each dataset's descriptor over its canonical JSON (`searched.canonical_json`). No local path is
+written: works and local dataset files are named by their file name.
 """
 
 from __future__ import annotations
@@ -14,21 +18,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.evidence.inputs import EvidenceInput, canonical_json
+from core.evidence.inputs import EvidenceInput, EvidenceMatch
+from core.evidence.searched import canonical_json, file_name
 from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, shown
 from core.evidence.thumbnails import WorkPicture
-from core.files import write_atomically
 
 MANIFEST_FORMAT = "traintrace-evidence-manifest"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+ATTACHMENT_NAME = "manifest.json"
+ABOUT = (
+    f"This manifest is attached to the evidence PDF (as {ATTACHMENT_NAME}) and written beside it under the PDF's "
+    "name followed by .manifest.json, the same bytes in both places; the PDF's cover shows their SHA-256. It "
+    "lists the SHA-256 of every input of the report and "
+    "each match's recipe. It does not hold the PDF's own SHA-256, which would change the PDF it is part of: "
+    "TrainTrace shows that digest when it writes the report, and a signed report's signature covers every byte "
+    "of the PDF except the signature itself."
+)
 
 
 @dataclass(frozen=True)
 class EvidenceManifest:
     pdf_path: Path
     manifest_path: Path
-    pdf_sha256: str
+    pdf_sha256: str  # of the PDF as written (signed, when it was signed)
+    manifest_sha256: str  # of the manifest's bytes (embedded and beside the PDF), as the cover shows it
     data: Mapping[str, Any]  # the manifest's JSON content
+    signed: bool = False
 
 
 def manifest_path_for(pdf_path: Path) -> Path:
@@ -41,6 +56,8 @@ def matches_json(evidence: EvidenceInput) -> bytes:
     for item in evidence.matches:
         record = {name: getattr(item.match, name) for name in item.match.__dataclass_fields__}
         record.pop("work_path")
+        if match_shard := record.get("shard"):
+            record["shard"] = match_shard if "://" in match_shard else file_name(match_shard)
         record["evidence"] = item.how_found
         record["work"] = item.work_name or None
         records.append(record)
@@ -74,8 +91,9 @@ def cut_values(evidence: EvidenceInput) -> list[dict[str, Any]]:
 
 
 def manifest_data(
-    evidence: EvidenceInput, pdf_bytes: bytes, pdf_name: str, pictures: Mapping[int, WorkPicture]
+    evidence: EvidenceInput, pictures: Mapping[int, WorkPicture], signer: Mapping[str, str] | None
 ) -> dict[str, Any]:
+    """The manifest's content; it does not depend on the PDF's file name, so neither do the PDF's bytes."""
     works = []
     for work in evidence.works:
         picture = pictures.get(work.id)
@@ -89,20 +107,22 @@ def manifest_data(
     datasets = [
         {
             "id": d.id,
+            "name": d.name,
             "revision": d.revision,
             "coverage": d.coverage,
             "rows": d.rows,
             "descriptor_sha256": d.descriptor_sha256,
-            "shards_sha256": d.shards_sha256,
+            "files": [shard.manifest() for shard in d.shards],
         }
         for d in evidence.datasets
     ]
     return {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
+        "about": ABOUT,
         "generated_at": evidence.generated_at.isoformat(timespec="seconds"),
-        "tool": {"name": evidence.tool_name, "version": evidence.tool_version, "url": evidence.project_url},
-        "pdf": {"file": pdf_name, "sha256": hashlib.sha256(pdf_bytes).hexdigest(), "bytes": len(pdf_bytes)},
+        "tool": {"name": evidence.tool_name, "version": evidence.tool_version},
+        "pdf": {"signed": signer is not None, "signer": dict(signer) if signer else None},
         "inputs": {
             "profile_sha256": hashlib.sha256(profile_json(evidence)).hexdigest(),
             "matches": {
@@ -125,8 +145,26 @@ def manifest_data(
             ],
             "pHash_threshold": evidence.max_distance,
         },
+        "matches": [match_entry(item) for item in evidence.matches],
     }
 
 
-def write_manifest(path: Path, data: Mapping[str, Any]) -> None:
-    write_atomically(path, (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+def match_entry(item: EvidenceMatch) -> dict[str, Any]:
+    """One match's place and recipe, as its page prints them."""
+    match, place, recipe = item.match, item.place, item.recipe
+    entry: dict[str, Any] = {"id": match.id, "kind": match.kind, "dataset": match.dataset, "row_id": match.row_id,
+                             "work": item.work_name or None, "source": match.source}  # fmt: skip
+    if place is not None and item.shard is not None:
+        entry["row"] = {"file": place.file, "file_sha256": item.shard.sha256, "row": place.row,
+                        "row_group": place.row_group, "row_in_group": place.row_in_group}  # fmt: skip
+    if recipe.row is not None:
+        entry["row_recipe"] = {"duckdb": recipe.row.duckdb, "pyarrow": recipe.row.pyarrow,
+                               "prints": dict(recipe.row.expect), "values_as_stored": recipe.row.as_stored}  # fmt: skip
+    if recipe.work is not None:
+        entry["work_recipe"] = {"file": recipe.work.file, "python": list(recipe.work.lines),
+                                "prints": recipe.work.prints}  # fmt: skip
+    return entry
+
+
+def manifest_bytes(data: Mapping[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")

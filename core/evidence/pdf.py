@@ -1,61 +1,90 @@
-"""The evidence PDF: cover, summary table, one page per confirmed match, methodology and limits, appendix.
+"""The evidence PDF: cover, summary table, one page per confirmed match, methodology and limits, appendices, and
+the manifest embedded as an attachment (optionally signed).
 
-Deterministic: the creation date is the report's `generated_at`, fpdf2's file identifier is a digest of the
-document's own bytes, thumbnails are encoded with fixed settings and nothing else varies, so the same input
-(and the same work files) gives the same bytes. The manifest beside the PDF records what that input was.
+Order of work: the work files are read first (thumbnails and fresh SHA-256), then the manifest is made, so the
+cover can show the manifest's SHA-256; the manifest is embedded, the PDF rendered, then signed if asked.
+
+Deterministic when unsigned: the creation date is the report's `generated_at`, fpdf2's file identifier is a
+digest of the document's own bytes, thumbnails are encoded with fixed settings and nothing else varies, so the
+same input (and the same work files) gives the same bytes. A signature adds the signing time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import fpdf
-from fpdf.fonts import FontFace
 
-from core.evidence.document import ACCENT, EvidenceDocument
-from core.evidence.fonts import MONO, SANS, fallbacks_needed
-from core.evidence.inputs import DatasetSearched, EvidenceInput, utc_text
-from core.evidence.manifest import EvidenceManifest, manifest_data, manifest_path_for, write_manifest
+from core.evidence.document import EvidenceDocument
+from core.evidence.fonts import fallbacks_needed
+from core.evidence.inputs import EvidenceInput, utc_text
+from core.evidence.manifest import (
+    ATTACHMENT_NAME,
+    EvidenceManifest,
+    manifest_bytes,
+    manifest_data,
+    manifest_path_for,
+)
 from core.evidence.match_section import add_match_page
-from core.evidence.methodology import SHORT_KIND_NAMES, methodology_sections
+from core.evidence.methodology import methodology_sections, short_kind_name, summary_legend
+from core.evidence.searched import DatasetSearched
+from core.evidence.signing import ReportSigner, SignerIdentity
 from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, capped
-from core.evidence.thumbnails import WorkPicture
+from core.evidence.thumbnails import WorkPicture, read_work_picture
 from core.files import write_atomically
 from core.progress import Progress
-
-HEADINGS = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT)
 
 
 def report_time(evidence: EvidenceInput) -> str:
     return evidence.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def build_evidence_pdf(evidence: EvidenceInput, out: Path, progress: Progress | None = None) -> EvidenceManifest:
-    """Write the report to `out` and its manifest to `out` + ".manifest.json"; return the manifest."""
+def build_evidence_pdf(
+    evidence: EvidenceInput, out: Path, progress: Progress | None = None, signer: ReportSigner | None = None
+) -> EvidenceManifest:
+    """Write the report to `out` (signed with `signer`, if given) and its manifest to `out` + ".manifest.json"."""
     progress = progress or Progress()
-    progress.start(len(evidence.matches) + 2)
+    out = Path(out)
+    works = evidence.works
+    progress.start(len(works) + len(evidence.matches) + 2)
+    pictures: dict[int, WorkPicture] = {}
+    for work in works:
+        progress.check_cancelled()
+        pictures[work.id] = read_work_picture(Path(work.path))
+        progress.advance()
+    identity = signer.identity if signer is not None else None
+    manifest = manifest_data(evidence, pictures, identity.as_dict() if identity else None)
+    manifest_raw = manifest_bytes(manifest)
+    manifest_sha256 = hashlib.sha256(manifest_raw).hexdigest()
     pdf = _new_document(evidence)
-    _cover(pdf, evidence)
+    _cover(pdf, evidence, manifest_sha256, identity)
     _summary(pdf, evidence)
     progress.advance()
-    pictures: dict[int, WorkPicture] = {}
     datasets = {dataset.id: dataset for dataset in evidence.datasets}
     for number, item in enumerate(evidence.matches, start=1):
         progress.check_cancelled()
         add_match_page(pdf, number, len(evidence.matches), item, datasets, pictures)
         progress.advance()
     _methodology(pdf, evidence)
+    _dataset_files(pdf, evidence.datasets)
     _appendix(pdf, evidence)
+    pdf.embed_file(
+        bytes=manifest_raw, basename=ATTACHMENT_NAME, mime_type="application/json",
+        desc=f"The manifest of this report: SHA-256 {manifest_sha256}", modification_date=evidence.generated_at,
+        creation_date=evidence.generated_at,
+    )  # fmt: skip
     data = _render(pdf)
-    out = Path(out)
+    if signer is not None:
+        data = signer.sign(data)
     write_atomically(out, data)
-    manifest = manifest_data(evidence, data, out.name, pictures)
     manifest_file = manifest_path_for(out)
-    write_manifest(manifest_file, manifest)
+    write_atomically(manifest_file, manifest_raw)
     progress.advance()
-    return EvidenceManifest(out, manifest_file, manifest["pdf"]["sha256"], manifest)
+    return EvidenceManifest(out, manifest_file, hashlib.sha256(data).hexdigest(), manifest_sha256, manifest,
+                            signer is not None)  # fmt: skip
 
 
 def _new_document(evidence: EvidenceInput) -> EvidenceDocument:
@@ -65,7 +94,7 @@ def _new_document(evidence: EvidenceInput) -> EvidenceDocument:
     pdf.set_creation_date(evidence.generated_at)
     pdf.set_title(f"Evidence report: works of {artist} listed in AI-training datasets")
     pdf.set_author(artist)
-    pdf.set_creator(f"{evidence.tool_name} {evidence.tool_version} ({evidence.project_url})")
+    pdf.set_creator(f"{evidence.tool_name} {evidence.tool_version}")
     pdf.set_producer(f"{evidence.tool_name} {evidence.tool_version} with fpdf2 {fpdf.__version__}")
     pdf.set_lang("en")
     return pdf
@@ -77,6 +106,7 @@ def _texts(evidence: EvidenceInput) -> Iterator[str]:
     yield from (profile.name, *profile.aliases, *profile.handles, *profile.domains, *profile.url_prefixes)
     for dataset in evidence.datasets:
         yield from (dataset.id, dataset.name, dataset.revision)
+        yield from (shard.shown for shard in dataset.shards)
     for source in evidence.sources:
         yield from (source.id, source.error or "")
     for item in evidence.matches:
@@ -85,11 +115,18 @@ def _texts(evidence: EvidenceInput) -> Iterator[str]:
         yield from (capped(match.caption, CAPTION_LIMIT), capped(match.note, CAPTION_LIMIT))
         yield from (capped(match.row_id, SHORT_LIMIT), match.dataset, match.source)
         yield capped(match.published_hash, SHORT_LIMIT)
+        if item.recipe.row is not None:
+            yield item.recipe.row.duckdb
     for unreadable in evidence.unreadable:
         yield from (unreadable.name, unreadable.reason)
 
 
-def _cover(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
+def _cover(
+    pdf: EvidenceDocument,
+    evidence: EvidenceInput,
+    manifest_sha256: str,
+    identity: SignerIdentity | None,
+) -> None:
     pdf.add_page()
     pdf.set_y(28)
     pdf.heading("Evidence report", level=0)
@@ -104,13 +141,19 @@ def _cover(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
     if profile.domains or profile.url_prefixes:
         pdf.field("Web addresses", ", ".join((*profile.domains, *profile.url_prefixes)), mono=True)
     pdf.field("Generated", report_time(evidence))
-    pdf.field("Tool", f"{evidence.tool_name} {evidence.tool_version} ({evidence.project_url})")
+    pdf.field("Tool", f"{evidence.tool_name} {evidence.tool_version}")
     works = len(evidence.works)
     pdf.field(
         "Confirmed matches",
-        f"{len(evidence.matches)} (concerning {works} work file(s) and the artist's profile), each reviewed by the "
-        "artist",
+        f"{len(evidence.matches)} (concerning {works} work file(s) and the artist's profile), each confirmed on review",
     )
+    pdf.field(
+        "Manifest",
+        f"attached to this PDF as {ATTACHMENT_NAME}; the same bytes are written beside the PDF under its name "
+        "followed by .manifest.json",
+    )
+    pdf.field("Manifest SHA-256", manifest_sha256, mono=True)
+    pdf.field("Signature", _signature_text(identity))
     pdf.heading("Datasets searched", level=2)
     _datasets_table(pdf, evidence.datasets)
     pdf.heading("Remote sources queried", level=2)
@@ -120,14 +163,32 @@ def _cover(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
              "" if s.rows is None else str(s.rows), s.error or "")
             for s in evidence.sources
         ]  # fmt: skip
-        _table(pdf, ("Source", "Asked", "Status", "Coverage", "Rows", "Result"), rows, (26, 34, 22, 20, 12, 60))
+        pdf.grid(("Source", "Asked", "Status", "Coverage", "Rows", "Result"), rows, (26, 34, 22, 20, 12, 60))
     else:
-        pdf.paragraph("None: every comparison ran on this computer against local copies of the datasets' metadata.")
+        pdf.paragraph("None: every comparison ran on this computer against the datasets' own files.")
     pdf.paragraph(
         "A dataset row listing an image shows that the dataset lists that image's address and caption; it does not "
         "show that a model was trained on it. See 'Methodology and limits'.",
         size=8.5,
         muted=True,
+    )
+
+
+def _signature_text(identity: SignerIdentity | None) -> str:
+    if identity is None:
+        return (
+            "none: this PDF is not signed. Its SHA-256, shown by TrainTrace when it wrote the file, is the check "
+            "of its integrity (signing is optional: traintrace report --sign)."
+        )
+    trust = (
+        "a self-issued certificate: the signature shows the PDF is unchanged since it was signed, and who signed "
+        "it only to a reader who trusts this certificate"
+        if identity.self_signed
+        else f"issued by {identity.issuer}"
+    )
+    return (
+        f"PAdES signature of {identity.subject} (certificate SHA-256 {identity.certificate_sha256}; {trust}). "
+        "Check it with a PDF reader's signature panel or with poppler's pdfsig."
     )
 
 
@@ -145,7 +206,7 @@ def _datasets_table(pdf: EvidenceDocument, datasets: Sequence[DatasetSearched]) 
         )
         for d in datasets
     ]
-    _table(pdf, ("Dataset", "Revision", "Rows searched", "Coverage"), rows, (48, 66, 25, 35))
+    pdf.grid(("Dataset", "Where its files came from", "Rows searched", "Coverage"), rows, (44, 76, 22, 32))
 
 
 def _summary(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
@@ -164,61 +225,46 @@ def _summary(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
                 str(number),
                 item.work_name or "(profile)",
                 names.get(match.dataset, match.dataset),
-                SHORT_KIND_NAMES.get(match.kind, match.kind),
+                short_kind_name(match.kind),
                 distance,
                 capped(match.row_id, SHORT_LIMIT),
             )
         )
-    _table(pdf, ("#", "Work", "Listed in", "Kind", "Dist.", "Row id"), rows, (7, 46, 32, 16, 10, 63), mono_last=True)
-    pdf.paragraph(
-        "Kind: SHA-256 = identical file; pHash = near-duplicate picture; URL = image address on the artist's site or "
-        "upload page; caption = caption naming the artist. Dist.: Hamming distance between the 64-bit pHashes (0 for "
-        "an identical file). Each match has its own page below.",
-        size=8,
-        muted=True,
-    )
-
-
-def _table(
-    pdf: EvidenceDocument,
-    headings: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    widths: Sequence[float],
-    mono_last: bool = False,
-) -> None:
-    pdf.set_font(SANS, "", 8)
-    pdf.shape_for(*(value for values in rows for value in values))
-    mono = FontFace(family=MONO, size_pt=7.5)
-    with pdf.table(
-        col_widths=tuple(widths),
-        width=sum(widths),
-        align="LEFT",
-        text_align="LEFT",
-        headings_style=HEADINGS,
-        line_height=4.2,
-        padding=(1.0, 1.2, 1.0, 1.2),
-        cell_fill_color=(242, 244, 247),
-        cell_fill_mode="ROWS",
-        borders_layout="HORIZONTAL_LINES",
-    ) as table:
-        heading_row = table.row()
-        for heading in headings:
-            heading_row.cell(heading)
-        for values in rows:
-            row = table.row()
-            for index, value in enumerate(values):
-                last = mono_last and index == len(values) - 1
-                row.cell(pdf.clean(value), style=mono if last else None)
-    pdf.ln(3)
+    pdf.grid(("#", "Work", "Listed in", "Kind", "Dist.", "Row id"), rows, (9, 46, 32, 18, 10, 59), mono_last=True)
+    pdf.paragraph(summary_legend(), size=8, muted=True)
 
 
 def _methodology(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
     pdf.add_page()
     pdf.heading("Methodology and limits", level=1)
-    for title, paragraphs in methodology_sections(evidence.max_distance):
+    for title, paragraphs in methodology_sections(evidence.max_distance, bool(evidence.sources)):
         pdf.heading(title, level=2)
         for text in paragraphs:
             pdf.paragraph(text)
+
+
+def _dataset_files(pdf: EvidenceDocument, datasets: Sequence[DatasetSearched]) -> None:
+    pdf.add_page()
+    pdf.heading("Appendix: dataset files", level=1)
+    pdf.paragraph(
+        "Each file of each dataset searched: its name or address, its size, and its SHA-256 with how that digest "
+        "was obtained. A reader who holds a file with this SHA-256 holds the bytes TrainTrace read.",
+        muted=True,
+    )
+    if not any(d.shards for d in datasets):
+        pdf.paragraph("No dataset file was read.")
+        return
+    for dataset in datasets:
+        pdf.heading(f"{dataset.name} ({dataset.id})", level=2)
+        for shard in dataset.shards:
+            pdf.field("File", shard.shown, mono=shard.shown != shard.name)
+            size = f"{shard.size:,} bytes" if shard.size is not None else "size not recorded"
+            pdf.field("Size, rows", f"{size}; {shard.rows:,} rows; {shard.status}")
+            pdf.field("SHA-256", shard.sha256 or "-", mono=shard.sha256 is not None)
+            pdf.field("Digest", shard.digest_note)
+            if shard.download and shard.download != shard.shown:
+                pdf.field("Download", shard.download, mono=True)
+            pdf.ln(1.5)
 
 
 def _appendix(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
@@ -232,7 +278,7 @@ def _appendix(pdf: EvidenceDocument, evidence: EvidenceInput) -> None:
         "any dataset.",
         muted=True,
     )
-    _table(pdf, ("File", "Reason"), [(f.name, f.reason) for f in evidence.unreadable], (60, 114))
+    pdf.grid(("File", "Reason"), [(f.name, f.reason) for f in evidence.unreadable], (60, 114))
 
 
 def _render(pdf: EvidenceDocument) -> bytes:

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.datasets.hash_pairs import Cover, PhashPair
+from core.datasets.provenance import ShardDigest, record_read
 from core.datasets.shards import ShardOpener, ShardReader
 from core.datasets.store import DatasetStore, HitRow, ShardState
 from core.errors import Cancelled, TrainTraceError
@@ -125,6 +126,7 @@ class DatasetImporter:
     ) -> tuple[int, int, str | None]:
         """Import one shard; returns (rows read now, bytes read, error or None). Cancellation propagates."""
         reader: ShardReader | None = None
+        digest: ShardDigest | None = None
         rows_now = 0
         try:
             reader = self._opener.open(shard.source, store.descriptor, progress)
@@ -139,6 +141,7 @@ class DatasetImporter:
                 store.pairs.resume_shard(shard.seq, self._covers(store))
             done_units = shard.units_done if resuming else 0
             rows = shard.rows if resuming else 0
+            digest = ShardDigest.of(reader)  # the file's SHA-256, on a thread beside the pass (for the evidence)
             for unit in range(done_units, len(reader.unit_rows())):
                 found = self._unit(reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units)
                 rows += found.rows
@@ -148,6 +151,7 @@ class DatasetImporter:
                     found.sha_pairs,
                 )  # fmt: skip
                 progress.advance(0, detail=f"{shard.source}: {rows:,} rows, {reader.bytes_read / 1e6:.1f} MB")
+            record_read(store.db, reader, digest.finish(), rows, self._now())
         except Cancelled:
             raise
         except TrainTraceError as exc:  # ShardError, NetworkError: this shard fails, the import goes on
@@ -155,6 +159,8 @@ class DatasetImporter:
             store.end_shard(shard.seq, store.shard(shard.seq).rows, size, self._now(), None, error=str(exc))
             return rows_now, size, str(exc)
         finally:
+            if digest is not None:
+                digest.abandon()  # nothing to do once finished
             if reader is not None:
                 reader.close()
         store.end_shard(shard.seq, rows, reader.bytes_read, self._now(), self._fingerprint)

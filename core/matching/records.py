@@ -122,7 +122,8 @@ class MatchRecords:
             score=round(score, 4), url=row.url, caption=row.caption, published_hash=published,
             evidence=f"{how}; {self._descriptor.name} row {row.row_id} ({row.shard}, row {row.shard_row})",
             coverage=self._coverage, source=self._source, local_hash=local, variant=variant,
-            published_width=row.width, published_height=row.height,
+            published_width=row.width, published_height=row.height, shard=row.shard, shard_row=row.shard_row,
+            published=row.published,
         )  # fmt: skip
 
 

@@ -200,6 +200,7 @@ def hit_rows(
         return []
     taken = batch.take(pa.array(positions, pa.int64()))
     columns = {name: _as_python(name, taken.column(i)) for i, name in enumerate(taken.schema.names)}
+    published = published_values(taken)
     none: list[object] = [None] * len(positions)
     rows = []
     for i, shard_row in enumerate(shard_rows.tolist()):
@@ -211,9 +212,30 @@ def hit_rows(
                 url=_text(columns.get("url", none)[i]), caption=_text(columns.get("text", none)[i]),
                 phash=_int(columns.get("phash", none)[i]), sha256=_text(columns.get("sha256", none)[i]),
                 width=_int(columns.get("width", none)[i]), height=_int(columns.get("height", none)[i]),
+                published=published[i],
             )
         )  # fmt: skip
     return rows
+
+
+PUBLISHED_FIELDS = ("row_id", "phash", "sha256")  # the values TrainTrace parses, kept as well exactly as published
+
+
+def published_values(taken: pa.RecordBatch | pa.Table) -> list[str | None]:
+    """Per row, the JSON of its id and hash values exactly as the shard holds them (for the evidence, where a
+    parsed value such as a pHash read as a number must not stand in for the text the dataset published)."""
+    names = [name for name in PUBLISHED_FIELDS if name in taken.schema.names]
+    if not names:
+        return [None] * taken.num_rows
+    values = {name: taken.column(name).to_pylist() for name in names}
+    return [
+        json.dumps({name: _jsonable(values[name][i]) for name in names}, ensure_ascii=False, sort_keys=True)
+        for i in range(taken.num_rows)
+    ]
+
+
+def _jsonable(value: object) -> object:
+    return value.hex() if isinstance(value, bytes) else value
 
 
 def _text(value: object) -> str | None:

@@ -21,7 +21,7 @@ import requests
 from requests_cache.backends.sqlite import SQLiteCache
 from requests_cache.models.response import CachedResponse
 
-from core import PROJECT_URL, __version__
+from core import APP_NAME, __version__
 from core.errors import Cancelled
 from core.net.errors import (
     ConnectFailed,
@@ -37,7 +37,7 @@ from core.net.watchdog import CallGuard, PeerCheck, Watchdog
 from core.paths import create_private_file
 from core.progress import Progress
 
-USER_AGENT = f"TrainTrace/{__version__} (+{PROJECT_URL})"
+USER_AGENT = f"{APP_NAME}/{__version__}"  # product and version only: the project has no public address to cite
 CACHE_FILE_NAME = "http-cache.sqlite"
 _CHUNK = 16 * 1024
 _DETAIL_CHARS = 200

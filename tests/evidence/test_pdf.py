@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from core.datasets.descriptors import builtin_descriptors
 from core.evidence import EvidenceManifest, build_evidence_pdf, matches_json
-from core.evidence.inputs import canonical_json
+from core.evidence.searched import canonical_json
 from core.profile import Profile
 from tests.evidence.cases import ARABIC_NAME, CJK_NAME, HANGUL_NAME, LATIN_NAME, LONG_URL, Case, build_case
 
@@ -82,8 +82,9 @@ def test_pages_carry_numbers_time_and_headings(built: Built) -> None:
 
 def test_cover_lists_datasets_with_revisions_and_sources(built: Built) -> None:
     cover = built.pages[0]
-    assert "mlfoundations/datacomp_small@main" in cover
-    assert "laion/relaion2B-en-research@main" in built.squeezed or "LAION-2B-en" in cover
+    squeezed_cover = re.sub(r"\s+", "", cover)
+    assert "mlfoundations/datacomp_small,revisionmain(commitnotresolved)" in squeezed_cover
+    assert "laion/relaion2B-en-research,revisionmain(commitnotresolved)" in squeezed_cover
     assert "partial" in cover and "full" in cover
     assert "hf-viewer" in cover and "HTTP 503" in cover
 
@@ -108,10 +109,10 @@ def test_no_local_path_appears(built: Built) -> None:
 
 
 def test_manifest_hashes_recompute(built: Built) -> None:
-    data = json.loads(built.manifest.manifest_path.read_text(encoding="utf-8"))
-    pdf_bytes = built.manifest.pdf_path.read_bytes()
-    assert data["pdf"]["sha256"] == hashlib.sha256(pdf_bytes).hexdigest() == built.manifest.pdf_sha256
-    assert data["pdf"]["bytes"] == len(pdf_bytes)
+    raw = built.manifest.manifest_path.read_bytes()
+    data = json.loads(raw)
+    assert built.manifest.pdf_sha256 == hashlib.sha256(built.manifest.pdf_path.read_bytes()).hexdigest()
+    assert "sha256" not in data["pdf"]  # the PDF holds the manifest: the manifest cannot hold the PDF's digest
     evidence = built.case.evidence
     assert data["inputs"]["matches"]["sha256"] == hashlib.sha256(matches_json(evidence)).hexdigest()
     files = {entry["file"]: entry for entry in data["inputs"]["works"]}
@@ -166,9 +167,10 @@ def test_a_report_without_confirmed_matches_still_says_what_was_searched(built: 
     evidence = replace(built.case.evidence, matches=(), unreadable=(), profile=Profile(name="Zoe"))
     manifest = build_evidence_pdf(evidence, tmp_path / "none.pdf")
     pages = [page.extract_text() for page in PdfReader(manifest.pdf_path).pages]
-    assert len(pages) == 4  # cover, summary, methodology, appendix
     assert "COYO-700M" in pages[0] and "No match has been confirmed" in pages[1]
-    assert "Every file in the catalogue was read" in pages[3]
+    assert not any("Match 1 of" in page for page in pages)
+    assert "Methodology and limits" in pages[2] and "Appendix: dataset files" in "".join(pages[3:])
+    assert "Every file in the catalogue was read" in pages[-1]
     assert manifest.data["inputs"]["matches"]["count"] == 0
 
 
@@ -185,3 +187,24 @@ def test_a_match_through_a_variant_compares_the_variants_bits(built: Built, tmp_
     assert f"{variant:016x}" in text and "found through a variant" in text
     assert "1 of 64 bits differ (positions 23;" in text
     assert "The file's own pHash is 9 bits from the row's" in text
+
+
+def test_the_manifest_is_attached_and_its_digest_is_on_the_cover(built: Built) -> None:
+    raw = built.manifest.manifest_path.read_bytes()
+    attached = PdfReader(built.manifest.pdf_path).attachments
+    assert list(attached) == ["manifest.json"] and attached["manifest.json"] == [raw]
+    digest = hashlib.sha256(raw).hexdigest()
+    assert digest == built.manifest.manifest_sha256
+    assert digest in re.sub(r"\s+", "", built.pages[0])
+    assert "not signed" in built.pages[0]
+
+
+def test_a_caption_holding_the_page_count_alias_is_shown_as_it_is(tmp_path: Path) -> None:
+    case = build_case(tmp_path)
+    item = case.evidence.matches[2]
+    caption = "see {nb} pages and {pages}"
+    evidence = replace(case.evidence, matches=(replace(item, match=replace(item.match, caption=caption)),),
+                       profile=Profile(name="Zoe"))  # fmt: skip
+    manifest = build_evidence_pdf(evidence, tmp_path / "alias.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(manifest.pdf_path).pages)
+    assert caption in text

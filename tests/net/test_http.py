@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug import Request, Response
 
-from core import PROJECT_URL, __version__
+from core import __version__
 from core.errors import Cancelled
 from core.net import (
     ConnectFailed,
@@ -50,7 +50,7 @@ def test_sends_the_user_agent_and_returns_the_body(server: RecordingServer, clie
     response = client.request("GET", server.url_for("/hello"))
     assert response.status == 200
     assert response.json() == {"ok": True}
-    assert server.recorded[0].headers["User-Agent"] == f"TrainTrace/{__version__} (+{PROJECT_URL})"
+    assert server.recorded[0].headers["User-Agent"] == f"TrainTrace/{__version__}"
 
 
 def test_429_with_retry_after_is_honoured_then_succeeds(server: RecordingServer) -> None:
