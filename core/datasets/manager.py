@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from core.datasets.descriptors import Descriptor, HubLocation, resolve_descriptor
-from core.datasets.planning import DatasetPlan, check_room, footer_totals, plan
+from core.datasets.planning import DatasetPlan, check_room, estimate, footer_totals, plan
 from core.datasets.shards import HUB_BASE, ShardOpener
 from core.datasets.store import DatasetStore, ShardState
 from core.errors import UsageError
@@ -99,10 +99,18 @@ class DatasetManager:
         return store
 
     def plan(
-        self, dataset_id: str, schema: str | None, sources: Sequence[str], mappings: dict[str, str]
+        self,
+        dataset_id: str,
+        schema: str | None,
+        sources: Sequence[str],
+        mappings: dict[str, str],
+        online: bool = True,
     ) -> DatasetPlan:
-        """What adding the dataset will read and take on disk (reads the shards' footers, online if need be)."""
+        """What adding the dataset will read and take on disk (reads the shards' footers, online if need be;
+        without `online`, the published row count only)."""
         descriptor, _ = self._descriptor(dataset_id, schema, sources, mappings)
+        if not online:
+            return estimate(descriptor, self._directory)
         return plan(descriptor, lambda: list(sources) or self._hub_shards(descriptor), self.opener, self._directory)
 
     def _descriptor(
