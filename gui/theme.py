@@ -119,14 +119,11 @@ class ThemedStyle(QProxyStyle):
         if _current is not Scheme.DARK or element not in OUTLINED:
             super().drawPrimitive(element, option, painter, widget)
             return
-        saved = QPalette(option.palette)
-        lifted = QPalette(saved)
-        lifted.setColor(QPalette.ColorRole.Window, BORDER_BASE)
-        option.palette = lifted
-        try:
-            super().drawPrimitive(element, option, painter, widget)
-        finally:
-            option.palette = saved
+        lifted = type(option)(option)  # a copy: the caller's option is never changed
+        palette = QPalette(option.palette)
+        palette.setColor(QPalette.ColorRole.Window, BORDER_BASE)
+        lifted.palette = palette
+        super().drawPrimitive(element, lifted, painter, widget)
 
 
 def apply_theme(app: QApplication, scheme: Scheme | None = None) -> Scheme:

