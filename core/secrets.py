@@ -46,8 +46,8 @@ class SecretStore:
             return None
         try:
             value = backend.get_password(self._service, source_id)
-        except keyring.errors.KeyringError as error:
-            raise SecretStoreError(f"the system keyring could not be read: {error}") from error
+        except Exception as error:  # backends raise their own errors (D-Bus, locked collection): all mean the same
+            raise SecretStoreError(f"the system keyring could not be read: {_reason(error)}") from error
         return value or None
 
     def set(self, source_id: str, token: str) -> None:
@@ -57,8 +57,8 @@ class SecretStore:
         backend = self._require_backend(source_id)
         try:
             backend.set_password(self._service, source_id, token.strip())
-        except keyring.errors.KeyringError as error:
-            raise SecretStoreError(f"the system keyring refused the token: {error}") from error
+        except Exception as error:  # e.g. a locked keyring, or no Secret Service on D-Bus
+            raise SecretStoreError(f"the system keyring refused the token: {_reason(error)}") from error
 
     def delete(self, source_id: str) -> bool:
         """Remove the stored token; True if there was one."""
@@ -67,8 +67,8 @@ class SecretStore:
             backend.delete_password(self._service, source_id)
         except keyring.errors.PasswordDeleteError:
             return False
-        except keyring.errors.KeyringError as error:
-            raise SecretStoreError(f"the system keyring could not delete the token: {error}") from error
+        except Exception as error:
+            raise SecretStoreError(f"the system keyring could not delete the token: {_reason(error)}") from error
         return True
 
     def where(self, source_id: str) -> str:
@@ -105,3 +105,9 @@ class SecretStore:
         if hasattr(backend, "backends") and not backend.backends:  # an empty ChainerBackend
             return None
         return backend
+
+
+def _reason(error: Exception) -> str:
+    """The first line of a keyring backend's error, or its type when it has no message."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

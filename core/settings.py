@@ -50,6 +50,18 @@ SOURCE_KEYS = ("url", "index", "table", "url_column", "text_column")
 
 
 @dataclass(frozen=True)
+class AcceptedPreview:
+    """The user accepted what a source sends on every check (the app's "what will be sent" preview).
+
+    `fingerprint` identifies what would be sent (core.sources.consent: where, which kinds of data, which names);
+    `shape` is that in words, so a later change can be shown line by line; `accepted_at` is UTC ISO 8601."""
+
+    fingerprint: str
+    accepted_at: str
+    shape: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """`sources` maps a remote source id to its non-secret settings (tokens live in the keyring)."""
 
@@ -58,6 +70,7 @@ class Settings:
     matching: MatchingSettings = dataclasses.field(default_factory=MatchingSettings)
     sources: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     check: CheckSettings = dataclasses.field(default_factory=CheckSettings)
+    accepted_previews: dict[str, AcceptedPreview] = dataclasses.field(default_factory=dict)
 
     def with_source(self, source_id: str, values: dict[str, str]) -> Settings:
         merged = {**self.sources.get(source_id, {}), **{k: v for k, v in values.items() if v is not None}}
@@ -76,6 +89,7 @@ class Settings:
             matching=_section(MatchingSettings, raw.get("matching", {}), "matching"),
             sources=_sources(raw.get("sources", {})),
             check=_section(CheckSettings, raw.get("check", {}), "check"),
+            accepted_previews=_accepted(raw.get("accepted_previews", {})),
         )
 
     def save(self, path: Path) -> None:
@@ -111,4 +125,21 @@ def _sources(values: Any) -> dict[str, dict[str, str]]:
             if key not in SOURCE_KEYS or not isinstance(value, str):
                 raise SettingsError(f"settings: sources.{source_id}.{key} is not a known text setting")
         found[str(source_id)] = dict(entry)
+    return found
+
+
+def _accepted(values: Any) -> dict[str, AcceptedPreview]:
+    if not isinstance(values, dict):
+        raise SettingsError("settings: [accepted_previews] must be a table")
+    found: dict[str, AcceptedPreview] = {}
+    for source_id, entry in values.items():
+        where = f"settings: accepted_previews.{source_id}"
+        if not isinstance(entry, dict):
+            raise SettingsError(f"{where} must be a table")
+        fingerprint, accepted_at, shape = entry.get("fingerprint"), entry.get("accepted_at", ""), entry.get("shape", [])
+        if not isinstance(fingerprint, str) or not isinstance(accepted_at, str):
+            raise SettingsError(f"{where}: fingerprint and accepted_at must be text")
+        if not isinstance(shape, list) or not all(isinstance(line, str) for line in shape):
+            raise SettingsError(f"{where}.shape must be a list of text lines")
+        found[str(source_id)] = AcceptedPreview(fingerprint, accepted_at, tuple(shape))
     return found

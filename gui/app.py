@@ -2,7 +2,11 @@
 
 `main()` runs the app from parsed arguments; `traintrace gui` (which starts `python -m gui` in its own process)
 and the `traintrace-gui` entry point reach it through the lighter `gui.__main__`. Without a display it says so
-in one line and returns 1 before Qt is asked (Qt would abort the process). `run()` starts the app on given paths.
+in one line and returns 1 before Qt is asked; a display Qt still cannot use (one that does not answer, a missing
+system library) is the same one line and 1, never Qt's abort (gui.lifecycle). `run()` starts the app on given
+paths: the bundled fallback fonts and the light or dark palette first, then the window; SIGTERM, SIGHUP and
+Ctrl-C end it like closing the window. On the very first start the set-up guide opens (gui.dialogs.setup_guide);
+paths given on the command line are checked at once, and what the check will not look at is said.
 `--self-test` (used by the packaging check) opens the main window offscreen on a throwaway catalogue, runs the
 first-run demo (sample profile, sample datasets imported, sample portfolio scanned and matched), writes tagged
 "no AI training" copies of the sample works, and exits 0 only if works and matches reached the results table and
@@ -31,11 +35,15 @@ from core.errors import TrainTraceError
 from core.paths import AppPaths
 from gui.controller import Controller
 from gui.dialogs.error_dialog import ErrorDialog, install_excepthook
-from gui.dialogs.first_run import FirstRunChoice, FirstRunDialog
 from gui.display import display_problem
+from gui.features import Features
+from gui.fonts import install_fonts
+from gui.lifecycle import QuitOnSignals, qt_start_guard
 from gui.main_window import MainWindow
 from gui.state import UiState
+from gui.theme import follow_system
 from gui.thumbnails import ThumbnailCache
+from gui.tools_controller import ToolsController
 from gui.workers import Workers
 
 THUMBNAIL_SIZE = 48
@@ -52,9 +60,12 @@ class Gui:
     workers: Workers
     controller: Controller
     window: MainWindow
+    tools: ToolsController
+    features: Features
 
     def close(self) -> None:
         self.controller.cancel()
+        self.tools.cancel_site_check()
         self.workers.shutdown()
         self.facade.close()
 
@@ -70,7 +81,9 @@ def build(facade: TrainTrace, state: UiState, title_suffix: str = "") -> Gui:
     thumbnails = ThumbnailCache(workers, THUMBNAIL_SIZE, ratio)
     previews = ThumbnailCache(workers, PREVIEW_SIZE, ratio, capacity=40)
     window = MainWindow(controller, state, thumbnails, previews, title_suffix)
-    return Gui(facade, workers, controller, window)
+    tools = ToolsController(facade, workers)
+    features = Features(window, controller, tools, state)
+    return Gui(facade, workers, controller, window, tools, features)
 
 
 def app_icon() -> QIcon:
@@ -89,58 +102,89 @@ def create_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def _first_run(paths: AppPaths, state: UiState) -> tuple[AppPaths, FirstRunChoice | None]:
-    """On the very first start with an empty catalogue, offer the sample portfolio (in the demo catalogue)."""
+def _needs_first_run(paths: AppPaths, state: UiState) -> bool:
+    """The very first start on an empty catalogue (a catalogue with works was set up elsewhere, e.g. the CLI)."""
     if state.first_run_done:
-        return paths, None
+        return False
     with TrainTrace.open(paths) as facade:
         if facade.works():
             state.mark_first_run_done()
-            return paths, None
-    dialog = FirstRunDialog()
-    dialog.exec()
-    state.mark_first_run_done()
-    state.sync()
-    if dialog.choice is FirstRunChoice.SAMPLE:
-        return paths.for_demo(), dialog.choice
-    return paths, dialog.choice
+            return False
+    return True
+
+
+def quit_everything(app: QApplication) -> None:
+    """End the app as closing its windows would (the window saves its state), whatever dialog is open: a
+    dialog that refuses to close (a message box without a cancel button) does not keep the app running."""
+    QApplication.closeAllWindows()
+    app.exit(0)
 
 
 def run(paths: AppPaths, roots: Sequence[Path] = (), demo: bool = False, self_test: bool = False) -> int:
-    """Start the app on `paths` (scanning `roots` at once if given); returns the process exit code."""
-    app = create_application(sys.argv[:1])
+    """Start the app on `paths` (checking `roots` at once if given); returns the process exit code."""
+    with qt_start_guard():
+        app = create_application(sys.argv[:1])
+    install_fonts(app)
+    follow_system(app)
+    quitter = QuitOnSignals(lambda: quit_everything(app))
     state = UiState.in_folder(paths.config_dir)
-    choice: FirstRunChoice | None = None
+    use_demo, start_demo = demo or self_test, demo or self_test
     try:
-        if demo or self_test:
-            paths, choice = paths.for_demo(), FirstRunChoice.SAMPLE
-        elif not roots:
-            paths, choice = _first_run(paths, state)
-        facade = TrainTrace.open(paths)
+        first = not (use_demo or roots) and _needs_first_run(paths, state)
+        while True:
+            code, switch = _run_once(app, paths, state, [Path(root) for root in roots], use_demo, start_demo,
+                                     self_test, first)  # fmt: skip
+            if switch is None or quitter.received is not None:
+                return code
+            use_demo, start_demo, roots, first = switch, switch, (), False
+    finally:
+        quitter.restore()
+
+
+def _run_once(
+    app: QApplication,
+    paths: AppPaths,
+    state: UiState,
+    roots: list[Path],
+    use_demo: bool,
+    start_demo: bool,
+    self_test: bool,
+    first: bool,
+) -> tuple[int, bool | None]:
+    """One window on the real or the demo catalogue; (exit code, None) at the end, or (0, demo?) when the user
+    asked to switch catalogues (the sample portfolio, or back to their own)."""
+    where = paths.for_demo() if use_demo else paths
+    try:
+        facade = TrainTrace.open(where)
     except TrainTraceError as exc:
         ErrorDialog("Opening your catalogue", exc, traceback.format_exc()).exec()
-        return 1
-    gui = build(facade, state, DEMO_SUFFIX if paths.is_demo else "")
+        return 1, None
+    gui = build(facade, state, DEMO_SUFFIX if where.is_demo else "")
+    switch: list[bool] = []
+
+    def switch_to(demo: bool) -> None:
+        switch.append(demo)
+        quit_everything(app)
+
+    gui.features.switch_requested.connect(switch_to)
     restore_hook = install_excepthook(gui.window.show_error)
     try:
         gui.window.show()
         gui.controller.refresh()
         if self_test:
             _arm_self_test(gui, app)
-        _start(gui, [Path(root) for root in roots], choice)
-        return app.exec()
+        if roots:
+            gui.window.scan(roots)
+            gui.features.notice_missing(roots)
+        elif start_demo:
+            gui.window.start_demo()
+        elif first:
+            gui.features.first_run()
+        code = app.exec()
+        return (0, switch[0]) if switch else (code, None)
     finally:
         restore_hook()
         gui.close()
-
-
-def _start(gui: Gui, roots: list[Path], choice: FirstRunChoice | None) -> None:
-    if roots:
-        gui.window.scan(roots)
-    elif choice is FirstRunChoice.SAMPLE:
-        gui.window.start_demo()
-    elif choice is FirstRunChoice.OWN_FOLDER:
-        QTimer.singleShot(0, gui.window.drop_zone.choose_folder)
 
 
 def _arm_self_test(gui: Gui, app: QApplication) -> None:

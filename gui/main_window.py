@@ -452,6 +452,11 @@ class MainWindow(QMainWindow):
     def open_dialogs(self) -> list[QDialog]:
         return list(self._dialogs)
 
+    # --- hook for gui/features.py (set-up guide, Act pages: branch firstrun) -------------------------
+    def open_dialog(self, dialog: QDialog) -> None:
+        """Open a dialog the way the window's own are opened (window-modal, listed by open_dialogs)."""
+        self._open(dialog)
+
     def _about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}", about_text())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.app.base import HUB_TOKEN_ID
@@ -31,6 +32,18 @@ from core.progress import Progress
 from core.scanning.scanner import Scanner, ScanSummary
 from core.searched import SearchSummary, summarise
 from core.workflows import CheckResult, DemoResult, run_check, run_demo
+
+
+@dataclass(frozen=True)
+class KnownDataset:
+    """A dataset the app can offer: what adding it takes (`plan`, offline) and, once added, `added`."""
+
+    plan: DatasetPlan
+    added: DatasetInfo | None = None
+
+    @property
+    def id(self) -> str:
+        return self.plan.descriptor.id
 
 
 class TrainTrace(SourcesFacade, OptOutFacade):
@@ -134,9 +147,23 @@ class TrainTrace(SourcesFacade, OptOutFacade):
         schema: str | None = None,
         sources: Sequence[str] = (),
         mappings: dict[str, str] | None = None,
+        online: bool = True,
     ) -> DatasetPlan:
-        """What adding a dataset (added or not) will read and take on disk, and whether the disk has room."""
-        return self._datasets.plan(dataset_id, schema, sources, mappings or {})
+        """What adding a dataset (added or not) will read and take on disk, and whether the disk has room.
+        Without `online`, nothing is fetched: the published row count and the disk it implies only."""
+        return self._datasets.plan(dataset_id, schema, sources, mappings or {}, online)
+
+    def known_datasets(self) -> list[KnownDataset]:
+        """Every dataset TrainTrace knows (resources/datasets/descriptors.toml) and every one added, each with its
+        offline plan (rows, disk) and, when added, what is searched of it. No network."""
+        from core.datasets.descriptors import builtin_descriptors
+
+        added = {info.descriptor.id: info for info in self.datasets()}
+        known = builtin_descriptors()
+        found = [KnownDataset(self.plan_dataset(d_id, online=False), added.get(d_id)) for d_id in known]
+        found += [KnownDataset(self.plan_dataset(d_id, online=False), info) for d_id, info in added.items()
+                  if d_id not in known]  # fmt: skip
+        return found
 
     def is_added(self, dataset_id: str) -> bool:
         return dataset_id in self._datasets.ids()

@@ -4,14 +4,15 @@ and the evidence report, each recorded so that a later run never overwrites what
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.catalogue.generated import GeneratedRecord
 from core.errors import UsageError
 from core.files import check_output_file, write_atomically
-from core.keep_edits import Outcome, place_file
+from core.keep_edits import Outcome, RecordedHashes, place_file
 from core.matching.urls import UrlMatcher
 from core.optout.pack import PackReport, count_files, pack_readme
 from core.paths import PRIVATE_FILE_MODE
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # the opt-out, letters and evidence features are imported by 
     from core.letters import GeneratedFile as LetterFile
     from core.letters.routes import Route
     from core.optout.c2pa_sign import SigningCredentials
+    from core.optout.rights_readback import RightsMetadata
     from core.optout.site_check import SiteReport
     from core.optout.site_files import GeneratedFile
     from core.optout.tagging import HeifMethod, TagResult
@@ -58,12 +60,14 @@ class OptOutFacade(FacadeBase):
         images: Sequence[str] = (),
         include_other_hosts: bool = False,
         allow_loopback: bool = False,
+        progress: Progress | None = None,
     ) -> SiteReport:
         """Which opt-out signals the artist's site really serves, for its pages and for images of theirs.
 
         Images: `images` (addresses the user names) and a few from the matches on the artist's own URLs; those
         on other hosts, and redirects to other sites, are checked only with `include_other_hosts`. Every request
-        goes through the network guard; `allow_loopback` is for tests against local servers."""
+        goes through the network guard; `allow_loopback` is for tests against local servers. Cancelling
+        `progress` stops the check (`Cancelled`)."""
         from core.optout.site_check import check_site
 
         matcher = UrlMatcher(self.profile())
@@ -71,7 +75,7 @@ class OptOutFacade(FacadeBase):
         image_urls = list(dict.fromkeys([*images, *list(dict.fromkeys(found))[:MAX_CHECKED]]))
         return check_site(
             base_url, self._http_client(), image_urls=image_urls, include_other_hosts=include_other_hosts,
-            allow_loopback=allow_loopback,
+            allow_loopback=allow_loopback, cancel=progress,
         )  # fmt: skip
 
     def tag_copies(
@@ -104,11 +108,7 @@ class OptOutFacade(FacadeBase):
         """Letters and lists from the confirmed matches (user templates in `<data dir>/templates/` win).
 
         A letter the artist edited is never overwritten: the new version goes beside it as `NAME.new`."""
-        from core.letters import render_letters, user_templates_dir
-
-        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
-        files = render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
-                               user_templates_dir(self.paths.data_dir), self._recorded_hashes)  # fmt: skip
+        files = self._render_letters(out_dir, self._recorded_hashes)
         self._record_generated("letter", [(f.path, f.sha256) for f in files if f.outcome is not Outcome.UNCHANGED])
         return files
 
@@ -123,7 +123,7 @@ class OptOutFacade(FacadeBase):
         with progress.step(0.2, "Letters and lists"):
             self.write_letters(out_dir / "letters")
         with progress.step(0.6, "Tagged copies"):
-            works = sorted({Path(m.work_path) for m in confirmed if m.work_path and Path(m.work_path).is_file()})
+            works = self._pack_works()
             if works:
                 self.tag_copies(works, out_dir / "tagged-copies", PACK_DATA_MINING)
         readme = place_file(
@@ -132,6 +132,70 @@ class OptOutFacade(FacadeBase):
         if readme.outcome is not Outcome.UNCHANGED:
             self._record_generated("pack-readme", [(readme.path, readme.sha256)])
         return count_files(out_dir, len(confirmed))
+
+    def preview_optout_pack(self, out_dir: Path) -> PackPreview:
+        """What `write_optout_pack(out_dir)` would write, without writing anything there: each file with its text
+        and what would happen to it (new, updated, unchanged, merged into your robots.txt, or written beside a
+        file of yours as NAME.new), and each work that would get a tagged copy."""
+        import shutil
+        import tempfile
+
+        from core.optout.crawlers import load_crawler_list
+        from core.optout.site_files import generate_site_files
+
+        notes: list[str] = []
+        files: list[PlannedFile] = []
+        with tempfile.TemporaryDirectory(prefix="traintrace-pack-preview-") as temp:
+            stage = Path(temp)
+            for part in ("website", "letters"):  # the artist's files there decide merges and NAME.new
+                _copy_small_files(Path(out_dir) / part, stage / part, shutil.copyfile)
+
+            def recorded(path: Path) -> set[str]:
+                return self._recorded_hashes(Path(out_dir) / Path(path).relative_to(stage))
+
+            site = generate_site_files(stage / "website", self.profile(), tdm_policy_url=None,
+                                       crawlers=load_crawler_list(), recorded=recorded)  # fmt: skip
+            for generated in site:
+                relative = f"website/{generated.written_as or generated.relative_path}"
+                files.append(_planned("website", relative, generated.outcome, stage / relative, generated.notes))
+            try:
+                letters = self._render_letters(stage / "letters", recorded)
+            except UsageError as exc:
+                notes.append(f"No letters: {exc}")
+            else:
+                for letter in letters:
+                    relative = letter.path.relative_to(stage).as_posix()
+                    files.append(_planned("letters", relative, letter.outcome, letter.path))
+            confirmed = len(self.matches("confirmed"))
+            if (Path(out_dir) / "README.txt").is_file():
+                shutil.copyfile(Path(out_dir) / "README.txt", stage / "README.txt")
+            readme = place_file(stage / "README.txt", pack_readme(confirmed).encode(), recorded=recorded)
+            files.append(_planned("pack", readme.path.relative_to(stage).as_posix(), readme.outcome, readme.path))
+            notes += PackReport(Path(out_dir), confirmed, ()).notes
+        works = self._pack_works()
+        files += [PlannedFile("tagged copies", f"tagged-copies/{work.name}", "new tagged copy", "",
+                              str(work)) for work in works]  # fmt: skip
+        if not works:
+            notes.append("No tagged copies: no confirmed match has a work on this computer.")
+        return PackPreview(Path(out_dir), tuple(files), tuple(notes))
+
+    def _render_letters(self, out_dir: Path, recorded: RecordedHashes) -> list[LetterFile]:
+        from core.letters import render_letters, user_templates_dir
+
+        datasets = {info.descriptor.id: info.descriptor for info in self.datasets()}
+        return render_letters(out_dir, self.profile(), self.matches("confirmed"), datasets, self._clock(),
+                              user_templates_dir(self.paths.data_dir), recorded)  # fmt: skip
+
+    def _pack_works(self) -> list[Path]:
+        confirmed = {m.work_path for m in self.matches("confirmed") if m.work_path}
+        return sorted(Path(path) for path in confirmed if Path(path).is_file())
+
+    def rights_metadata(self, path: Path) -> RightsMetadata:
+        """The rights metadata a file carries (IPTC Data Mining, creator, copyright notice, C2PA), read back from
+        its bytes: for the before/after view of tagging."""
+        from core.optout.rights_readback import read_rights
+
+        return read_rights(path)
 
     def match_routes(self, match_id: int) -> list[Route]:
         """The opt-out routes that apply to one match, each with the text it would generate and whether the pack
@@ -211,3 +275,55 @@ class OptOutFacade(FacadeBase):
 
     def generated_history(self) -> list[GeneratedRecord]:
         return self._generated.history()
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file the opt-out pack would write: `relative` to the pack's folder, what would happen there, its text
+    (for the website files and letters) and, for a tagged copy, the original it is made from."""
+
+    part: str  # "website", "letters", "tagged copies", "pack" (its README.txt)
+    relative: str
+    outcome: str
+    text: str
+    source: str = ""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackPreview:
+    out_dir: Path
+    files: tuple[PlannedFile, ...]
+    notes: tuple[str, ...] = ()  # what the pack will not hold, and why
+
+
+MAX_STAGED_FILE = 2_000_000  # the artist's files bigger than this are not ours to merge with; not copied
+
+
+def _copy_small_files(source: Path, target: Path, copy: Callable[[Path, Path], object]) -> None:
+    """Copy the regular files under `source` (links and big files left out) to the same places under `target`."""
+    if not source.is_dir() or source.is_symlink():
+        return
+    for path in source.rglob("*"):
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_STAGED_FILE:
+            continue
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        copy(path, destination)
+
+
+def _planned(part: str, relative: str, outcome: Outcome, staged: Path, notes: tuple[str, ...] = ()) -> PlannedFile:
+    try:
+        text = staged.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    words = {
+        Outcome.CREATED: "new",
+        Outcome.UNCHANGED: "already up to date (not written again)",
+        Outcome.BESIDE: "yours is kept; ours goes beside it",
+    }.get(outcome, outcome.value)
+    return PlannedFile(part, relative, words, text, notes=notes)
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -4,15 +4,46 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from core.app.base import FacadeBase
 from core.catalogue.source_runs import SourceRun
 from core.errors import UsageError
 from core.progress import Progress
+from core.settings import AcceptedPreview
 from core.sources import OutgoingRequest, SourceQuery, SourceResult
 from core.sources.base import url_has_credentials, url_problem
 from core.sources.compare import FetchComparison, fetch_and_compare
-from core.sources.service import SourceStatus, build_query, hits_as_matches, source_run
+from core.sources.consent import fingerprint, shape_of
+from core.sources.service import SourceStatus, build_query, hits_as_matches, source_hub_datasets, source_run
+
+ConsentState = Literal["accepted", "never accepted", "changed"]
+
+
+@dataclass(frozen=True)
+class SourceConsent:
+    """Whether the user accepted what a source sends on every check, and what it would send now.
+
+    `shape`: what every check sends, in words (core.sources.consent); `requests`: the plan for the catalogue
+    as it is now (the preview's exact requests); `accepted`: what was accepted, if anything."""
+
+    source_id: str
+    fingerprint: str
+    shape: tuple[str, ...]
+    requests: tuple[OutgoingRequest, ...]
+    accepted: AcceptedPreview | None
+
+    @property
+    def state(self) -> ConsentState:
+        if self.accepted is None:
+            return "never accepted"
+        return "accepted" if self.accepted.fingerprint == self.fingerprint else "changed"
+
+    def changes(self) -> tuple[list[str], list[str]]:
+        """(lines no longer sent, lines sent now that were not accepted) against the accepted shape."""
+        before = self.accepted.shape if self.accepted is not None else ()
+        return [line for line in before if line not in self.shape], [line for line in self.shape if line not in before]
 
 
 class SourcesFacade(FacadeBase):
@@ -85,9 +116,41 @@ class SourcesFacade(FacadeBase):
         return self._source_runs.history()
 
     def auto_sources(self) -> list[str]:
-        """The sources the app asks on every check (settings `[check] ask_sources`), those usable as configured."""
+        """The sources the app asks on every check (settings `[check] ask_sources`): those usable as configured
+        whose "what will be sent" the user accepted as it is now (a changed one waits for a new acceptance)."""
         usable = {status.id for status in self._remote.statuses() if not status.problem}
-        return [source_id for source_id in self._wanted_auto_sources() if source_id in usable]
+        wanted = [source_id for source_id in self._wanted_auto_sources() if source_id in usable]
+        return [source_id for source_id in wanted if self.source_consent(source_id, with_requests=False).state ==
+                "accepted"]  # fmt: skip
+
+    def pending_consents(self) -> list[SourceConsent]:
+        """Sources set to be asked on every check, usable, whose "what will be sent" was never accepted or changed
+        since: the app shows their preview again before they are asked."""
+        usable = {status.id for status in self._remote.statuses() if not status.problem}
+        consents = [self.source_consent(s) for s in self._wanted_auto_sources() if s in usable]
+        return [consent for consent in consents if consent.state != "accepted"]
+
+    def source_consent(self, source_id: str, *, with_requests: bool = True) -> SourceConsent:
+        """What `source_id` sends on every check (its shape and fingerprint), the preview for the catalogue as it
+        is now (unless `with_requests` is False) and what the user accepted before."""
+        source = self._remote.source(source_id)  # unknown ids are refused
+        profile = self.profile()
+        shape = shape_of(source, profile, source_hub_datasets(info.descriptor for info in self.datasets()))
+        requests = tuple(self.plan_sources([source_id])) if with_requests else ()
+        accepted = self.settings.accepted_previews.get(source_id)
+        return SourceConsent(source_id, fingerprint(source_id, shape), shape, requests, accepted)
+
+    def accept_source_preview(self, source_id: str, accepted_fingerprint: str) -> SourceConsent:
+        """Record that the user accepted what `source_id` sends (the preview they saw had `accepted_fingerprint`);
+        refused when what it would send has changed since that preview was made."""
+        consent = self.source_consent(source_id, with_requests=False)
+        if consent.fingerprint != accepted_fingerprint:
+            raise UsageError(f"what {source_id} would send changed since the preview was shown: look at it again")
+        accepted = AcceptedPreview(consent.fingerprint, self._timestamp(), consent.shape)
+        previews = {**self.settings.accepted_previews, source_id: accepted}
+        self.settings = dataclasses.replace(self.settings, accepted_previews=previews)
+        self.settings.save(self.paths.settings_file)
+        return dataclasses.replace(consent, accepted=accepted)
 
     def set_auto_sources(self, source_ids: Sequence[str]) -> list[str]:
         """Which sources the app asks on every check (the app shows their "what will be sent" first)."""

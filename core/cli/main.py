@@ -79,13 +79,46 @@ COMMANDS = {
 @click.pass_obj
 def gui_command(obj: CliContext, demo: bool, self_test: bool, paths: tuple[Path, ...]) -> None:
     """Open the desktop app (in its own process: the command line never loads Qt)."""
-    import subprocess
-
     flags = (["--demo"] if demo else []) + (["--self-test"] if self_test else [])
     command = [sys.executable, "-m", "gui", *flags, *map(str, paths)]
     if obj.data_dir_option is not None:
         command[3:3] = ["--data-dir", str(obj.data_dir_option)]
-    raise click.exceptions.Exit(subprocess.call(command))
+    raise click.exceptions.Exit(run_app_process(command))
+
+
+FORWARDED_SIGNALS = ("SIGTERM", "SIGHUP", "SIGINT")
+
+
+def run_app_process(command: list[str]) -> int:
+    """Run the app's process and return its exit code. A signal this launcher gets (SIGTERM from a session
+    manager or `kill`, SIGHUP, Ctrl-C) is passed on to the app, which ends as if its window were closed, so the
+    app never outlives its launcher. An app killed by a signal it did not get from us is reported in one line."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(command)
+    forwarded: list[int] = []
+
+    def forward(number: int, _frame: object) -> None:
+        forwarded.append(number)
+        if child.poll() is None:
+            child.send_signal(number)
+
+    numbers = [getattr(signal, name) for name in FORWARDED_SIGNALS if hasattr(signal, name)]
+    previous = {number: signal.signal(number, forward) for number in numbers}
+    try:
+        code = child.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if code < 0 and -code not in forwarded:  # e.g. Qt's abort(): never exit 250 without a word
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        print(f"traintrace: the desktop app ended abnormally ({name}); see the lines above", file=sys.stderr)
+        return 1
+    return code if code >= 0 else 128 - code
 
 
 @click.group(cls=LazyGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

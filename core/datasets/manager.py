@@ -11,7 +11,7 @@ from pathlib import Path
 from core.datasets import provenance
 from core.datasets.descriptors import Descriptor, resolve_descriptor
 from core.datasets.hub import HubApi, HubFile, list_hub_shards, parse_hf_source
-from core.datasets.planning import DatasetPlan, check_room, footer_totals, plan
+from core.datasets.planning import DatasetPlan, check_room, estimate, footer_totals, plan
 from core.datasets.provenance import ShardProvenance
 from core.datasets.shards import HUB_BASE, ShardOpener
 from core.datasets.store import DatasetStore, ShardState
@@ -174,10 +174,18 @@ class DatasetManager:
             store.close()
 
     def plan(
-        self, dataset_id: str, schema: str | None, sources: Sequence[str], mappings: dict[str, str]
+        self,
+        dataset_id: str,
+        schema: str | None,
+        sources: Sequence[str],
+        mappings: dict[str, str],
+        online: bool = True,
     ) -> DatasetPlan:
-        """What adding the dataset will read and take on disk (reads the shards' footers, online if need be)."""
+        """What adding the dataset will read and take on disk (reads the shards' footers, online if need be;
+        without `online`, the published row count only)."""
         descriptor, _ = self._descriptor(dataset_id, schema, sources, mappings)
+        if not online:
+            return estimate(descriptor, self._directory)
         return plan(
             descriptor,
             lambda: list(sources) or [file.source for file in self._hub_shards(descriptor)],

@@ -111,6 +111,17 @@ def plan(descriptor: Descriptor, sources: Callable[[], list[str]], opener: Shard
                        free_space(directory))  # fmt: skip
 
 
+OFFLINE_NOTE = "not measured: it needs the shards' footers, read over the network"
+
+
+def estimate(descriptor: Descriptor, directory: Path) -> DatasetPlan:
+    """The plan without the network: the published row count and the disk it implies; the bytes to read stay
+    unknown (`read_error` says why) until `plan` reads the footers."""
+    rows = descriptor.rows
+    kept, peak = disk_estimate(descriptor, rows) if rows is not None else (None, None)
+    return DatasetPlan(descriptor, None, rows, None, OFFLINE_NOTE, kept, peak, free_space(directory))
+
+
 def free_space(directory: Path) -> int:
     existing = directory
     while not existing.exists() and existing != existing.parent:

@@ -8,6 +8,7 @@ the site itself is fetched unless asked. Network faults never raise: they become
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -15,10 +16,10 @@ from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import requests
 
-from core.errors import UsageError
+from core.errors import Cancelled, UsageError
 from core.net.errors import BlockedAddress
 from core.net.guard import check_url
-from core.net.http import HttpClient
+from core.net.http import CancelSignal, HttpClient
 from core.optout.crawlers import CrawlerList, load_crawler_list
 from core.optout.site_fetch import Fetched, FetchFailure, FetchRules, fetch
 from core.optout.site_signals import (
@@ -89,6 +90,7 @@ def check_site(
     max_bytes: int = DEFAULT_MAX_BYTES,
     include_other_hosts: bool = False,
     allow_loopback: bool = False,
+    cancel: CancelSignal = None,
 ) -> SiteReport:
     """Fetch the site's opt-out files, home page and `image_urls` (absolute, or relative to the site).
 
@@ -96,12 +98,13 @@ def check_site(
     guard apply) or any `requests.Session`. `timeout` bounds each socket operation; a whole fetch gets three
     times that. Only the site itself is fetched (its host, `www.` and its subdomains): image URLs elsewhere and
     redirects to other sites are reported as not checked unless `include_other_hosts`. `allow_loopback` is for
-    tests against local servers.
+    tests against local servers. `cancel` (the app's Cancel) stops the check between and during requests with
+    `Cancelled`.
     """
     base = _checked_base_url(base_url)
     crawler_list = crawlers if crawlers is not None else load_crawler_list()
     is_own = own_site_rule(urlsplit(base).hostname or "")
-    rules = FetchRules(is_own, include_other_hosts, allow_loopback)
+    rules = FetchRules(is_own, include_other_hosts, allow_loopback, cancel)
     checker = _Checker(session, timeout, max_bytes, rules)
     results: list[SignalResult] = []
     results.append(checker.site_file(Signal.ROBOTS_TXT, urljoin(base, "/robots.txt"), crawler_list))
@@ -142,6 +145,8 @@ class _Checker:
         self.refused_base = False
 
     def _fetch(self, url: str, read_body: bool = True) -> Fetched | FetchFailure:
+        if _is_cancelled(self._rules.cancel):
+            raise Cancelled("the site check was cancelled")
         got = fetch(
             self._session, url, timeout=self._timeout, max_bytes=self._max_bytes, read_body=read_body, rules=self._rules
         )
@@ -260,3 +265,9 @@ def _has_valid_port(parts: SplitResult) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _is_cancelled(cancel: CancelSignal) -> bool:
+    if cancel is None:
+        return False
+    return cancel.is_set() if isinstance(cancel, threading.Event) else cancel.cancelled

@@ -21,7 +21,7 @@ import urllib3
 
 from core.net.errors import BlockedAddress, NetworkError
 from core.net.guard import MAX_REDIRECTS, REDIRECT_STATUSES, RedirectRefused, guarded_request
-from core.net.http import HttpClient
+from core.net.http import CancelSignal, HttpClient
 from core.net.ratelimit import RateLimit
 
 _CHUNK = 16_384
@@ -84,6 +84,7 @@ class FetchRules:
     is_own_host: Callable[[str], bool] = _any_host
     follow_other_sites: bool = False
     allow_loopback: bool = False
+    cancel: CancelSignal = None  # the app's Cancel: a request under way stops and `Cancelled` is raised
 
 
 def fetch(
@@ -142,6 +143,7 @@ def _fetch_with_client(
             max_bytes=max_bytes,
             timeout=3 * timeout,
             allow_loopback=rules.allow_loopback,
+            cancel=rules.cancel,
             rate=SITE_RATE,
             follow=redirects.follow,
         )

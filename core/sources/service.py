@@ -108,8 +108,13 @@ def build_query(
         sha256s=tuple(dict.fromkeys(str(work.sha256) for work in ok)),
         profile=profile,
         candidate_urls=tuple(url for url in urls if not any(ch.isspace() for ch in url)),
-        hub_datasets=tuple(_hub_dataset(d) for d in datasets if d.hub is not None),
+        hub_datasets=source_hub_datasets(datasets),
     )
+
+
+def source_hub_datasets(datasets: Iterable[Descriptor]) -> tuple[HubDataset, ...]:
+    """The added datasets that live on the Hugging Face Hub, as the sources query them."""
+    return tuple(_hub_dataset(d) for d in datasets if d.hub is not None)
 
 
 def _hub_dataset(descriptor: Descriptor) -> HubDataset:

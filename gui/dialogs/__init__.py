@@ -1,1 +1,1 @@
-"""Dialogs: profile editor, error report, first-run welcome."""
+"""Dialogs: the set-up guide, profile, datasets, sources and their "what will be sent" preview, errors."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -32,41 +33,72 @@ def lines(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class ProfileDialog(QDialog):
+INTRO = (
+    "TrainTrace looks for these names in dataset captions and these sites in dataset URLs. They stay on this "
+    "computer: a remote source you choose to ask gets only what its preview shows."
+)
+
+
+class ProfileForm(QWidget):
+    """The profile's fields, for the profile dialog and the set-up guide."""
+
+    changed = Signal()
+
     def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Your profile")
-        intro = QLabel(
-            "TrainTrace looks for these names in dataset captions and these sites in dataset URLs. "
-            "They stay on this computer.",
-            self,
-        )
-        intro.setWordWrap(True)
+        metrics = self.fontMetrics()
         self.name = QLineEdit(profile.name, self)
         self.name.setAccessibleName("Name")
+        self.name.setPlaceholderText("The name you publish your work under")
         self.email = QLineEdit(profile.email, self)
         self.email.setAccessibleName("E-mail for letters")
+        self.email.setPlaceholderText("Only written into the letters TrainTrace drafts for you")
         self.lists: dict[str, QPlainTextEdit] = {}
-        form = QFormLayout()
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Name:", self.name)
         for field, (label, hint) in LIST_FIELDS.items():
             edit = QPlainTextEdit("\n".join(getattr(profile, field)), self)
             edit.setPlaceholderText(hint)
             edit.setAccessibleName(label)
             edit.setTabChangesFocus(True)
-            edit.setFixedHeight(72)
+            edit.setFixedHeight(4 * metrics.lineSpacing())
             self.lists[field] = edit
             form.addRow(f"{label}:", edit)
         form.addRow("E-mail:", self.email)
+        for line in (self.name, self.email):
+            line.textChanged.connect(lambda *_: self.changed.emit())
+        for edit in self.lists.values():
+            edit.textChanged.connect(self.changed.emit)
+
+    def set_profile(self, profile: Profile) -> None:
+        self.name.setText(profile.name)
+        self.email.setText(profile.email)
+        for field, edit in self.lists.items():
+            edit.setPlainText("\n".join(getattr(profile, field)))
+
+    def profile(self) -> Profile:
+        values = {field: lines(edit.toPlainText()) for field, edit in self.lists.items()}
+        return Profile(name=self.name.text().strip(), email=self.email.text().strip(), **values)
+
+
+class ProfileDialog(QDialog):
+    def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Your profile")
+        intro = QLabel(INTRO, self)
+        intro.setWordWrap(True)
+        self.form = ProfileForm(profile, self)
+        self.name, self.email, self.lists = self.form.name, self.form.email, self.form.lists
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addLayout(form)
+        layout.addWidget(self.form)
         layout.addWidget(buttons)
+        self.resize(64 * self.fontMetrics().averageCharWidth(), self.sizeHint().height())
 
     def profile(self) -> Profile:
         """The profile as edited (call after `exec()` returned Accepted)."""
-        values = {field: lines(edit.toPlainText()) for field, edit in self.lists.items()}
-        return Profile(name=self.name.text().strip(), email=self.email.text().strip(), **values)
+        return self.form.profile()

@@ -1,13 +1,16 @@
 """Remote sources: their settings (tokens go to the keyring), exactly what would be sent, and asking them.
 
 Every source is optional and labelled with its coverage. "What will be sent" lists each request (host, URL,
-body) before anything leaves the machine; "Ask now" only runs after the user has seen that list once, and so
-does "Ask on every check" (the app's checks then ask that source after matching, with the fresh matches).
+body) before anything leaves the machine; "Ask now" only runs after the user has seen that list once. "Ask on
+every check" first shows what every check will send (gui.dialogs.consent_dialog) and is ticked only once the user
+accepts it; the app's checks then ask that source after matching, with the fresh matches. A source whose
+"what will be sent" changed since it was accepted is listed as waiting for the user.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,31 +25,21 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from core.app.sources import SourceConsent
 from core.sources.base import OutgoingRequest, SourceResult
 from core.sources.service import SourceStatus
 from gui.controller import Controller
+from gui.dialogs.consent_dialog import ConsentFlow, describe_plan
 
+if TYPE_CHECKING:
+    from gui.tools_controller import ToolsController
 
-def describe_plan(requests: Sequence[OutgoingRequest]) -> str:
-    """The preview, as plain text: one block per request, the exact body included."""
-    if not requests:
-        return "Nothing would be sent: this source has nothing to ask about yet (scan works or fill in the profile)."
-    blocks = []
-    for request in requests:
-        lines = [f"{request.method} {request.url}", f"  host: {request.host}", f"  why: {request.purpose}"]
-        lines.append(f"  sends: {request.body_summary}")
-        if request.credential:
-            lines.append(f"  credential: {request.credential} (from the keyring; never shown)")
-        if request.max_pages > 1:
-            lines.append(f"  up to {request.max_pages} pages")
-        if request.body:
-            lines.append("  body:\n" + "\n".join(f"    {line}" for line in request.body.splitlines()))
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+__all__ = ["SourcesDialog", "describe_plan", "describe_results"]
 
 
 def describe_results(results: Sequence[SourceResult]) -> str:
@@ -59,21 +52,28 @@ def describe_results(results: Sequence[SourceResult]) -> str:
 
 
 class SourcesDialog(QDialog):
-    def __init__(self, controller: Controller, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, controller: Controller, parent: QWidget | None = None, tools: ToolsController | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Remote sources")
-        self.resize(820, 560)
+        metrics = self.fontMetrics()
+        self.resize(104 * metrics.averageCharWidth(), 36 * metrics.lineSpacing())
         self._controller = controller
+        self._tools = tools
         self._statuses: dict[str, SourceStatus] = {}
+        self._pending: set[str] = set()
         self._fields: dict[str, QLineEdit] = {}
         self._previewed: set[str] = set()
         self.list = QListWidget(self)
         self.list.setAccessibleName("Remote sources")
-        self.list.setMaximumWidth(240)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.list.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.about = QLabel(self)
         self.about.setTextFormat(Qt.TextFormat.PlainText)
         self.about.setWordWrap(True)
         self.about.setAccessibleName("About this source")
+        self.about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form_host = QWidget(self)
         self.form = QFormLayout(self.form_host)
         self.output = QPlainTextEdit(self)
@@ -85,11 +85,12 @@ class SourcesDialog(QDialog):
         self.ask.setToolTip("Available after you have looked at what will be sent")
         self.automatic = QCheckBox("Ask on every check", self)
         self.automatic.setAccessibleName("Ask this source on every check")
-        self.automatic.setToolTip("Available after you have looked at what will be sent")
+        self.automatic.setToolTip("Shows what every check will send it first; it is asked only once you accept")
         self.automatic.setEnabled(False)
         for button in (self.save, self.preview, self.ask):
             button.setAccessibleName(button.text().rstrip("…"))
             button.setEnabled(False)
+        self.consent = ConsentFlow(tools, self) if tools is not None else None
         self._lay_out()
         self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.save.clicked.connect(self.save_settings)
@@ -99,6 +100,9 @@ class SourcesDialog(QDialog):
         controller.sources_loaded.connect(self.show_sources)
         controller.plan_ready.connect(self._show_plan)
         controller.sources_queried.connect(lambda results: self.output.setPlainText(describe_results(results)))
+        if tools is not None and self.consent is not None:
+            tools.pending_consents_loaded.connect(self._show_pending)
+            self.consent.finished.connect(lambda _source, _accepted: self._controller.load_sources())
         controller.load_sources()
 
     def _lay_out(self) -> None:
@@ -109,6 +113,7 @@ class SourcesDialog(QDialog):
         for button in (self.save, self.preview, self.ask):
             actions.addWidget(button)
         actions.addWidget(self.automatic)
+        actions.addStretch(1)
         right.addLayout(actions)
         right.addWidget(self.output, 1)
         body = QHBoxLayout()
@@ -120,16 +125,48 @@ class SourcesDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(close)
 
+    def _label(self, status: SourceStatus) -> str:
+        if status.problem:
+            return f"{status.name} (needs setup)"
+        if status.automatic and status.id in self._pending:
+            return f"{status.name} (waits for you)"
+        return f"{status.name} (every check)" if status.automatic else status.name
+
     def show_sources(self, statuses: Sequence[SourceStatus]) -> None:
         selected = self.selected_id()
         self._statuses = {status.id: status for status in statuses}
+        self.list.blockSignals(True)
         self.list.clear()
         for status in statuses:
-            item = QListWidgetItem(f"{status.name}" + ("" if not status.problem else " (needs setup)"))
+            item = QListWidgetItem(self._label(status))
             item.setData(Qt.ItemDataRole.UserRole, status.id)
+            item.setToolTip(status.name)
             self.list.addItem(item)
             if status.id == selected:
                 self.list.setCurrentItem(item)
+        self.list.blockSignals(False)
+        self._fit_list()
+        if self._tools is not None:
+            self._tools.load_pending_consents()
+        self._show_selected()
+
+    def _fit_list(self) -> None:
+        """As wide as the longest name (never cut off), whatever the font and the scale."""
+        metrics = self.list.fontMetrics()
+        names = [self.list.item(row).text() for row in range(self.list.count())]
+        widest = max((metrics.horizontalAdvance(name) for name in names), default=0)
+        frame = 2 * self.list.frameWidth() + self.list.verticalScrollBar().sizeHint().width()
+        self.list.setFixedWidth(widest + frame + 4 * metrics.averageCharWidth())
+
+    def _show_pending(self, consents: Sequence[SourceConsent]) -> None:
+        self._pending = {consent.source_id for consent in consents}
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            status = self._statuses.get(str(item.data(Qt.ItemDataRole.UserRole)))
+            if status is not None:
+                item.setText(self._label(status))
+        self._fit_list()
+        self._show_selected()
 
     def selected_id(self) -> str | None:
         item = self.list.currentItem()
@@ -151,25 +188,41 @@ class SourcesDialog(QDialog):
         for button in (self.save, self.preview):
             button.setEnabled(status is not None)
         self.ask.setEnabled(status is not None and not status.problem and source_id in self._previewed)
-        self.automatic.setChecked(status is not None and status.automatic)
-        self.automatic.setEnabled(self.ask.isEnabled() or self.automatic.isChecked())  # unticking needs no preview
+        self.automatic.setChecked(status is not None and status.automatic and source_id not in self._pending)
+        usable = status is not None and not status.problem
+        self.automatic.setEnabled(self.consent is not None and (usable or self.automatic.isChecked()))
         if status is None:
             return
         text = f"{status.name} — {status.homepage}\nCoverage: {status.coverage}\nSends: {status.sends}"
         text += f"\nToken: {status.token}" + (f"\nNeeds: {status.problem}" if status.problem else "")
+        if status.automatic:
+            waiting = "waits for you to accept what it will be sent" if status.id in self._pending else "yes"
+            text += f"\nAsked on every check: {waiting}"
         self.about.setText(text)
-        self._build_form(status.id)
+        if self.form.property("source") != status.id:
+            self._build_form(status.id)
 
     def _set_automatic(self, checked: bool) -> None:
         source_id = self.selected_id()
-        if source_id is None:
+        status = self._statuses.get(source_id or "")
+        if source_id is None or status is None or self._tools is None or self.consent is None:
             return
-        chosen = [s.id for s in self._statuses.values() if s.automatic and s.id != source_id]
-        self._controller.set_auto_sources([*chosen, source_id] if checked else chosen)
+        if checked:
+            self.automatic.setChecked(False)  # ticked only once the user has accepted what it sends
+            self.consent.ask(source_id, status.name)
+        else:
+            self._tools.stop_asking(source_id)
+            self._tools.setup_loaded.connect(self._reload_once)
+
+    def _reload_once(self, _status: object) -> None:
+        if self._tools is not None:
+            self._tools.setup_loaded.disconnect(self._reload_once)
+        self._controller.load_sources()
 
     def _build_form(self, source_id: str) -> None:
         while self.form.rowCount():
             self.form.removeRow(0)
+        self.form.setProperty("source", source_id)
         self._fields = {}
         specs, values = self._controller.source_form(source_id)
         for spec in specs:
@@ -191,4 +244,3 @@ class SourcesDialog(QDialog):
         self.output.setPlainText(describe_plan(requests))
         status = self._statuses.get(source_id or "")
         self.ask.setEnabled(status is not None and not status.problem)
-        self.automatic.setEnabled(self.ask.isEnabled() or self.automatic.isChecked())

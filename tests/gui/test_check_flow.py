@@ -1,6 +1,7 @@
 """The flow, end to end in the app (issue 11, item 7): a fresh catalogue, a dataset with a planted URL match,
-Spawning (asked automatically on every check) on a recording server. One drop sends exactly that URL, and the
-compare panel shows Spawning's answer and the routes to act on the match ("Act on this")."""
+Spawning (asked automatically on every check, once its "what will be sent" was accepted) on a recording server.
+One drop sends exactly that URL, and the compare panel shows Spawning's answer and the routes to act on the match
+("Act on this")."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.imagefactory import pattern, save
 from tests.net.servers import RecordingServer, _recording_server, server  # noqa: F401 - fixtures
 
 TIMEOUT_MS = 30_000
+WAIT_MS = 30_000  # generous: the machine may be busy
 
 
 def test_one_drop_asks_spawning_about_exactly_the_planted_url(
@@ -39,6 +41,13 @@ def test_one_drop_asks_spawning_about_exactly_the_planted_url(
         app.set_auto_sources(["spawning"])
     assert server.recorded == []
     gui = make_gui()
+    # set to be asked on every check, but never accepted: its "what will be sent" is shown first
+    qtbot.waitUntil(lambda: gui.features.consent.dialog_for("spawning") is not None, timeout=WAIT_MS)  # type: ignore[attr-defined]
+    consent = gui.features.consent.dialog_for("spawning")
+    assert consent is not None and "<dataset URL of a match>" in consent.shape.toPlainText()
+    with qtbot.waitSignal(gui.tools.consent_accepted):  # type: ignore[attr-defined]
+        consent.accept_button.click()
+    assert server.recorded == []
 
     with qtbot.waitSignal(gui.controller.check_finished, timeout=TIMEOUT_MS) as done:  # type: ignore[attr-defined]
         drop(gui.window.drop_zone, [tmp_path / "portfolio"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from core.app import TrainTrace
@@ -12,7 +11,6 @@ from core.errors import UsageError
 from core.paths import AppPaths
 from core.profile import Profile
 from gui.dialogs.error_dialog import ErrorDialog, install_excepthook, user_message
-from gui.dialogs.first_run import FirstRunChoice, FirstRunDialog
 from gui.dialogs.profile_dialog import ProfileDialog, lines
 from tests.gui.conftest import GuiFactory
 
@@ -69,16 +67,3 @@ def test_uncaught_exceptions_become_a_dialog_not_a_crash(qtbot: object) -> None:
     finally:
         restore()
     assert len(shown) == 1 and str(shown[0][1]) == "boom" and "RuntimeError" in shown[0][2]
-
-
-def test_first_run_dialog_offers_the_sample(qtbot: object) -> None:
-    dialog = FirstRunDialog()
-    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
-    QTimer.singleShot(0, dialog.sample.click)
-    dialog.exec()
-    assert dialog.choice is FirstRunChoice.SAMPLE
-    other = FirstRunDialog()
-    qtbot.addWidget(other)  # type: ignore[attr-defined]
-    QTimer.singleShot(0, other.skip.click)
-    other.exec()
-    assert other.choice is FirstRunChoice.SKIP

@@ -200,3 +200,24 @@ def test_dataset_image_urls_on_other_hosts_are_listed_not_fetched(
     assert cli(home, "optout", "check", server.url_for("/")) == 4
     out = capsys.readouterr().out
     assert "at https://ada-paints.art/w/sun.jpg" in out and "another host (ada-paints.art)" in out
+
+
+def test_a_cancelled_check_stops_during_a_request_and_sends_nothing_more(client: HttpClient) -> None:
+    """The app's Cancel: a site that trickles its answer is left at once, not after the timeouts."""
+    import threading
+
+    from core.errors import Cancelled
+    from core.progress import Progress
+    from tests.net.servers import MisbehavingServer
+
+    progress = Progress()
+    with MisbehavingServer(
+        "trickle-body", interval=0.2, on_request=lambda: threading.Timer(0.3, progress.cancel).start()
+    ) as slow:
+        with pytest.raises(Cancelled):  # not a "could not fetch" result after the time-outs: stopped mid-request
+            check_site(slow.url, client, image_urls=[], allow_loopback=True, cancel=progress)
+        assert slow.connections == 1  # robots.txt only: nothing after the cancel
+    before = Progress()
+    before.cancel()
+    with pytest.raises(Cancelled):  # cancelled before it began: not one request
+        check_site("https://okonkwo-lindqvist.art/", client, image_urls=[], cancel=before)

@@ -72,3 +72,23 @@ def test_empty_token_is_refused(restore_keyring: None) -> None:
     keyring.set_keyring(MemoryKeyring())
     with pytest.raises(SecretStoreError, match="empty"):
         SecretStore(environ={}).set("spawning", "   ")
+
+
+class _LockedKeyring(MemoryKeyring):
+    """A backend failing the way the Secret Service does when the collection is locked (not a KeyringError)."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise RuntimeError("Cannot create an item in a locked collection\nat dbus call ...")
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise OSError("D-Bus connection refused")
+
+
+def test_any_backend_failure_is_one_plain_sentence(restore_keyring: None) -> None:
+    keyring.set_keyring(_LockedKeyring())
+    store = SecretStore(environ={})
+    with pytest.raises(SecretStoreError) as raised:
+        store.set("spawning", "key")
+    assert str(raised.value) == "the system keyring refused the token: Cannot create an item in a locked collection"
+    with pytest.raises(SecretStoreError, match="could not be read: D-Bus connection refused"):
+        store.get("spawning")
