@@ -170,13 +170,14 @@ class OptOutFacade(FacadeBase):
             if (Path(out_dir) / "README.txt").is_file():
                 shutil.copyfile(Path(out_dir) / "README.txt", stage / "README.txt")
             readme = place_file(stage / "README.txt", pack_readme(confirmed).encode(), recorded=recorded)
-            files.append(_planned("pack", readme.path.relative_to(stage).as_posix(), readme.outcome, readme.path))
+            about = _planned("pack", readme.path.relative_to(stage).as_posix(), readme.outcome, readme.path)
             notes += PackReport(Path(out_dir), confirmed, ()).notes
         works = self._pack_works()
         files += [PlannedFile("tagged copies", f"tagged-copies/{work.name}", "new tagged copy", "",
                               str(work)) for work in works]  # fmt: skip
         if not works:
             notes.append("No tagged copies: no confirmed match has a work on this computer.")
+        files.append(about)
         return PackPreview(Path(out_dir), tuple(files), tuple(notes))
 
     def _render_letters(self, out_dir: Path, recorded: RecordedHashes) -> list[LetterFile]:

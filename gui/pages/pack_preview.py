@@ -35,7 +35,12 @@ INTRO = (
     "the works you confirmed. Look at what will be written before writing it: a file you edited is never "
     "overwritten (the new version goes beside it)."
 )
-PARTS = {"website": "Website files", "letters": "Letters and lists", "tagged copies": "Tagged copies"}
+PARTS = {
+    "website": "Website files",
+    "letters": "Letters and lists",
+    "tagged copies": "Tagged copies",
+    "pack": "What the pack holds",
+}
 
 
 class PackPreviewPage(QDialog):

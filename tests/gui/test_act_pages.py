@@ -166,7 +166,7 @@ def test_the_pack_is_previewed_then_written_and_edits_are_kept(
         and outcomes[f"tagged-copies/{Path(work.path).name}"] == "new tagged copy"
     )
     groups = [page.files.topLevelItem(i).text(0) for i in range(page.files.topLevelItemCount())]  # type: ignore[union-attr]
-    assert groups == ["Website files", "Letters and lists", "Tagged copies"]
+    assert groups == ["Website files", "Letters and lists", "Tagged copies", "What the pack holds"]
     letters = page.files.topLevelItem(1)
     assert letters is not None
     notice = next(

@@ -59,5 +59,5 @@ def test_without_a_profile_the_preview_says_why_there_are_no_letters(tmp_path: P
     assert not (tmp_path / "pack").exists()
     assert any(note.startswith("No letters: the profile is empty") for note in preview.notes)
     assert any("No tagged copies" in note for note in preview.notes)
-    assert {f.part for f in preview.files} == {"website"}
+    assert {f.part for f in preview.files} == {"website", "pack"}
     app.close()
