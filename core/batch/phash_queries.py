@@ -138,23 +138,42 @@ def group_plans(queries: int, radius: int) -> list[GroupPlan]:
     return frontier
 
 
+def stream_table_bytes(queries: int, radius: int) -> int:
+    """Measured bytes of a group's stream matchers' tables (full 65,535-query matchers hold 360 MB at radius 8,
+    280 MB at 6, 63 MB at 4)."""
+    per_query = 5_500 if radius >= 7 else 4_250 if radius >= 5 else 960
+    return queries * per_query
+
+
+def stream_cost(queries: int, radius: int) -> float:
+    """Model ns a row of a group's stream matchers (bench/bench_batch.py: a full matcher costs about 330 ns a row
+    at radius 8, 100 at 6, 53 at 4; they are many small tables, so the cost grows with the queries)."""
+    per_matcher = 330.0 if radius >= 7 else 100.0 if radius >= 5 else 53.0
+    return per_matcher * max(1.0, queries / MAX_STREAM_QUERIES)
+
+
 def plan_groups(
     groups: Sequence[tuple[int, int]], budget: int = TABLE_BUDGET, stream_limit: int = MAX_STREAM_QUERIES
 ) -> list[GroupPlan | None]:
-    """For (distinct queries, radius) groups: None where the group has at most `stream_limit` queries (one stream
-    matcher: the fastest for a few portfolios), else the `ChunkIndex` plan; together the cheapest per row whose
-    tables fit `budget` bytes (the smallest plans when nothing fits)."""
+    """For (distinct queries, radius) groups: None where the group is searched by stream matchers (always when it
+    has at most `stream_limit` queries: one matcher, the fastest for a few portfolios), else the `ChunkIndex`
+    plan; together the cheapest per row by the cost model whose tables fit `budget` bytes (the smallest plans
+    when nothing fits)."""
     chosen: list[GroupPlan | None] = [None] * len(groups)
     big = [i for i, (queries, _) in enumerate(groups) if queries > stream_limit]
-    frontiers = {i: group_plans(*groups[i]) for i in big}
-    best: tuple[float, tuple[GroupPlan, ...]] | None = None
-    for combination in itertools.product(*(frontiers[i] for i in big)):
-        if sum(plan.nbytes for plan in combination) > budget:
+    # Per group: (cost, bytes, plan) options; None = the group's stream matchers.
+    options: dict[int, list[tuple[float, int, GroupPlan | None]]] = {}
+    for i in big:
+        options[i] = [(plan.cost, plan.nbytes, plan) for plan in group_plans(*groups[i])]
+        options[i].append((stream_cost(*groups[i]), stream_table_bytes(*groups[i]), None))
+    best: tuple[float, tuple[GroupPlan | None, ...]] | None = None
+    for combination in itertools.product(*(options[i] for i in big)):
+        if sum(nbytes for _, nbytes, _ in combination) > budget:
             continue
-        cost = sum(plan.cost for plan in combination)
+        cost = sum(c for c, _, _ in combination)
         if best is None or cost < best[0]:
-            best = (cost, combination)
-    picks = best[1] if best is not None else tuple(frontiers[i][0] for i in big)
+            best = (cost, tuple(plan for _, _, plan in combination))
+    picks = best[1] if best is not None else tuple(min(options[i], key=lambda o: o[1])[2] for i in big)
     for i, plan in zip(big, picks, strict=True):
         chosen[i] = plan
     return chosen
@@ -166,7 +185,7 @@ class ChunkIndex:
     def __init__(self, values: npt.NDArray[np.uint64], radius: int, plan: GroupPlan | None = None) -> None:
         self.values = np.ascontiguousarray(values, dtype=np.uint64)
         self.radius = radius
-        self.plan = plan or plan_groups([(len(self.values), radius)], stream_limit=0)[0] or group_plans(1, radius)[0]
+        self.plan = plan or min(group_plans(len(self.values), radius), key=lambda option: option.cost)
         self._tables = [_build(self.values, chunk) for chunk in self.plan.chunks]
         self.candidates = 0  # candidates verified so far (for the bench)
 
@@ -310,7 +329,7 @@ def describe_plans(groups: Sequence[tuple[int, int]], budget: int = TABLE_BUDGET
     lines = []
     for (queries, radius), plan in zip(groups, plan_groups(groups, budget), strict=True):
         if plan is None:
-            lines.append(f"r={radius}, {queries:,} queries: one stream matcher")
+            lines.append(f"r={radius}, {queries:,} queries: stream matchers")
         else:
             lines.append(
                 f"r={radius}, {queries:,} queries: {plan.describe()}; {plan.candidates:,.0f} candidates a row,"
