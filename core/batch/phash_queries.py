@@ -231,8 +231,10 @@ def _build(values: npt.NDArray[np.uint64], chunk: ChunkPlan) -> tuple[npt.NDArra
     keys, ordered = keys[order], values[order]
     masks = flip_masks(chunk.bits, chunk.radius)[0].view(np.intp) if chunk.side == "query" else np.zeros(1, np.intp)
     counts = np.zeros(1 << chunk.bits, np.int64)
-    for mask in masks:
-        counts += np.bincount(keys ^ mask, minlength=1 << chunk.bits)
+    step = max(1, (1 << 24) // max(1, len(keys)))  # masks counted at once: one bincount over 2**bits per step
+    for first_mask in range(0, len(masks), step):
+        moved_all = (keys[None, :] ^ masks[first_mask : first_mask + step, None]).reshape(-1)
+        counts += np.bincount(moved_all, minlength=1 << chunk.bits)
     offsets = np.zeros((1 << chunk.bits) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     del counts

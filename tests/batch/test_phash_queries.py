@@ -75,8 +75,8 @@ def _plans(draw: st.DrawFn) -> GroupPlan:
     return GroupPlan(0, min(radius, searched), tuple(chunks))
 
 
-@settings(max_examples=40, deadline=None)
-@given(plan=_plans(), seed=st.integers(0, 2**32 - 1), size=st.integers(1, 3_000))
+@settings(max_examples=25, deadline=None)
+@given(plan=_plans(), seed=st.integers(0, 2**32 - 1), size=st.integers(1, 1_500))
 def test_any_chunk_plan_finds_exactly_the_stream_matchers_pairs(plan: GroupPlan, seed: int, size: int) -> None:
     rng = np.random.default_rng(seed)
     values = np.unique(rng.integers(0, 2**64 - 1, size, dtype=np.uint64, endpoint=True))
