@@ -2,6 +2,8 @@
 workers, and what 1, 100 and 10,000 portfolios of 200 works cost per row.
 
 Run from the repository root:  python -m bench.bench_batch [--rows 500000] [--shards 4] [--json FILE]
+Scaling only (8 shards x 1M rows, 3 pairs of 1- and 2-worker runs, with the breakdown of bench/batch_scaling.py):
+    python -m bench.bench_batch --scaling-only [--repeats 3] [--rows 1000000] [--shards 8] [--shard-dir DIR]
 
 Generated COYO-shaped shards (bench_import's writer: id, url, text, width, height, image_phash). Portfolios are
 generated hashes: each work a random reference pHash and 11 variants 10-30 bits from it (3 borders and 2 bars,
@@ -12,8 +14,9 @@ searched at T-2; 6 crops, at T-4), with a profile (name, handle, domain) each. M
 - Dask LocalCluster with 1 and 2 worker processes over all shards (wall clock and the tasks' CPU time);
 - portfolios: the pHash part per row with 1, 100 and 10,000 portfolios (stream matchers: one full chunk of each
   radius group is matched and the cost multiplied by the group's chunk count, as the 368 matchers of 10,000
-  portfolios would need 65 GB; the groups `phash_queries.plan_groups` turns into query indexes are built and
-  searched for real), the URL/caption part with all profiles in one `ProfileUnion` (and, for reference, one
+  portfolios would need 65 GB) against the chunk indexes `phash_queries.plan_groups` plans for the groups of
+  more than one matcher (built and searched for real in the same run, with their candidates a row), the
+  URL/caption part with all profiles in one `ProfileUnion` (and, for reference, one
   ShardPass per profile), the SHA-256 part with 200, 20,000 and 2 million works.
 CPU seconds of this process (or of the Dask tasks) are the figures; wall seconds beside (the machine is shared).
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import tempfile
 import time
@@ -33,12 +37,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from bench.batch_scaling import machine_check, print_summary, scaling
 from bench.hexdata import digest_hex_column, hex_column
 from core.batch.hashlist import HashList
-from core.batch.phash_queries import QueryIndex, plan_groups
+from core.batch.phash_queries import TABLE_BUDGET, ChunkIndex, plan_groups
 from core.batch.profiles import ProfileUnion
 from core.batch.queries import build_query_set
-from core.batch.runner import BatchJob, ClusterSpec, run_batch
 from core.batch.task import TaskSpec, run_task
 from core.datasets.descriptors import resolve_descriptor
 from core.datasets.shards import ShardOpener
@@ -136,28 +140,6 @@ def task_in_process(shards: list[Path], hash_lists: list[HashList], out: Path) -
     return clock, matches
 
 
-class _Timing:
-    """Batch events that time the tasks' phase (first task submitted to last task finished)."""
-
-    def dashboard(self, link: str | None) -> None: ...
-    def planned(self, shards: Any, done: Any) -> None:
-        self.started = time.perf_counter()
-
-    def rows_done(self, source: str, rows: int) -> None: ...
-    def task_done(self, outcome: Any) -> None:
-        self.finished = time.perf_counter()
-
-
-def on_cluster(shards: list[Path], hash_lists: list[HashList], out: Path, workers: int) -> tuple[float, float]:
-    """(wall seconds of the tasks' phase, CPU seconds in the tasks) on a fresh LocalCluster of `workers`."""
-    descriptor = resolve_descriptor("coyo-700m", None, {}, [str(s) for s in shards])
-    job = BatchJob(descriptor, tuple(hash_lists), T, out)
-    timing = _Timing()
-    report = run_batch(job, ClusterSpec("local", workers), timing)
-    assert report.complete, report.failed
-    return timing.finished - timing.started, report.cpu_seconds
-
-
 def phash_part(values: np.ndarray, valid: np.ndarray, portfolios: int) -> dict[str, Any]:
     """CPU seconds a row of the pHash part costs with `portfolios` portfolios: every chunk of every radius group
     (for many portfolios one full chunk per group, times the group's chunk count)."""
@@ -190,25 +172,44 @@ def _array_bytes(table: object) -> int:
     return sum(value.nbytes for value in vars(table).values() if isinstance(value, np.ndarray))
 
 
-def index_part(values: np.ndarray, valid: np.ndarray, portfolios: int) -> dict[str, Any]:
-    """CPU a row of the pHash part when every radius group is one query-side index (`core.batch.phash_queries`):
-    random query values in the group sizes of `portfolios` portfolios, the index built once, searched with rows."""
+def chunk_part(values: np.ndarray, valid: np.ndarray, portfolios: int, budget: int = TABLE_BUDGET) -> dict[str, Any]:
+    """CPU a row of the pHash part as the task runs it (`plan_groups` under `budget`): every radius group of more
+    than one stream matcher's worth as a `ChunkIndex` over random query values in the group's size, built and
+    searched for real, with its candidates a row; groups of one matcher's worth are left to `phash_part`."""
     per_group = {T: 1, T - 2: 5, T - 4: 6}
+    sizes = [(portfolios * WORKS * per_work, radius) for radius, per_work in per_group.items()]
+    plans = plan_groups(sizes, budget)
     rng = np.random.default_rng(portfolios + 1)
-    total, build, groups = 0.0, 0.0, {}
-    for radius, per_work in per_group.items():
-        queries = portfolios * WORKS * per_work
+    groups: dict[int, Any] = {}
+    for (queries, radius), plan in zip(sizes, plans, strict=True):
+        if plan is None:
+            continue
+        distinct = np.unique(rng.integers(0, 2**64, queries, dtype=np.uint64, endpoint=False))
         with Clock() as built:
-            index = QueryIndex(np.unique(rng.integers(0, 2**64, queries, dtype=np.uint64, endpoint=False)), radius)
+            index = ChunkIndex(distinct, radius, plan)
         with Clock() as matched:
             index.match_hashes(values, valid)
-        total += matched.cpu
-        build += built.cpu
-        groups[radius] = {"queries": queries, "ns_per_row": matched.cpu / len(values) * 1e9,
-                          "build_cpu_seconds": built.cpu, "index_mb": index._index.nbytes / 1e6}  # fmt: skip
-        del index
-    return {"portfolios": portfolios, "ns_per_row": total / len(values) * 1e9, "build_cpu_seconds": build,
-            "groups": groups}  # fmt: skip
+        rows = int(np.count_nonzero(valid))
+        groups[radius] = {
+            "queries": queries, "plan": plan.describe(), "ns_per_row": matched.cpu / len(values) * 1e9,
+            "candidates_per_row": index.candidates / rows, "model_candidates": plan.candidates,
+            "model_ns_per_row": plan.cost, "ns_per_candidate": matched.cpu / max(1, index.candidates) * 1e9,
+            "build_cpu_seconds": built.cpu, "gb": index.nbytes / 1e9,
+        }  # fmt: skip
+        del index, distinct
+    return {"portfolios": portfolios, "budget_gb": budget / 2**30, "groups": groups}
+
+
+def _chunk_note(radius: int, chunk: dict[str, Any], stream: dict[str, Any]) -> str:
+    """One radius group's chunk index beside its stream matchers, as measured in the same run."""
+    return (
+        f"\n          r={radius}: chunk index {chunk['plan']}, {chunk['gb']:.2f} GB, built in"
+        f" {chunk['build_cpu_seconds']:.0f} CPU-s: {chunk['candidates_per_row']:,.0f} candidates a row (model"
+        f" {chunk['model_candidates']:,.0f}), {chunk['ns_per_row']:,.0f} ns a row = {chunk['ns_per_candidate']:.1f} ns"
+        f" a candidate (model {chunk['model_ns_per_row']:,.0f}); stream matchers"
+        f" {stream['ns_per_row_per_chunk'] * stream['chunks']:,.0f} ns a row in {stream['chunks']} x"
+        f" {stream['table_mb_per_chunk']:,.0f} MB"
+    )
 
 
 def profile_part(shard: Path, profiles: int) -> dict[str, float]:
@@ -247,23 +248,55 @@ def sha_part(rows: int, works: int) -> float:
     return clock.cpu / rows * 1e9
 
 
+def shard_files(folder: Path, shards: int, rows: int) -> list[Path]:
+    """COYO-shaped shards in `folder`, written unless they are there already."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"part-{n}-r{rows}.parquet" for n in range(shards)]
+    for n, path in enumerate(paths):
+        if not path.exists():
+            write_coyo_like(path, rows, seed=n)
+    return paths
+
+
+def run_scaling(args: argparse.Namespace, portfolios: list[HashList]) -> None:
+    """Scaling 1 -> 2 workers only, with the machine check and the breakdown (see bench/batch_scaling.py)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        shards = shard_files(args.shard_dir or Path(tmp) / "shards", args.shards, args.rows)
+        print(f"{args.shards} COYO-shaped shards x {args.rows:,} rows, one portfolio of {WORKS} works + profile;"
+              f" {args.repeats} pairs of runs, alternating 1 and 2 workers; load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        machine = machine_check()
+        scaled = scaling(shards, portfolios, Path(tmp) / "out", args.repeats)
+        print_summary(scaled, machine)
+    if args.json:
+        args.json.write_text(json.dumps({"rows_per_shard": args.rows, "shards": args.shards, "machine": machine,
+                                         "scaling": scaled}, indent=2))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=500_000, help="rows per shard")
-    parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--rows", type=int, help="rows per shard (500,000; 1,000,000 with --scaling-only)")
+    parser.add_argument("--shards", type=int, help="shards (4; 8 with --scaling-only)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--no-cluster", action="store_true", help="skip the Dask LocalCluster runs")
+    parser.add_argument(
+        "--scaling-only", action="store_true", help="only the 1 -> 2 worker scaling (runs alternating 1 and 2)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="pairs of 1- and 2-worker runs")
+    parser.add_argument("--shard-dir", type=Path, help="keep the generated shards here and reuse them")
     args = parser.parse_args()
+    args.rows = args.rows or (1_000_000 if args.scaling_only else 500_000)
+    args.shards = args.shards or (8 if args.scaling_only else 4)
     rng = np.random.default_rng(7)
     random.seed(7)
     one = [portfolio(0, rng)]
+    if args.scaling_only:
+        run_scaling(args, one)
+        return
     hundred = [portfolio(n, rng) for n in range(100)]
     results: dict[str, Any] = {"rows_per_shard": args.rows, "shards": args.shards}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        shards = [folder / f"part-{n}.parquet" for n in range(args.shards)]
-        for n, shard in enumerate(shards):
-            write_coyo_like(shard, args.rows, seed=n)
+        shards = shard_files(args.shard_dir or folder, args.shards, args.rows)
         rows = args.rows * args.shards
         bare = bare_read(shards)
         base = single_process_pass(shards, one[0])
@@ -278,16 +311,11 @@ def main() -> None:
         print(f"  single-process shard pass (baseline):  {rows / base.cpu:12,.0f} rows/CPU-s ({base.wall:.1f} s wall)")
         print(f"  batch task, in-process:                {rows / task.cpu:12,.0f} rows/CPU-s ({task.wall:.1f} s wall)"
               f"  = {base.cpu / task.cpu:.2f} x the baseline's rate")  # fmt: skip
-        walls = {1: 1.0, 2: 0.5}
-        for workers in () if args.no_cluster else (1, 2):
-            wall, cpu = on_cluster(shards, one, folder / f"out-{workers}", workers)
-            walls[workers] = wall
-            results[f"dask_{workers}_workers"] = {"wall_s": wall, "task_cpu_s": cpu, "rows_per_task_cpu_s": rows / cpu}
-            print(f"  Dask LocalCluster, {workers} worker(s):      {rows / cpu:12,.0f} rows/CPU-s in the tasks;"
-                  f" tasks' phase {wall:.1f} s wall")  # fmt: skip
-        efficiency = walls[1] / (2 * walls[2])
-        results["scaling_efficiency_1_to_2"] = efficiency
-        print(f"  scaling efficiency 1 -> 2 workers (wall): {efficiency:.2f}")
+        if not args.no_cluster:
+            print("  Dask LocalCluster, 1 and 2 workers, alternating:")
+            scaled = scaling(shards, one, folder / "scaling", args.repeats)
+            results["scaling"] = scaled
+            print_summary(scaled, None)
         small = folder / "small.parquet"
         write_coyo_like(small, 50_000, seed=99)
         task1, _ = task_in_process([small], one, folder / "out-1s")
@@ -313,21 +341,14 @@ def main() -> None:
             profiles = profile_part(shards[0], count)
             results[f"url_text_{count}"] = profiles
             phash_ns, note = stream["ns_per_row"], ""
-            radii = list(stream["groups"])
-            indexed = plan_groups([(stream["groups"][r]["queries"], r) for r in radii])
-            plan = dict(zip(radii, indexed, strict=True))
-            if any(plan.values()):
-                part = index_part(parsed.values, parsed.valid, count)
-                results[f"phash_index_{count}"] = part
+            part = chunk_part(parsed.values, parsed.valid, count)
+            if part["groups"]:
+                results[f"phash_chunks_{count}"] = part
                 phash_ns = sum(
-                    part["groups"][r]["ns_per_row"] if plan[r] else g["ns_per_row_per_chunk"] * g["chunks"]
+                    part["groups"][r]["ns_per_row"] if r in part["groups"] else g["ns_per_row_per_chunk"] * g["chunks"]
                     for r, g in stream["groups"].items()
                 )
-                mb = sum(g["index_mb"] for g in part["groups"].values())
-                each = ", ".join(f"r={r}: {g['ns_per_row']:,.0f} ns" for r, g in part["groups"].items())
-                note = (
-                    f"\n          query indexes {mb:,.0f} MB, built in {part['build_cpu_seconds']:.0f} CPU-s ({each})"
-                )
+                note = "".join(_chunk_note(r, g, stream["groups"][r]) for r, g in part["groups"].items())
             union, separate = profiles["union_ns_per_row"], profiles["separate_ns_per_row_per_profile"]
             total = decode_ns + phash_ns + union + sha[count]
             ratios[count] = total

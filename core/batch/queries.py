@@ -24,9 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from core.batch.hashlist import HashList
-from core.batch.phash_queries import STREAM_TABLE_BUDGET, QueryIndex, plan_groups
+from core.batch.phash_queries import TABLE_BUDGET, ChunkIndex, plan_groups
 from core.batch.profiles import ProfileUnion
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
+from core.matching.prefilter import Folds, fold_table, seed_folds
 from core.matching.records import WorkQuery
 from core.matching.scoring import margin
 from core.matching.shard_pass import profile_fingerprint
@@ -34,6 +35,9 @@ from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 
 _T = TypeVar("_T")
+_SHIPPED = "phash"  # the cache entry of the pHash matchers
+SHIP_MATCHER_QUERIES = 20_000  # distinct query pHashes up to which the client builds the matchers ...
+SHIP_MATCHER_BYTES = 64 << 20  # ... and sends them with the query set if their tables are at most this big
 
 
 @dataclass(frozen=True)
@@ -78,34 +82,60 @@ class QuerySet:
     sha_entries: Entries
     profiles: list[ProfileGroup]
     fingerprint: str  # of everything that decides the results (a resumed batch must have the same)
-    stream_budget: int = STREAM_TABLE_BUDGET  # bytes of stream tables per worker (see `phash_queries`)
+    table_budget: int = TABLE_BUDGET  # bytes of pHash tables per worker (see `phash_queries.plan_groups`)
+    stream_limit: int = MAX_STREAM_QUERIES  # a radius group of at most this many queries is one stream matcher
+    # Built once on the client and seeded into each worker process on arrival, so that no worker spends its own
+    # CPU on them: the public suffix rules the fingerprint was taken from, and the Unicode fold table.
+    suffix_rules: PublicSuffixRules | None = None
+    folds: tuple[str, Folds] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_cache"], state["_lock"] = {}, None
+        # Only the pHash matchers that `ship_small_matchers` built here go along; the rest is built on each worker.
+        state["_cache"] = {key: value for key, value in self._cache.items() if key == _SHIPPED}
+        state["_lock"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        if self.suffix_rules is not None:
+            PublicSuffixRules.use_bundled(self.suffix_rules)
+        if self.folds is not None:
+            seed_folds(*self.folds)
 
     @property
     def query_hashes(self) -> int:
         return sum(len(group.entries.owner) for group in self.phash_groups)
 
-    def matchers(self) -> list[tuple[int, int, PhashStreamMatcher | QueryIndex]]:
-        """(group index, offset of the chunk in the group's values, its matcher): built once on each worker. A
-        group that `plan_groups` does not fit in `stream_budget` bytes of tables is one `QueryIndex` (offset 0)."""
-        return self._cached("phash", self._build_matchers)
+    def ship_small_matchers(self, limit: int = SHIP_MATCHER_BYTES) -> bool:
+        """Build the pHash matchers here when the query set is small and their tables take at most `limit` bytes,
+        so that they travel with the broadcast (milliseconds to load) instead of each worker building its own
+        (0.2 CPU-s for one portfolio); True if they will."""
+        if sum(len(group.values) for group in self.phash_groups) > SHIP_MATCHER_QUERIES:
+            return False
+        built = self._build_matchers()
+        if sum(matcher.nbytes for _, _, matcher in built) > limit:
+            return False
+        with self._lock:
+            self._cache[_SHIPPED] = built
+        return True
 
-    def _build_matchers(self) -> list[tuple[int, int, PhashStreamMatcher | QueryIndex]]:
-        built: list[tuple[int, int, PhashStreamMatcher | QueryIndex]] = []
-        plan = plan_groups([(len(group.values), group.radius) for group in self.phash_groups], self.stream_budget)
-        for index, (group, indexed) in enumerate(zip(self.phash_groups, plan, strict=True)):
-            if indexed:
-                built.append((index, 0, QueryIndex(group.values, group.radius)))
+    def matchers(self) -> list[tuple[int, int, PhashStreamMatcher | ChunkIndex]]:
+        """(group index, offset of the chunk in the group's values, its matcher): built once on each worker. A
+        group of more than `stream_limit` queries is one `ChunkIndex` (offset 0), planned by `plan_groups` to fit
+        `table_budget` bytes with the other groups."""
+        return self._cached(_SHIPPED, self._build_matchers)
+
+    def _build_matchers(self) -> list[tuple[int, int, PhashStreamMatcher | ChunkIndex]]:
+        built: list[tuple[int, int, PhashStreamMatcher | ChunkIndex]] = []
+        groups = [(len(group.values), group.radius) for group in self.phash_groups]
+        plans = plan_groups(groups, self.table_budget, self.stream_limit)
+        for index, (group, plan) in enumerate(zip(self.phash_groups, plans, strict=True)):
+            if plan is not None:
+                built.append((index, 0, ChunkIndex(group.values, group.radius, plan)))
             else:
                 built += [
                     (index, offset, PhashStreamMatcher(values, group.radius)) for offset, values in group.chunks()
@@ -145,7 +175,8 @@ def build_query_set(hash_lists: Sequence[HashList], max_distance: int) -> QueryS
                     by_radius.setdefault(radius, []).append((value, owner, index, code))
     groups = [_phash_group(radius, rows) for radius, rows in sorted(by_radius.items(), reverse=True)]
     digests, sha_entries = _sha_entries(sha_rows)
-    rules = PublicSuffixRules.bundled().fingerprint
+    suffix_rules = PublicSuffixRules.bundled()
+    rules = suffix_rules.fingerprint
     profiles: dict[str, list[int]] = {}
     kept: dict[str, Profile] = {}
     for owner, hash_list in enumerate(hash_lists):
@@ -156,7 +187,8 @@ def build_query_set(hash_lists: Sequence[HashList], max_distance: int) -> QueryS
     profile_groups = [ProfileGroup(key, kept[key], tuple(members)) for key, members in profiles.items()]
     return QuerySet(
         owners, works, max_distance, list(names), groups, digests, sha_entries, profile_groups,
-        _fingerprint(hash_lists, max_distance, rules),
+        _fingerprint(hash_lists, max_distance, rules), suffix_rules=suffix_rules,
+        folds=fold_table() if profile_groups else None,
     )  # fmt: skip
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +73,9 @@ class BatchEvents(Protocol):
 
     def dashboard(self, link: str | None) -> None: ...
     def planned(self, shards: Sequence[tuple[str, int | None]], done: Sequence[str]) -> None: ...
-    def rows_done(self, source: str, rows: int) -> None: ...
+    def rows_done(self, source: str, rows: int) -> None:
+        """`rows` of the shard matched so far (a task that reruns after a lost worker is counted once)."""
+
     def task_done(self, outcome: TaskOutcome) -> None: ...
 
 
@@ -90,6 +94,7 @@ def run_batch(
     progress = progress or Progress()
     started = time.monotonic()
     queries = build_query_set(job.hash_lists, job.max_distance)
+    queries.ship_small_matchers()
     manifest = _start_manifest(job, queries)
     with _client(distributed, cluster) as client:
         link = getattr(client, "dashboard_link", None)
@@ -230,15 +235,59 @@ def _announce(events: BatchEvents, specs: list[TaskSpec], manifest: Manifest, do
     events.planned(list(shards.items()), [manifest.done[k]["shard"] for k in done])
 
 
+_FINISHED = "finished"
+EVENT_INTERVAL = 0.25  # seconds between a task's progress events (each goes through the scheduler)
+
+
 def _on_worker(spec: TaskSpec, queries: QuerySet) -> TaskOutcome:
-    """The task as a worker runs it: progress goes to the client as worker events."""
+    """The task as a worker runs it: progress goes to the client as worker events (the task's key, this attempt
+    and its rows so far), decoding stays on the task's thread (a worker thread is one core)."""
     from distributed import get_worker
 
     try:
         worker = get_worker()
     except ValueError:
         return run_task(spec, queries)
-    return run_task(spec, queries, lambda rows: worker.log_event(TOPIC, {"source": spec.source, "rows": rows}))
+    attempt = uuid.uuid4().hex
+    rows, last = 0, 0.0
+
+    def report(batch_rows: int) -> None:
+        nonlocal rows, last
+        rows += batch_rows
+        now = time.monotonic()
+        if now - last >= EVENT_INTERVAL:
+            last = now
+            worker.log_event(TOPIC, {"source": spec.source, "key": spec.key, "attempt": attempt, "rows": rows})
+
+    return run_task(spec, queries, report, threads=False)
+
+
+class ShardRows:
+    """Rows matched per shard from the tasks' progress events. A task that reruns (its worker was lost) reports
+    under a new attempt, whose rows replace the lost attempt's instead of adding to them."""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, tuple[str, str, int]] = {}  # key -> (source, attempt, rows)
+        self._retired: set[tuple[str, str]] = set()  # (key, attempt) replaced by a later attempt
+        self._lock = threading.Lock()
+
+    def update(self, source: str, key: str, attempt: str, rows: int) -> int:
+        """The shard's rows so far after this event."""
+        with self._lock:
+            known = self._tasks.get(key)
+            if (key, attempt) in self._retired or (known is not None and known[1] == _FINISHED):
+                pass  # a late event of a lost attempt, or of a task already counted in full
+            elif known is None or known[1] != attempt or rows > known[2]:
+                if known is not None and known[1] != attempt:
+                    self._retired.add((key, known[1]))
+                self._tasks[key] = (source, attempt, rows)
+            return sum(count for shard, _, count in self._tasks.values() if shard == source)
+
+    def finished(self, source: str, key: str, rows: int) -> int:
+        """The shard's rows once task `key` finished with `rows`."""
+        with self._lock:
+            self._tasks[key] = (source, _FINISHED, rows)
+            return sum(count for shard, _, count in self._tasks.values() if shard == source)
 
 
 def _run(
@@ -251,7 +300,14 @@ def _run(
     events: BatchEvents,
     progress: Progress,
 ) -> list[TaskOutcome]:
-    client.subscribe_topic(TOPIC, lambda event: events.rows_done(event[1]["source"], event[1]["rows"]))
+    tracker = ShardRows()
+
+    def on_event(event: tuple[float, dict[str, Any]]) -> None:
+        message = event[1]
+        events.rows_done(message["source"], tracker.update(message["source"], message["key"], message["attempt"],
+                                                           message["rows"]))  # fmt: skip
+
+    client.subscribe_topic(TOPIC, on_event)
     shared = client.scatter(queries, broadcast=True, hash=False)
     futures = {
         client.submit(_on_worker, spec, shared, key=f"traintrace-{queries.fingerprint[:12]}-{spec.key}", pure=False,
@@ -273,6 +329,7 @@ def _run(
                 outcome = _outcome(future, spec)
                 outcomes.append(outcome)
                 if outcome.error is None:
+                    events.rows_done(spec.source, tracker.finished(spec.source, spec.key, outcome.rows))
                     done[spec.key] = _done_entry(spec, outcome)
                     failed.pop(spec.key, None)
                 else:

@@ -16,7 +16,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,17 +58,37 @@ class TaskOutcome:
     rows: int
     matches: int
     error: str | None
-    cpu_seconds: float
+    cpu_seconds: float  # the worker process's CPU while the task ran (its task thread and any other)
     bytes_read: int = 0
+    # CPU seconds of the task's own thread per phase (`PHASES`): what is fixed per task (open, setup, write) and
+    # what grows with its rows (read, match); "setup" holds the per-worker state when this task built it.
+    phases: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float = 0.0
 
 
+PHASES = ("open", "setup", "read", "match", "write")
 Report = Callable[[int], None]  # rows just finished
 _Pairs = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
 
-def run_task(spec: TaskSpec, queries: QuerySet, report: Report | None = None) -> TaskOutcome:
-    """Match the task's rows and write its part; returns what it did (or why the shard failed)."""
-    started = time.process_time()
+class _PhaseClock:
+    """CPU time of the calling thread, added up per phase."""
+
+    def __init__(self) -> None:
+        self.spent = dict.fromkeys(PHASES, 0.0)
+        self._at = time.thread_time()
+
+    def lap(self, phase: str) -> None:
+        now = time.thread_time()
+        self.spent[phase] += now - self._at
+        self._at = now
+
+
+def run_task(spec: TaskSpec, queries: QuerySet, report: Report | None = None, *, threads: bool = True) -> TaskOutcome:
+    """Match the task's rows and write its part; returns what it did (or why the shard failed). `threads=False`
+    keeps Arrow's decoding on this thread (a one-thread Dask worker is one core)."""
+    started, wall = time.process_time(), time.perf_counter()
+    clock = _PhaseClock()
     opener = ShardOpener(lambda: HttpClient(), _hub_token)
     rows = 0
     try:
@@ -77,14 +97,18 @@ def run_task(spec: TaskSpec, queries: QuerySet, report: Report | None = None) ->
             unit_rows = reader.unit_rows()
             first, end = spec.units if spec.units is not None else (0, len(unit_rows))
             row = sum(count or 0 for count in unit_rows[:first])
+            clock.lap("open")
             matcher = _TaskMatcher(spec, queries)
+            clock.lap("setup")
             for unit in range(first, end):
-                for batch in reader.batches(unit):
+                for batch in reader.batches(unit, threads=threads):
+                    clock.lap("read")
                     matcher.match(batch, row)
                     row += batch.num_rows
                     rows += batch.num_rows
                     if report is not None:
                         report(batch.num_rows)
+                    clock.lap("match")
             bytes_read = reader.bytes_read
         finally:
             reader.close()
@@ -92,8 +116,12 @@ def run_task(spec: TaskSpec, queries: QuerySet, report: Report | None = None) ->
         return TaskOutcome(spec.key, spec.source, rows, 0, str(exc), time.process_time() - started)
     metadata = {"shard": spec.source, "units": spec.units, "rows": rows}
     write_part(Path(spec.out_dir), spec.key, matcher.records, metadata)
+    clock.lap("write")
     cpu = time.process_time() - started
-    return TaskOutcome(spec.key, spec.source, rows, len(matcher.records), None, cpu, bytes_read)
+    return TaskOutcome(
+        spec.key, spec.source, rows, len(matcher.records), None, cpu, bytes_read, clock.spent,
+        time.perf_counter() - wall,
+    )  # fmt: skip
 
 
 def _hub_token() -> str | None:

@@ -51,7 +51,7 @@ class ShardBars:
     def rows_done(self, source: str, rows: int) -> None:
         with self._lock:
             if source in self._tasks:
-                self._bar.advance(self._tasks[source], rows)
+                self._bar.update(self._tasks[source], completed=rows)
 
     def task_done(self, outcome: TaskOutcome) -> None:
         with self._lock:

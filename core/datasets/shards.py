@@ -143,19 +143,23 @@ class ShardReader:
             parquet = self._open_parquet()
             return [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)]
 
-    def batches(self, unit: int | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-        """The batches of one unit (or of the whole shard), with TrainTrace's field names."""
+    def batches(
+        self, unit: int | None = None, batch_rows: int = BATCH_ROWS, *, threads: bool = True
+    ) -> Iterator[pa.RecordBatch]:
+        """The batches of one unit (or of the whole shard), with TrainTrace's field names. `threads=False` decodes
+        on the calling thread only (a batch task on a one-thread Dask worker: Arrow's pool would put a second
+        worker's decoding on the first one's core)."""
         with self._errors():
             if self.is_csv:
                 if unit not in (None, 0):
                     return
-                yield from self._csv_batches(self._descriptor.csv or _csv_options_for(self.location.source))
+                yield from self._csv_batches(self._descriptor.csv or _csv_options_for(self.location.source), threads)
                 return
             parquet = self._open_parquet()
             physical = self._columns(parquet.schema_arrow.names)
             groups = list(range(parquet.num_row_groups)) if unit is None else [unit]
             for batch in parquet.iter_batches(
-                batch_size=batch_rows, row_groups=groups, columns=list(physical.values())
+                batch_size=batch_rows, row_groups=groups, columns=list(physical.values()), use_threads=threads
             ):
                 yield pa.RecordBatch.from_arrays(
                     [batch.column(i) for i in range(batch.num_columns)], names=list(physical)
@@ -213,9 +217,12 @@ class ShardReader:
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise ShardError(f"shard {self.location.display} is unreadable: {exc}") from exc
 
-    def _csv_batches(self, options: CsvOptions) -> Iterator[pa.RecordBatch]:
+    def _csv_batches(self, options: CsvOptions, threads: bool = True) -> Iterator[pa.RecordBatch]:
         read_options = pa_csv.ReadOptions(
-            column_names=list(options.names) or None, autogenerate_column_names=False, block_size=8 << 20
+            column_names=list(options.names) or None,
+            autogenerate_column_names=False,
+            block_size=8 << 20,
+            use_threads=threads,
         )
         if options.header and options.names:
             read_options.skip_rows = 1

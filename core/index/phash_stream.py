@@ -129,6 +129,10 @@ class _RunTable:
     runs: npt.NDArray[np.uint64]  # per key: start of its run in `query_idx` << 16 | run length
     query_idx: npt.NDArray[np.int32]  # queries whose substring is within the radius of each key
 
+    @property
+    def nbytes(self) -> int:
+        return self.runs.nbytes + self.query_idx.nbytes + (0 if self.occupied is None else self.occupied.nbytes)
+
 
 class PhashStreamMatcher:
     """Finds every (query, row) pair within `max_distance`; built once per portfolio, reused for every batch."""
@@ -156,6 +160,11 @@ class PhashStreamMatcher:
                 except _NoRoomError:
                     table = None
             self._tables.append(table or _build_run_table(self._distinct, sub, radius))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the matcher's tables."""
+        return sum(table.nbytes for table in self._tables)
 
     def match_hex(self, column: HexColumn) -> StreamMatches:
         """Match a batch's pHash column, parsed block by block straight from the Arrow buffers: any encoding

@@ -93,11 +93,30 @@ def _empty() -> Positions:
 # ---- fold_char, tabulated and applied to UTF-8 bytes ---------------------------------------------------------
 
 
+Folds = tuple[dict[int, str], frozenset[int]]
+_folds_seeded: dict[str, Folds] = {}  # by `unicodedata.unidata_version`: a table computed by another process
+
+
+def fold_table() -> tuple[str, Folds]:
+    """The Unicode version and `_folds()` of this process, to give to `seed_folds` in another one (a batch's
+    workers get the client's instead of computing their own: about 0.5 CPU-s each)."""
+    return unicodedata.unidata_version, _folds()
+
+
+def seed_folds(version: str, folds: Folds) -> None:
+    """Use a table that `fold_table` computed elsewhere, if that process had this process's Unicode version."""
+    if version == unicodedata.unidata_version:
+        _folds_seeded.setdefault(version, folds)
+
+
 @functools.cache
-def _folds() -> tuple[dict[int, str], frozenset[int]]:
+def _folds() -> Folds:
     """`fold_char` of every assigned code point whose fold is not itself, and the code points folding to nothing.
     Unassigned, private-use and surrogate code points have no mapping, decomposition or case: they fold to themselves.
     """
+    seeded = _folds_seeded.get(unicodedata.unidata_version)
+    if seeded is not None:
+        return seeded
     changed: dict[int, str] = {}
     dropped: list[int] = []
     for code_point in range(0x110000):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -150,6 +151,10 @@ def work_file_name_from_url(url: str) -> str | None:
     return name or None
 
 
+_BUNDLED: dict[str, PublicSuffixRules] = {}
+_BUNDLED_LOCK = threading.Lock()
+
+
 class PublicSuffixRules:
     """The ICANN rules of the Public Suffix List snapshot bundled with tldextract, in punycode, with the PSL's
     algorithm (exceptions prevail, then the longest rule, else the default rule ``*``).
@@ -171,9 +176,19 @@ class PublicSuffixRules:
 
     @classmethod
     def bundled(cls) -> PublicSuffixRules:
-        """The snapshot shipped inside tldextract; never fetched, never cached on disk."""
-        psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
-        return cls(psl.tlds)
+        """The snapshot shipped inside tldextract (read once a process); never fetched, never cached on disk. A
+        batch's workers use the client's (`use_bundled`), which the batch's fingerprint was taken from."""
+        with _BUNDLED_LOCK:
+            if "rules" not in _BUNDLED:
+                psl = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=False)
+                _BUNDLED["rules"] = cls(psl.tlds)
+            return _BUNDLED["rules"]
+
+    @staticmethod
+    def use_bundled(rules: PublicSuffixRules) -> None:
+        """Take `rules` (another process's `bundled()`) as this process's snapshot, unless it read its own."""
+        with _BUNDLED_LOCK:
+            _BUNDLED.setdefault("rules", rules)
 
     def registrable_domain(self, host: str) -> str:
         """The public suffix plus one label ("" for IP addresses and for hosts that are themselves suffixes)."""

@@ -38,6 +38,7 @@ class Recorder:
 
     def __init__(self, on_rows: object = None, on_done: object = None) -> None:
         self.rows = 0
+        self.shard_rows: dict[str, int] = {}
         self.outcomes: list[TaskOutcome] = []
         self._on_rows, self._on_done = on_rows, on_done
 
@@ -48,7 +49,8 @@ class Recorder:
         self.shards = list(shards)
 
     def rows_done(self, source: str, rows: int) -> None:
-        self.rows += rows
+        self.shard_rows[source] = rows
+        self.rows = sum(self.shard_rows.values())
         if callable(self._on_rows):
             self._on_rows()
             self._on_rows = None
@@ -109,6 +111,7 @@ def test_a_killed_worker_still_gives_complete_identical_results(
                                cluster=ClusterSpec("local", 2), rows_per_task=1)  # fmt: skip
     assert killed and (not psutil.pid_exists(killed[0]) or psutil.Process(killed[0]).status() == "zombie")
     assert report.complete and report.tasks == 9
+    assert events.rows == 27_000  # the killed worker's task, rerun, is counted once in its shard's bar
     manifest = load_manifest(tmp_path / "out")
     assert manifest is not None and manifest.complete
     assert comparable(read_results(tmp_path / "out")) == local_matches
