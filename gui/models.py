@@ -25,9 +25,12 @@ from PySide6.QtGui import QPixmap
 
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
+from core.hashing import is_plain
 
 NO_MATCH = "no match yet"
 UNREADABLE = "unreadable"
+TOO_PLAIN = "too plain to match by picture"
+TOO_PLAIN_WHY = "a blank or flat picture has every flat picture's pHash: it is matched by file and name only"
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -127,10 +130,12 @@ def _match_row(match: Match) -> ReviewRow:
 
 
 def _work_row(work: Work) -> ReviewRow:
+    plain = work.ok and is_plain(work.informative_bits)
+    status = UNREADABLE if not work.ok else TOO_PLAIN if plain else NO_MATCH
     return ReviewRow(
         key=f"w{work.id}", work_id=work.id, match_id=None, path=work.path, file_name=Path(work.path).name, kind="",
-        distance=None, score=None, dataset="", row_id="", status=NO_MATCH if work.ok else UNREADABLE, url="",
-        caption=work.reason or "", thumbnail_ok=work.ok,
+        distance=None, score=None, dataset="", row_id="", status=status, url="",
+        caption=TOO_PLAIN_WHY if plain else work.reason or "", thumbnail_ok=work.ok,
     )  # fmt: skip
 
 

@@ -117,6 +117,10 @@ MIGRATIONS: dict[int, str] = {
         );
         CREATE INDEX source_run_source ON source_run (source, id);
     """,
+    8: """
+        ALTER TABLE work ADD COLUMN informative_bits INTEGER;
+        ALTER TABLE work ADD COLUMN variant_set INTEGER NOT NULL DEFAULT 1;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

@@ -52,6 +52,8 @@ def list_matches(obj: CliContext, status: str | None, json_file: Path | None, cs
 @click.pass_obj
 def show(obj: CliContext, match_id: int) -> None:
     """One match and how to act on it: each opt-out route that applies, with the text it would generate."""
+    from core.matching.scoring import SCORE_MEANING, describe_score
+
     with obj.open_app() as app:
         item = app.get_match(match_id)
         if item is None:
@@ -62,6 +64,7 @@ def show(obj: CliContext, match_id: int) -> None:
         f"Match {item.id} ({item.status}): {item.kind} match, listed in {item.dataset} row {item.row_id}",
         f"work: {work}", f"URL: {item.url or '-'}", f"opted out at Spawning: {item.opted_out}",
         f"how it was found: {item.evidence}",
+        *((f"how sure: {describe_score(item.score)} ({SCORE_MEANING})",) if item.kind == "phash" else ()),
     ]  # fmt: skip
     for line in facts:
         obj.console.print(escape(line), highlight=False)

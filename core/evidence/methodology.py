@@ -5,7 +5,7 @@ Kept apart from the layout so the wording can be reviewed (by a lawyer, a collec
 
 from __future__ import annotations
 
-from core.matching.scoring import CROP_MARGIN, VARIANT_MARGIN
+from core.matching.scoring import CROP_SHAPE_SLACK, VARIANT_MARGIN
 
 KIND_NAMES = {
     "sha256": "identical file (SHA-256)",
@@ -24,8 +24,9 @@ KIND_MEANINGS = {
     ),
     "phash": (
         "The perceptual hash (pHash, 64 bits, computed as the ImageHash library does, the way the dataset computed "
-        "its own) of the local work, or of a canonical variant of it (the picture with a border or bars added, "
-        "slightly cropped, or its transparency flattened), differs from the hash the dataset publishes for this "
+        "its own) of the local work, or of a canonical variant of it (the picture padded or centre-cropped to a "
+        "standard shape such as a square, mirrored, with a border added, slightly cropped, or its transparency "
+        "flattened), differs from the hash the dataset publishes for this "
         "row in only a few of 64 bits (the Hamming distance). "
         "Resized or recompressed copies of one picture keep almost the same pHash; unrelated pictures differ in "
         "about 32 bits."
@@ -43,7 +44,6 @@ def methodology_sections(max_distance: int) -> list[tuple[str, list[str]]]:
     """(heading, paragraphs) of the methodology and limits section."""
     kinds = [f"{KIND_NAMES[kind][0].upper()}{KIND_NAMES[kind][1:]}: {text}" for kind, text in KIND_MEANINGS.items()]
     variant_limit = max(max_distance - VARIANT_MARGIN, 0)
-    crop_limit = max(max_distance - CROP_MARGIN, 0)
     return [
         (
             "How matches were found",
@@ -55,9 +55,13 @@ def methodology_sections(max_distance: int) -> list[tuple[str, list[str]]]:
                 "confirmed by the artist; unconfirmed and rejected candidates are not included.",
                 *kinds,
                 f"Threshold: a pHash match is accepted at a Hamming distance of at most {max_distance} of 64 bits "
-                f"for the work itself (and its flattened transparency), at most {variant_limit} for a variant with a "
-                f"border or bars added and at most {crop_limit} for a cropped variant, where chance collisions are "
-                "likelier. A dataset row within reach of several of the artist's works is listed for the closest "
+                f"for the work itself (and its flattened transparency) and at most {variant_limit} for a variant, "
+                "where chance collisions are likelier. A variant padded or centre-cropped to a standard shape, or "
+                "mirrored, counts only against a row whose published width and height have that shape; a variant "
+                f"cropped on one side or at a corner also counts up to {max_distance} against a row within "
+                f"{CROP_SHAPE_SLACK:.0%} of its shape. Works too plain to be told apart by pHash (blank, flat or "
+                "almost) were matched by file and name only. "
+                "A dataset row within reach of several of the artist's works is listed for the closest "
                 "one only.",
             ],
         ),
