@@ -9,7 +9,14 @@ Steps (ranges from the matching issue):
 - ``resize``: longest side to 256..1024 px (never enlarged), box/bilinear/bicubic/Lanczos resampling;
 - ``crop``: 2..8 % cut from one, two, three or all four sides;
 - ``border``: a solid frame of 1..6 % of the short side on all four sides;
-- ``letterbox``: two solid bars (4..12 % each) on the short axis;
+- ``letterbox``: padding to a standard aspect ratio, as shops, galleries, social sites and thumbnail grids make it:
+  the target is 1:1 (above all), 4:5, 3:4, 2:3, 16:9, 4:3 or 3:2 (never the work's own ratio), the bars are black,
+  white or near-white and centred, so their width follows from the work's shape (a 3:2 work padded to 1:1 gets
+  bars of 1/6 of the canvas above and below; the same work padded to 16:9 gets narrow bars left and right);
+- ``bars``: two solid bars of a fixed share (4..12 % each) on the short axis (the bundled samples' older model;
+  no corpus chain uses it);
+- ``ratiocrop``: a centre crop to one of the same standard ratios (thumbnail grids, social previews);
+- ``mirror``: a horizontal flip (repost farms and pin boards use it to dodge duplicate detectors);
 - ``watermark_text``: semi-transparent text (4..9 % of the short side high) in Pillow's default font;
 - ``watermark_logo``: a semi-transparent badge (disc and bar, 6..14 % of the short side) in a corner or centre;
 - ``flatten_white``: transparency composited on white (only meaningful for works with alpha);
@@ -29,6 +36,9 @@ from PIL import Image, ImageDraw, ImageFont
 Step = Callable[[Image.Image, random.Random], Image.Image]
 
 BAR_COLOURS = ((0, 0, 0), (255, 255, 255), (18, 18, 18), (128, 128, 128), (240, 240, 236))
+# Target shapes (width / height) and how often each is drawn: square first, then the common print, phone and
+# screen shapes. A draw within 2 % of the work's own ratio is drawn again (no padding to make).
+TARGET_RATIOS = ((1.0, 0.40), (4 / 5, 0.12), (3 / 4, 0.08), (2 / 3, 0.08), (16 / 9, 0.12), (4 / 3, 0.10), (3 / 2, 0.10))
 WATERMARK_TEXTS = ("pinspiration.example", "(c) wallhub", "SAMPLE", "artfeed.example", "PREVIEW", "imgbox")
 RESAMPLERS = (
     Image.Resampling.BOX,
@@ -85,7 +95,7 @@ def border(image: Image.Image, rng: random.Random) -> Image.Image:
     return _pad(image, width, width, width, width, rng.choice(BAR_COLOURS))
 
 
-def letterbox(image: Image.Image, rng: random.Random) -> Image.Image:
+def bars(image: Image.Image, rng: random.Random) -> Image.Image:
     horizontal_bars = image.width > image.height or (image.width == image.height and rng.random() < 0.5)
     colour = rng.choice(BAR_COLOURS)
     if horizontal_bars:  # bars above and below a landscape picture
@@ -93,6 +103,47 @@ def letterbox(image: Image.Image, rng: random.Random) -> Image.Image:
         return _pad(image, 0, bar, 0, bar, colour)
     bar = round(image.width * rng.uniform(0.04, 0.12))
     return _pad(image, bar, 0, bar, 0, colour)
+
+
+def target_ratio(image: Image.Image, rng: random.Random) -> float:
+    """A standard ratio (width / height) at least 2 % away from the image's own, drawn by `TARGET_RATIOS`."""
+    own = image.width / image.height
+    choices = [(ratio, weight) for ratio, weight in TARGET_RATIOS if abs(ratio / own - 1) > 0.02]
+    return rng.choices([r for r, _ in choices], [w for _, w in choices])[0]
+
+
+def pad_colour(rng: random.Random) -> tuple[int, int, int]:
+    """Black, white or a near-white (a page or card colour, slightly warm or cool)."""
+    kind = rng.choices(("black", "white", "near-white"), (0.35, 0.35, 0.30))[0]
+    if kind != "near-white":
+        return (0, 0, 0) if kind == "black" else (255, 255, 255)
+    grey = rng.randint(236, 250)
+    return (grey, grey, min(255, max(0, grey + rng.randint(-4, 4))))
+
+
+def letterbox(image: Image.Image, rng: random.Random) -> Image.Image:
+    ratio, colour = target_ratio(image, rng), pad_colour(rng)
+    if ratio > image.width / image.height:  # wider canvas: bars left and right
+        extra = round(image.height * ratio) - image.width
+        return _pad(image, extra // 2, 0, extra - extra // 2, 0, colour)
+    extra = round(image.width / ratio) - image.height
+    return _pad(image, 0, extra // 2, 0, extra - extra // 2, colour)
+
+
+def ratiocrop(image: Image.Image, rng: random.Random) -> Image.Image:
+    ratio = target_ratio(image, rng)
+    if ratio > image.width / image.height:  # a wider shape: cut top and bottom
+        height = round(image.width / ratio)
+        top = (image.height - height) // 2
+        return image.crop((0, top, image.width, top + height))
+    width = round(image.height * ratio)
+    left = (image.width - width) // 2
+    return image.crop((left, 0, left + width, image.height))
+
+
+def mirror(image: Image.Image, rng: random.Random) -> Image.Image:
+    del rng  # deterministic
+    return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
 
 
 def _corner(image: Image.Image, box_w: float, box_h: float, rng: random.Random) -> tuple[float, float]:
@@ -161,6 +212,9 @@ STEPS: dict[str, Step] = {
     "crop": crop,
     "border": border,
     "letterbox": letterbox,
+    "bars": bars,
+    "ratiocrop": ratiocrop,
+    "mirror": mirror,
     "watermark_text": watermark_text,
     "watermark_logo": watermark_logo,
     "flatten_white": flatten_white,
@@ -176,6 +230,9 @@ COMBINATIONS: tuple[str, ...] = (
     "crop+watermark_text+resize+jpeg",
     "crop+border+resize+jpeg",
     "flatten_white+resize+jpeg",
+    "ratiocrop+resize+jpeg",
+    "mirror+resize+jpeg",
+    "mirror+letterbox+resize+jpeg",
 )
 CHAINS: tuple[str, ...] = tuple(STEPS) + COMBINATIONS
 

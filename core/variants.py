@@ -1,18 +1,28 @@
 """Canonical variants of a work: what a scraped copy of it may look like, hashed the way datasets hash.
 
 COYO-700M publishes ``str(imagehash.phash(copy))`` of each scraped copy. A copy is usually resized and recompressed
-(the plain pHash of the work survives that), but it is also often bordered, letterboxed, cropped by a few percent,
-or has its transparency flattened on white; those move the copy's pHash 10 to 60 bits away from the work's. So
-besides the plain pHash (which the caller already has, as "original"), TrainTrace queries the pHashes of a few
-variants of the work, each made the way such a copy is made.
+(the plain pHash of the work survives that), but it is also often padded to a standard shape, centre-cropped to
+one, mirrored, bordered, cropped by a few percent, or has its transparency flattened on white; those move the
+copy's pHash 10 to 60 bits away from the work's. So besides the plain pHash (which the caller already has, as
+"original"), TrainTrace queries the pHashes of variants of the work, each made the way such a copy is made:
 
-The set is small on purpose: every variant is one more query against hundreds of millions of rows, so one more
-chance of a false positive. It was chosen greedily on a selection corpus (bench/recall_corpus.py, seed 1) and is
-reported on another one (seed 0; bench/eval_recall.py, bench/README.md "Recall and precision"): each variant
-recovers the most copies missed so far for the fewest new false positives. Measured and left out: a "trimmed"
-variant (uniform frame removed) found fewer true copies than false ones; other bar colours and sizes, the other
-one-sided crops and deeper crops each recovered fewer copies per new false positive than the ones kept (greedy
-score: copies recovered minus three times the new false positives, variants accepted at distance <= 6).
+- **padded** to a standard shape (1:1 above all, then 4:5, 3:4, 2:3, 16:9, 4:3, 3:2), as shops, galleries,
+  social sites and thumbnail grids pad a picture: the bars fill the canvas, so their width follows from the
+  work's own shape; white and black bars (a near-white copy is within the same bits of the white one);
+- **centre-cropped** to the same shapes (thumbnail grids and previews);
+- **mirrored** (repost farms flip pictures to dodge duplicate detectors), and mirrored then padded;
+- **bordered** (a frame of 2 %, 3.5 % or 5 % of the short side) and **cropped** (5 % off every side; 4 % off one
+  side or a corner);
+- flattened on white and on black, for works with transparency.
+
+A padded, centre-cropped or mirrored variant has a known shape (a mirrored copy keeps the work's): it only counts
+against dataset rows whose published width and height have that shape (`shape_of`, checked by
+`core.matching.scoring.fits_shape`), which keeps its chance hits to rows of that shape. Which variants, and how
+tight each is accepted, was chosen on selection corpora (bench/recall_corpus.py, seeds 1 and 2) and is reported
+on another (bench/README.md, "Recall and precision").
+
+`VARIANT_SET` is stored with every work's variants: when the set changes, works fingerprinted by an older set are
+read again by the next scan, and matched meanwhile by their own pHash only (never with stale variants).
 
 Speed: variants are hashed from a box-reduced copy of the work (short side about `REDUCED_SHORT_SIDE`), made once
 and converted to greyscale once; pads and crops of a greyscale image give the same pixels as pads and crops of
@@ -28,8 +38,15 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+# 1: borders, fixed 8 % bars, 5 % crops (until 2026-12). 2: shapes (pads and centre crops), mirrors, 4 % crops.
+VARIANT_SET = 2
 REDUCED_SHORT_SIDE = 384  # measured: 0.58 bits from the full-size hash on average (512: 0.47) at half the time
 GREYS = {"white": 255, "black": 0}
+# Standard shapes (width, height) that copies are padded or cropped to. A shape within SAME_SHAPE of the work's own
+# is left out: padding or cropping to it changes next to nothing.
+RATIOS: tuple[tuple[int, int], ...] = ((1, 1), (4, 5), (3, 4), (2, 3), (16, 9), (4, 3), (3, 2))
+SAME_SHAPE = 0.02
+ALPHA_VARIANTS = ("flattened", "matted-black")
 
 # Sides are (left, top, right, bottom). Borders are shares of the short side; bars are shares of the dimension
 # they extend (a landscape work gets bars above and below); crops are shares of the dimension they cut.
@@ -60,6 +77,12 @@ class Geometry:
         sign = 1 if self.grey is not None else -1
         return width + sign * (left + right), height + sign * (top + bottom)
 
+    @property
+    def one_sided(self) -> bool:
+        """A crop of some sides only: it changes the work's shape, so a row's shape tells it apart."""
+        left, top, right, bottom = self.sides
+        return self.grey is None and (left != right or top != bottom)
+
 
 def _border(share: float, colour: str) -> Geometry:
     return Geometry(f"border-{share * 100:g}-{colour}", (share,) * 4, GREYS[colour], relative_to_short_side=True)
@@ -78,10 +101,49 @@ def _crop(where: str, share: float) -> Geometry:
 
 
 BORDERS = (_border(0.02, "white"), _border(0.035, "black"), _border(0.05, "white"))
+CROPS = (
+    _crop("all", 0.05),
+    *(_crop(where, 0.04) for where in ("left", "top", "right", "bottom")),
+    *(_crop(where, 0.04) for where in ("top-left", "top-right", "bottom-left", "bottom-right")),
+)
+# Variant set 1 (older catalogues and hash lists may still name them; their shapes are known, none is made now).
 BARS = {axis: (_bars(axis, 0.08, "black"), _bars(axis, 0.08, "white")) for axis in ("tb", "lr")}
-CROPS = tuple(_crop(where, 0.05) for where in ("all", "right", "top-bottom", "bottom-right", "top-left", "top-right"))
-GEOMETRIES: dict[str, Geometry] = {g.name: g for g in (*BORDERS, *BARS["tb"], *BARS["lr"], *CROPS)}
-ALPHA_VARIANTS = ("flattened", "matted-black")
+OLD_CROPS = tuple(_crop(where, 0.05) for where in ("right", "top-bottom", "bottom-right", "top-left", "top-right"))
+GEOMETRIES: dict[str, Geometry] = {g.name: g for g in (*BORDERS, *CROPS, *BARS["tb"], *BARS["lr"], *OLD_CROPS)}
+
+PAD_COLOURS = ("white", "black")
+MIRRORED_PAD_COLOURS = ("white",)
+
+
+def ratio_name(ratio: tuple[int, int]) -> str:
+    return f"{ratio[0]}x{ratio[1]}"
+
+
+_RATIOS_BY_NAME = {ratio_name(ratio): ratio for ratio in RATIOS}
+
+
+@dataclass(frozen=True)
+class ShapeVariant:
+    """A variant whose copy has a known shape: padded or centre-cropped to a standard ratio, or only mirrored."""
+
+    mirrored: bool
+    operation: str | None  # "pad", "fit" (centre crop) or None (mirrored only)
+    ratio: tuple[int, int] | None = None
+    colour: str | None = None
+
+
+def parse_shape_variant(name: str) -> ShapeVariant | None:
+    """`mirror`, `pad-4x5-white`, `mirror-pad-1x1-white`, `fit-16x9`, ...; None for any other name."""
+    mirrored = name == "mirror" or name.startswith("mirror-")
+    rest = name.removeprefix("mirror").removeprefix("-")
+    if not rest:
+        return ShapeVariant(True, None) if mirrored else None
+    parts = rest.split("-")
+    if parts[0] == "pad" and len(parts) == 3 and parts[1] in _RATIOS_BY_NAME and parts[2] in GREYS:
+        return ShapeVariant(mirrored, "pad", _RATIOS_BY_NAME[parts[1]], parts[2])
+    if parts[0] == "fit" and len(parts) == 2 and parts[1] in _RATIOS_BY_NAME:
+        return ShapeVariant(mirrored, "fit", _RATIOS_BY_NAME[parts[1]])
+    return None
 
 
 def phash_variants(image: Image.Image) -> list[tuple[str, int]]:
@@ -100,22 +162,95 @@ def phash_variants(image: Image.Image) -> list[tuple[str, int]]:
     else:
         flat = _reduced(image if image.mode in ("RGB", "L") else image.convert("RGB"))  # no 24 MP copy
     grey = flat.convert("L")
-    for geometry in applicable_geometries(*grey.size):
+    mirrored = grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    variants.append(("mirror", _phash(mirrored)))
+    for ratio in standard_ratios(*grey.size):
+        label = ratio_name(ratio)
+        variants += [(f"pad-{label}-{colour}", _phash(_pad_to(grey, ratio, GREYS[colour]))) for colour in PAD_COLOURS]
+        variants += [
+            (f"mirror-pad-{label}-{colour}", _phash(_pad_to(mirrored, ratio, GREYS[colour])))
+            for colour in MIRRORED_PAD_COLOURS
+        ]
+        variants.append((f"fit-{label}", _phash(_fit_to(grey, ratio))))
+    for geometry in (*BORDERS, *CROPS):
         variants.append((geometry.name, _phash(_apply(grey, geometry))))
     return variants
 
 
-def applicable_geometries(width: int, height: int) -> list[Geometry]:
-    """Borders and crops for every work; bars on the short axis (both for a square work), as letterboxing adds."""
-    axes = ["tb"] if width > height else ["lr"] if height > width else ["tb", "lr"]
-    return [*BORDERS, *(bar for axis in axes for bar in BARS[axis]), *CROPS]
+def standard_ratios(width: int, height: int) -> list[tuple[int, int]]:
+    """The standard shapes a copy of a `width` x `height` work may be padded or cropped to (not its own)."""
+    own = width / height
+    return [ratio for ratio in RATIOS if abs(ratio[0] / ratio[1] / own - 1) > SAME_SHAPE]
 
 
 def variant_size(variant: str, work_size: tuple[int, int]) -> tuple[int, int]:
-    """The size a copy shaped like `variant` of a `work_size` work has before any resize. "original", the
-    transparency variants and unknown names keep the work's size."""
+    """The size a copy shaped like `variant` of a `work_size` work has before any resize. "original", "mirror",
+    the transparency variants and unknown names keep the work's size."""
     geometry = GEOMETRIES.get(variant)
-    return geometry.size(*work_size) if geometry else work_size
+    if geometry is not None:
+        return geometry.size(*work_size)
+    shaped = parse_shape_variant(variant)
+    if shaped is None or shaped.ratio is None:
+        return work_size
+    width, height = work_size
+    wide = shaped.ratio[0] / shaped.ratio[1] > width / height
+    if shaped.operation == "pad":
+        return (round(height * shaped.ratio[0] / shaped.ratio[1]), height) if wide else (
+            width, round(width * shaped.ratio[1] / shaped.ratio[0]))  # fmt: skip
+    return (width, round(width * shaped.ratio[1] / shaped.ratio[0])) if wide else (
+        round(height * shaped.ratio[0] / shaped.ratio[1]), height)  # fmt: skip
+
+
+def shape_of(variant: str, work_size: tuple[int, int] | None) -> float | None:
+    """The shape (width / height) a copy made like `variant` must have for the variant to count against it, or
+    None when the variant counts against a row of any shape. Padded and centre-cropped variants have their
+    standard ratio; a mirrored copy keeps the work's shape (needs `work_size`: 0.0, matching no row, without it)."""
+    shaped = parse_shape_variant(variant)
+    if shaped is None:
+        return None
+    if shaped.ratio is not None:
+        return shaped.ratio[0] / shaped.ratio[1]
+    return work_size[0] / work_size[1] if work_size and min(work_size) > 0 else 0.0
+
+
+def describe_variant(variant: str) -> str:
+    """How a copy made like `variant` looks, in words an artist reads without knowing the variant names."""
+    if variant == "original":
+        return "as it is"
+    if variant == "flattened":
+        return "with its transparency flattened on white"
+    if variant == "matted-black":
+        return "with its transparency on black"
+    shaped = parse_shape_variant(variant)
+    if shaped is not None:
+        return _describe_shape(shaped)
+    geometry = GEOMETRIES.get(variant)
+    if geometry is None:
+        return f"as the variant {variant}"
+    share = max(geometry.sides) * 100
+    if geometry.relative_to_short_side and geometry.grey is not None:
+        return f"with a {_grey_word(geometry.grey)} border ({share:g} % of the short side)"
+    if geometry.grey is not None:
+        where = "above and below" if geometry.sides[1] else "at the sides"
+        return f"with {_grey_word(geometry.grey)} bars {where} ({share:g} % each)"
+    sides = [side for side, cut in zip(("left", "top", "right", "bottom"), geometry.sides, strict=True) if cut]
+    if len(sides) == 4:
+        return f"cropped {share:g} % off every side"
+    return f"cropped {share:g} % off the {' and '.join(sides)}"
+
+
+def _describe_shape(shaped: ShapeVariant) -> str:
+    if shaped.ratio is None:
+        return "mirrored (flipped left to right)"
+    shape = "a square (1:1)" if shaped.ratio == (1, 1) else f"{shaped.ratio[0]}:{shaped.ratio[1]}"
+    prefix = "mirrored and " if shaped.mirrored else ""
+    if shaped.operation == "pad":
+        return f"{prefix}padded to {shape} with {shaped.colour} bars"
+    return f"{prefix}centre-cropped to {shape}"
+
+
+def _grey_word(grey: int) -> str:
+    return "white" if grey == 255 else "black" if grey == 0 else "grey"
 
 
 def _phash(image: Image.Image) -> int:
@@ -155,3 +290,18 @@ def _apply(grey: Image.Image, geometry: Geometry) -> Image.Image:
     canvas = Image.new("L", geometry.size(*grey.size), geometry.grey)
     canvas.paste(grey, (left, top))
     return canvas
+
+
+def _pad_to(grey: Image.Image, ratio: tuple[int, int], colour: int) -> Image.Image:
+    """Centred on a canvas of the standard `ratio`, the rest filled with `colour`."""
+    width, height = variant_size(f"pad-{ratio_name(ratio)}-white", grey.size)
+    canvas = Image.new("L", (width, height), colour)
+    canvas.paste(grey, ((width - grey.width) // 2, (height - grey.height) // 2))
+    return canvas
+
+
+def _fit_to(grey: Image.Image, ratio: tuple[int, int]) -> Image.Image:
+    """The centre of the work cut to the standard `ratio`."""
+    width, height = variant_size(f"fit-{ratio_name(ratio)}", grey.size)
+    left, top = (grey.width - width) // 2, (grey.height - height) // 2
+    return grey.crop((left, top, left + width, top + height))

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
 from core.closeness import shape_words, variant_words
+from core.hashing import is_plain
+from core.matching.scoring import SCORE_MEANING, describe_score
 from core.searched import SearchSummary
 from gui.act_panel import ActPanel
 from gui.hash_bits import HashBitsView, differing_bits, parse_hash64
@@ -119,6 +121,7 @@ class ComparePanel(QWidget):
         self.dataset = self._plain_label("Dataset")
         self.found_by = self._plain_label("How it was found")
         self.measure = self._plain_label("Distance")
+        self.measure.setToolTip(f"The score is {SCORE_MEANING}.")
         self.review = self._plain_label("Review status")
         self.opted_out = self._plain_label("Opted out in Spawning's registry")
         self.row_id = CopyField("Row id", self, monospace=True)
@@ -287,6 +290,11 @@ class ComparePanel(QWidget):
     def _no_match_text(self, row: ReviewRow, work: Work | None) -> str:
         if work is not None and not work.ok:
             return f"This file could not be read: {work.reason or 'unknown reason'}. It was not checked."
+        if work is not None and is_plain(work.informative_bits):
+            return (
+                "This picture is too plain to match by picture: a blank or flat picture has the pHash of every flat"
+                " picture in a dataset, so it is matched by its file (SHA-256) and your names and addresses only."
+            )
         if row.matches:
             return f"{row.summary} found; select one below the work to compare it."
         summary = self._summary
@@ -318,6 +326,8 @@ class ComparePanel(QWidget):
     def _measure(match: Match | None) -> str:
         if match is None:
             return ""
+        if match.distance is not None and match.kind == "phash":
+            return f"{match.distance} of 64 bits differ (0 = identical); {describe_score(match.score)}"
         if match.distance is not None:
             return f"{match.distance} of 64 bits differ (0 = identical)"
         return f"score {match.score:.3f}, coverage {match.coverage}, via {match.source}"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider
 
 from core.catalogue.matches import KINDS, STATUSES
 from gui.models import RowFilter
-from gui.review_rows import KIND_LABELS, NO_MATCH, UNREADABLE
+from gui.review_rows import KIND_LABELS, NO_MATCH, TOO_PLAIN, UNREADABLE
 
 ANY = "Any"
 MAX_DISTANCE = 32  # the slider's top position means "no limit"
@@ -22,7 +22,7 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self.kind = self._combo("Filter by how it was found", [(KIND_LABELS[kind], kind) for kind in KINDS])
         self.dataset = self._combo("Filter by dataset", [])
-        statuses = [(status, status) for status in (*STATUSES, NO_MATCH, UNREADABLE)]
+        statuses = [(status, status) for status in (*STATUSES, NO_MATCH, TOO_PLAIN, UNREADABLE)]
         self.status = self._combo("Filter by review status", statuses)
         self.distance = QSlider(Qt.Orientation.Horizontal, self)
         self.distance.setRange(0, MAX_DISTANCE)

@@ -267,7 +267,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{message} in {summary.elapsed_seconds:.1f} s", 10_000)
 
     def _matching_finished(self, summary: MatchSummary) -> None:
-        self.statusBar().showMessage(f"Matching done: {summary.found} entries found in the datasets.", 10_000)
+        notes = summary.work_notes()
+        message = f"Matching done: {summary.found} entries found in the datasets." + "".join(f" {n}." for n in notes)
+        self.statusBar().showMessage(message, 20_000 if notes else 10_000)
 
     def _check_finished(self, result: CheckResult) -> None:
         """After a check that asked remote sources, say what each one did (asked, skipped and why, unavailable)."""

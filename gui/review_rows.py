@@ -14,12 +14,15 @@ from PySide6.QtCore import Qt
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
 from core.closeness import closeness
+from core.hashing import is_plain
 from core.highlights import Highlights
 
 NO_MATCH = "no match"  # the filter's value for works without a match (either wording below)
 NOT_SEARCHED = "not searched yet"
 NOT_FOUND = "not found in what was searched"
 UNREADABLE = "unreadable"
+TOO_PLAIN = "too plain to match by picture"
+TOO_PLAIN_WHY = "a blank or flat picture has every flat picture's pHash: it is matched by file and name only"
 PROFILE_KEY = "profile"
 PROFILE_TITLE = "Your name and site"
 Span = tuple[int, int]
@@ -190,12 +193,13 @@ def _work_row(work: Work, children: Sequence[ReviewRow], searched: bool) -> Revi
             kind="", distance=None, score=None, dataset=datasets, row_id="", status=states, url="", caption=found,
             thumbnail_ok=work.ok, closeness=best.closeness, matches=len(children), summary=found, rank=best.rank,
         )  # fmt: skip
-    status = UNREADABLE if not work.ok else (NOT_FOUND if searched else NOT_SEARCHED)
+    plain = work.ok and is_plain(work.informative_bits)
+    status = UNREADABLE if not work.ok else TOO_PLAIN if plain else (NOT_FOUND if searched else NOT_SEARCHED)
     order = 2 if not work.ok else 1
     return ReviewRow(
         key=f"w{work.id}", work_id=work.id, match_id=None, path=work.path, file_name=Path(work.path).name, kind="",
-        distance=None, score=None, dataset="", row_id="", status=status, url="", caption=work.reason or "",
-        thumbnail_ok=work.ok, rank=(order,),
+        distance=None, score=None, dataset="", row_id="", status=status, url="",
+        caption=TOO_PLAIN_WHY if plain else work.reason or "", thumbnail_ok=work.ok, rank=(order,),
     )  # fmt: skip
 
 

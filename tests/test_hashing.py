@@ -8,10 +8,19 @@ from pathlib import Path
 import imagehash
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from core.errors import UnreadableImage
-from core.hashing import _reduced_rgb, fingerprint_bytes
+from core.hashing import (
+    PLAIN_BELOW_BITS,
+    _reduced_rgb,
+    fingerprint_bytes,
+    informative_bits,
+    is_plain,
+    phash_and_margins,
+)
 from core.settings import ScanSettings
 from tests.imagefactory import pattern, varied_corpus, with_alpha
 
@@ -78,3 +87,55 @@ def test_a_truncated_jpeg_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnreadableImage) as caught:
         fingerprint_bytes(data[: len(data) // 2], LIMITS)
     assert caught.value.code == "truncated"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 90),
+    st.integers(1, 90),
+    st.sampled_from(["L", "RGB", "RGBA", "P", "I;16", "1"]),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["noise", "flat", "blocks"]),
+)
+def test_phash_with_margins_is_imagehashs_phash_bit_for_bit(width: int, height: int, mode: str, seed: int,
+                                                            kind: str) -> None:  # fmt: skip
+    """`phash_and_margins` runs ImageHash's own steps, ties at the median (flat pictures) included."""
+    rng = np.random.default_rng(seed)
+    if kind == "flat":
+        pixels = np.full((height, width, 3), rng.integers(0, 256), np.uint8)
+    elif kind == "blocks":
+        pixels = np.kron(rng.integers(0, 256, (3, 3, 3)), np.ones((30, 30, 1))).astype(np.uint8)[:height, :width]
+    else:
+        pixels = rng.integers(0, 256, (height, width, 3)).astype(np.uint8)
+    image = Image.fromarray(pixels).convert(mode if mode != "I;16" else "L")
+    if mode == "I;16":
+        image = Image.fromarray(np.asarray(image, dtype=np.uint16) * 257)
+    value, margins = phash_and_margins(image)
+    assert f"{value:016x}" == str(imagehash.phash(image))
+    assert margins.shape == (64,) and (margins >= 0).all()
+
+
+def test_blank_flat_and_faint_pictures_are_too_plain_and_detailed_ones_are_not() -> None:
+    """A blank picture hashes to 8000000000000000 (0 when black) and shares it with every flat picture of a dataset:
+    the DCT says so, without any dataset."""
+    white, _ = phash_and_margins(Image.new("RGB", (600, 400), "white"))
+    assert white == 0x8000000000000000
+    for plain in (
+        Image.new("RGB", (600, 400), "white"),
+        Image.new("RGB", (600, 400), "black"),
+        Image.fromarray(np.tile(np.linspace(100, 160, 600), (400, 1)).astype(np.uint8)),  # a faint gradient
+        Image.fromarray(np.clip(np.random.default_rng(0).normal(200, 3, (400, 600)), 0, 255).astype(np.uint8)),
+    ):
+        assert is_plain(informative_bits(phash_and_margins(plain)[1]))
+    for detailed in (pattern(640, 480, seed=1), pattern(300, 500, seed=2)):
+        assert informative_bits(phash_and_margins(detailed)[1]) >= 48
+    assert not is_plain(None)
+
+
+def test_the_fingerprint_says_how_much_of_its_phash_a_copy_keeps(tmp_path: Path) -> None:
+    path = tmp_path / "blank.png"
+    Image.new("RGB", (320, 200), (250, 250, 250)).save(path)
+    blank = fingerprint_bytes(path.read_bytes(), LIMITS)
+    assert blank.informative_bits is not None and blank.informative_bits < PLAIN_BELOW_BITS
+    pattern(640, 480, seed=3).save(path)
+    assert (fingerprint_bytes(path.read_bytes(), LIMITS).informative_bits or 0) >= PLAIN_BELOW_BITS

@@ -91,3 +91,13 @@ def test_a_variant_match_records_the_variant_hash_that_matched(matched: tuple[Tr
     assert variant_matches, "the sample's letterboxed and flattened copies are found through variants"
     work = app.work(variant_matches[0].work_id or 0)
     assert work is not None and variant_matches[0].local_hash != f"{work.phash:016x}"
+
+
+def test_a_padded_copy_is_found_against_its_square_row_and_said_in_words(
+    matched: tuple[TrainTrace, list[Match]],
+) -> None:
+    """The sample's letterboxed copy of launch-day.webp was padded to a square with black bars."""
+    _, found = matched
+    row = next(m for m in EXPECTED["datasets"]["coyo"]["matches"] if m.get("transform", "").startswith("letterbox"))
+    match = next(m for m in found if m.row_id == row["row_id"] and m.kind == "phash")
+    assert "padded to a square (1:1) with black bars" in match.evidence and match.score > 0.9

@@ -160,3 +160,35 @@ def test_where_worker_processes_cannot_start_the_scan_hashes_in_process(tmp_path
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout.strip().splitlines()[-1] == str(["ok"] * 5)
+
+
+def _age_variants(app: TrainTrace) -> None:
+    """Make the catalogue look as an older TrainTrace left it: variant set 1, other variant names."""
+    db = app._db  # noqa: SLF001 (the test plays an older version writing the catalogue)
+    db.execute("UPDATE work SET variant_set = 1, informative_bits = NULL")
+    db.execute("DELETE FROM work_variant")
+    db.execute("INSERT INTO work_variant (work_id, variant, phash) SELECT id, 'bars-tb-8-black', 7 FROM work")
+
+
+def test_works_with_variants_of_an_older_set_are_read_again_and_keep_their_identity(
+    app: TrainTrace, tmp_path: Path
+) -> None:
+    """After an upgrade that changes the variant set, the next scan remakes every work's variants, even of files
+    that did not change, moved ones included; nothing else about the works changes."""
+    folder = tmp_path / "p"
+    save(pattern(200, 100, seed=1), folder / "draft.png")
+    save(pattern(200, 100, seed=2), folder / "still.png")
+    before = _by_relative(app.scan([folder]))
+    _age_variants(app)
+    assert all(work.stale_variants for work in app.works())
+    (folder / "final").mkdir()
+    shutil.move(folder / "draft.png", folder / "final" / "harbour.png")
+    summary = app.scan([folder])
+    works = _by_relative(summary)
+    assert summary.refreshed == 1 and summary.moved == 1 and summary.new == 0 and summary.changed == 0
+    assert works["final/harbour.png"].id == before["draft.png"].id and works["still.png"].id == before["still.png"].id
+    assert not any(work.stale_variants for work in app.works()) and len(app.works()) == 2
+    variants = app._works.variants(work.id for work in app.works())  # noqa: SLF001
+    assert all("bars-tb-8-black" not in names and "pad-1x1-white" in names for names in variants.values())
+    assert all(work.informative_bits for work in app.works())
+    assert app.scan([folder]).unchanged == 2  # and then never again

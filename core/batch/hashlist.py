@@ -1,8 +1,9 @@
 """The portable hash list: what someone else needs to match a portfolio, and nothing of its images.
 
 One Parquet file per portfolio (format in README.md, "Hash lists"): a row per work with its id, file name (no
-folder), SHA-256, reference pHash, the canonical variants' names and pHashes, and its width and height (the
-score compares them with a row's); the file's key-value metadata `traintrace.hash_list` holds the owner label and
+folder), SHA-256, reference pHash, the canonical variants' names and pHashes, its width and height (the
+score compares them with a row's) and how many of its pHash's bits a copy keeps (a plain work is not matched by
+pHash); the file's key-value metadata `traintrace.hash_list` holds the owner label and
 the profile fields URL and caption matching use (name, aliases, handles, domains, URL prefixes). It is written
 uncompressed and without dictionary pages, so every string in it can be read in the file as it is (anyone can
 check with `strings` that no path or picture is in it).
@@ -39,6 +40,8 @@ SCHEMA = pa.schema(
         ("height", pa.int32()),
     ]
 )
+# Written since variant set 2 and read when present (older lists lack it: their works count as informative).
+OPTIONAL_FIELDS = [pa.field("informative_bits", pa.int32())]
 MAX_OWNER_LENGTH = 100
 
 
@@ -97,10 +100,12 @@ def write_hash_list(path: Path, hash_list: HashList) -> None:
         ],
         "width": [work.size[0] if work.size else None for work in works],
         "height": [work.size[1] if work.size else None for work in works],
+        "informative_bits": [work.informative_bits for work in works],
     }
     profile = {name: getattr(hash_list.profile, name) for name in PROFILE_FIELDS}
     meta = {"format": FORMAT, "owner": hash_list.owner, "profile": profile, "tool": f"traintrace {__version__}"}
-    table = pa.table(columns, schema=SCHEMA).replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
+    schema = pa.schema([*SCHEMA, *OPTIONAL_FIELDS])
+    table = pa.table(columns, schema=schema).replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
     pq.write_table(table, temp, compression="NONE", use_dictionary=False, write_statistics=False)
@@ -120,7 +125,8 @@ def read_hash_list(path: Path) -> HashList:
     meta = json.loads(raw)
     if meta.get("format") != FORMAT:
         raise UsageError(f"{path}: hash list format {meta.get('format')!r}; this version reads format {FORMAT}")
-    works = tuple(_work(row, path) for row in table.select(list(SCHEMA.names)).to_pylist())
+    names = [*SCHEMA.names, *(f.name for f in OPTIONAL_FIELDS if f.name in table.column_names)]
+    works = tuple(_work(row, path) for row in table.select(names).to_pylist())
     return HashList(check_owner(str(meta.get("owner", ""))), Profile.from_json(meta.get("profile") or {}), works)
 
 
@@ -134,7 +140,9 @@ def _work(row: dict[str, object], path: Path) -> WorkQuery:
         width, height = row["width"], row["height"]
         size = (int(width), int(height)) if isinstance(width, int) and isinstance(height, int) else None
         phashes = (("original", int(str(row["phash"]), 16)), *variants)
-        return WorkQuery(int(row["work_id"]), str(row["file_name"]), sha, phashes, size)  # type: ignore[call-overload]
+        bits = row.get("informative_bits")
+        informative = int(bits) if isinstance(bits, int) else None
+        return WorkQuery(int(row["work_id"]), str(row["file_name"]), sha, phashes, size, informative)  # type: ignore[call-overload]
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{path}: a malformed work entry ({exc})") from exc
 

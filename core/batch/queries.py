@@ -168,7 +168,7 @@ def build_query_set(hash_lists: Sequence[HashList], max_distance: int) -> QueryS
     for owner, portfolio in enumerate(works):
         for index, work in enumerate(portfolio):
             sha_rows.append((bytes.fromhex(work.sha256), owner, index))
-            for variant, value in work.phashes:
+            for variant, value in work.phashes if work.matchable_by_picture else ():
                 radius = max_distance - margin(variant)
                 if radius >= 0:
                     code = names.setdefault(variant, len(names))

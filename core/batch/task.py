@@ -207,8 +207,9 @@ class _TaskMatcher:
                     (work.work_id, position, names[entries.variant[at]], value, distance)
                 )
         for owner, candidates in by_owner.items():
-            best = best_phash_pairs(candidates, self._queries.max_distance)
             works = self._queries.works_by_id(owner)
+            sizes = {position: row.size for position, row in rows.items()}
+            best = best_phash_pairs(candidates, self._queries.max_distance, works, sizes)
             for (_, position), match in zip(best, self._records.phash(best, works, rows), strict=True):
                 self._add(owner, match, rows[position])
 

@@ -125,6 +125,10 @@ MIGRATIONS: dict[int, str] = {
         ALTER TABLE match ADD COLUMN shard_row INTEGER;
         ALTER TABLE match ADD COLUMN published TEXT;
     """,
+    9: """
+        ALTER TABLE work ADD COLUMN informative_bits INTEGER;
+        ALTER TABLE work ADD COLUMN variant_set INTEGER NOT NULL DEFAULT 1;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

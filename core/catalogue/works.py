@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 
 from core.catalogue.db import query, transaction
 from core.hashing import ImageFingerprint
+from core.variants import VARIANT_SET
 
 _SIGN = 1 << 63
 _WRAP = 1 << 64
@@ -47,10 +48,17 @@ class Work:
     reason_code: str | None
     first_seen: str
     scanned_at: str
+    informative_bits: int | None = None  # of the pHash (core.hashing.informative_bits); None: scanned before
+    variant_set: int = VARIANT_SET  # the version of core.variants its stored variants were made by
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def stale_variants(self) -> bool:
+        """Fingerprinted by an older variant set: its stored variants are not today's (a rescan remakes them)."""
+        return self.ok and self.variant_set != VARIANT_SET
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class FileState:
     mtime_ns: int
     status: str
     reason_code: str | None
+    variant_set: int = VARIANT_SET
 
 
 _WORK_FIELDS = tuple(field.name for field in fields(Work))  # each is a column of the work table, same name
@@ -83,18 +92,20 @@ class WorkRepository:
         self._db = connection
 
     def file_states(self) -> dict[str, FileState]:
-        rows = query(self._db, "SELECT path, id, size, mtime_ns, status, reason_code FROM work")
+        rows = query(self._db, "SELECT path, id, size, mtime_ns, status, reason_code, variant_set FROM work")
         return {
             row["path"]: FileState(
                 work_id=row["id"], size=row["size"], mtime_ns=row["mtime_ns"], status=row["status"],
-                reason_code=row["reason_code"],
+                reason_code=row["reason_code"], variant_set=row["variant_set"],
             )
             for row in rows
         }  # fmt: skip
 
-    def ok_paths_by_sha256(self) -> dict[str, list[tuple[int, str]]]:
+    def ok_paths_by_sha256(self, current_only: bool = False) -> dict[str, list[tuple[int, str]]]:
+        """SHA-256 -> (work id, path) of every readable work (`current_only`: those whose variants are today's)."""
         found: dict[str, list[tuple[int, str]]] = {}
-        for row in query(self._db, "SELECT id, path, sha256 FROM work WHERE status = 'ok'"):
+        sql = "SELECT id, path, sha256 FROM work WHERE status = 'ok'" + (" AND variant_set = ?" if current_only else "")
+        for row in query(self._db, sql, (VARIANT_SET,) if current_only else ()):
             found.setdefault(row["sha256"], []).append((row["id"], row["path"]))
         return found
 
@@ -120,7 +131,7 @@ class WorkRepository:
         """Insert or update the work at `path` with a fresh fingerprint; returns its id."""
         values = (
             size, mtime_ns, fp.sha256, *(to_sql_int(getattr(fp, name)) for name in _HASH_FIELDS),
-            fp.width, fp.height, fp.format, "ok", None, None, now,
+            fp.width, fp.height, fp.format, "ok", None, None, fp.informative_bits, fp.variant_set, now,
         )  # fmt: skip
         with transaction(self._db):
             work_id = self._upsert(path, values, now)
@@ -130,7 +141,10 @@ class WorkRepository:
     def save_unreadable(
         self, path: str, size: int, mtime_ns: int, sha256: str | None, reason: str, code: str, now: str
     ) -> int:
-        values = (size, mtime_ns, sha256, None, None, None, None, None, None, None, "unreadable", reason, code, now)
+        values = (
+            size, mtime_ns, sha256, None, None, None, None, None, None, None, "unreadable", reason, code, None,
+            VARIANT_SET, now,
+        )  # fmt: skip
         with transaction(self._db):
             work_id = self._upsert(path, values, now)
             self._replace_variants(work_id, ())
@@ -143,7 +157,8 @@ class WorkRepository:
             raise KeyError(source_id)
         values = (
             size, mtime_ns, source.sha256, *(to_sql_int(getattr(source, name)) for name in _HASH_FIELDS),
-            source.width, source.height, source.format, "ok", None, None, now,
+            source.width, source.height, source.format, "ok", None, None, source.informative_bits, source.variant_set,
+            now,
         )  # fmt: skip
         with transaction(self._db):
             work_id = self._upsert(path, values, now)
@@ -185,14 +200,15 @@ class WorkRepository:
             self._db,
             """
             INSERT INTO work (path, size, mtime_ns, sha256, phash, dhash, whash, colorhash, width, height, format,
-                              status, reason, reason_code, scanned_at, first_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              status, reason, reason_code, informative_bits, variant_set, scanned_at, first_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (path) DO UPDATE SET
                 size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
                 phash = excluded.phash, dhash = excluded.dhash, whash = excluded.whash,
                 colorhash = excluded.colorhash, width = excluded.width, height = excluded.height,
                 format = excluded.format, status = excluded.status, reason = excluded.reason,
-                reason_code = excluded.reason_code, scanned_at = excluded.scanned_at
+                reason_code = excluded.reason_code, informative_bits = excluded.informative_bits,
+                variant_set = excluded.variant_set, scanned_at = excluded.scanned_at
             RETURNING id
             """,
             (path, *values, now),

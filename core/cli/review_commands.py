@@ -65,6 +65,8 @@ def status(obj: CliContext) -> None:
 @click.pass_obj
 def show(obj: CliContext, match_id: int) -> None:
     """One match and how to act on it: each opt-out route that applies, with the text it would generate."""
+    from core.matching.scoring import SCORE_MEANING, describe_score
+
     with obj.open_app() as app:
         item = app.get_match(match_id)
         if item is None:
@@ -76,6 +78,7 @@ def show(obj: CliContext, match_id: int) -> None:
         f"work: {work}", f"URL: {item.url or '-'}", f"opted out at Spawning: {item.opted_out}",
         f"how close: {closeness(item.kind, item.distance, item.variant, item.work_id is not None)}",
         f"how it was found: {item.evidence}",
+        *((f"how sure: {describe_score(item.score)} ({SCORE_MEANING})",) if item.kind == "phash" else ()),
     ]  # fmt: skip
     if item.published_size is not None:
         facts.append(f"the row publishes {item.published_size[0]} x {item.published_size[1]} pixels")

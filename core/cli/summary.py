@@ -28,6 +28,23 @@ def print_scan_summary(console: Console, summary: ScanSummary) -> None:
         f"{summary.moved} moved or renamed, {summary.copies} copies; {len(unreadable)} unreadable; "
         f"{summary.ignored} other file(s) ignored." + (f" ({rate:.1f} images/s)" if rate else "")
     )
+    from core.hashing import is_plain  # the scan has loaded it already
+
+    plain = [item.relative for item in summary.works if item.work.ok and is_plain(item.work.informative_bits)]
+    if plain:
+        shown = ", ".join(plain[:MAX_LISTED]) + (
+            f" and {len(plain) - MAX_LISTED} more" if len(plain) > MAX_LISTED else ""
+        )
+        console.print(
+            f"{len(plain)} work(s) too plain to match by picture (blank, flat or almost: their pHash is that of every"
+            f" flat picture in a dataset); they are matched by file and name only: {escape(shown)}",
+            highlight=False,
+        )
+    if summary.refreshed:
+        console.print(
+            f"{summary.refreshed} unchanged work(s) were read again: this version of TrainTrace also searches for"
+            " padded, centre-cropped and mirrored copies, and their fingerprints had to be made."
+        )
     if unreadable:
         console.print(f"Unreadable files ({len(unreadable)}):")
         for item in unreadable[:MAX_LISTED]:
@@ -73,6 +90,8 @@ def print_match_summary(console: Console, summary: MatchSummary, matches: list[M
         console.print(f"  {outcome.dataset} ({outcome.coverage} coverage): {kinds}")
         for line in (*outcome.notes, *(f"not fully searched: {problem}" for problem in outcome.problems)):
             console.print(f"    {escape(line)}", highlight=False)
+    for note in summary.work_notes():
+        console.print(escape(note), highlight=False)
     if not matches:
         return
     wide = console.width >= WIDE_TERMINAL  # the "how found" column only where it can be read

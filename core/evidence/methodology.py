@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.matching.scoring import CROP_MARGIN, VARIANT_MARGIN
+from core.matching.scoring import CROP_SHAPE_SLACK, VARIANT_MARGIN
 from core.vocabulary import MatchKind
 
 
@@ -38,13 +38,13 @@ METHODS: dict[MatchKind, KindMethod] = {
         "pHash",
         "64-bit perceptual hashes within the threshold",
         "The 64-bit perceptual hash (pHash) of the artist's picture, computed with the ImageHash library's phash "
-        "function on the picture as the file opens (no rotation from EXIF), or on one of a few canonical variants "
-        "of it (a border or bars added, a 5% crop, or its transparency composited on white or black), differs from "
-        "the pHash the dataset publishes for this row in at most the number of bits given below (the Hamming "
-        "distance). Resized or recompressed copies of a picture usually keep almost the same pHash; unrelated "
-        "pictures differ in about 32 bits on average. That the dataset computed its values with ImageHash too is "
-        "likely (they are 64-bit pHashes written as 16 hexadecimal digits, as ImageHash writes them) but its makers "
-        "have not said so.",
+        "function on the picture as the file opens (no rotation from EXIF), or on one of the canonical variants of "
+        "it (the picture padded or centre-cropped to a standard shape such as a square, mirrored, with a border "
+        "added, slightly cropped, or its transparency composited on white or black), differs from the pHash the "
+        "dataset publishes for this row in at most the number of bits given below (the Hamming distance). Resized "
+        "or recompressed copies of a picture usually keep almost the same pHash; unrelated pictures differ in about "
+        "32 bits on average. That the dataset computed its values with ImageHash too is likely (they are 64-bit "
+        "pHashes written as 16 hexadecimal digits, as ImageHash writes them) but its makers have not said so.",
         ("core.matching.records:MatchRecords.phash", "core.sources.service:hits_as_matches"),
     ),
     MatchKind.URL: KindMethod(
@@ -109,7 +109,6 @@ def methodology_sections(max_distance: int, remote_sources: bool) -> list[tuple[
     """(heading, paragraphs) of the methodology and limits section."""
     kinds = [f"{item.name[0].upper()}{item.name[1:]}: {item.meaning}" for item in METHODS.values()]
     variant_limit = max(max_distance - VARIANT_MARGIN, 0)
-    crop_limit = max(max_distance - CROP_MARGIN, 0)
     sent = (
         " The remote sources listed on the cover were sent text only (names, hashes or web addresses), never a picture."
         if remote_sources
@@ -127,10 +126,13 @@ def methodology_sections(max_distance: int, remote_sources: bool) -> list[tuple[
                 "and rejected candidates are not included.",
                 *kinds,
                 f"Threshold: a pHash match is accepted at a Hamming distance of at most {max_distance} of 64 bits "
-                f"for the picture itself (and its transparency composited on white or black), at most "
-                f"{variant_limit} for a variant with a border or bars added and at most {crop_limit} for a cropped "
-                "variant, where chance collisions are likelier. A dataset row within reach of several of the "
-                "artist's works is listed for the closest one(s) only.",
+                f"for the picture itself (and its transparency composited on white or black) and at most "
+                f"{variant_limit} for a variant, where chance collisions are likelier. A variant padded or "
+                "centre-cropped to a standard shape, or mirrored, counts only against a row whose published width "
+                "and height have that shape; a variant cropped on one side or at a corner also counts up to "
+                f"{max_distance} against a row within {CROP_SHAPE_SLACK:.0%} of its shape. Works too plain to be "
+                "told apart by pHash (blank, flat or almost) were matched by file and name only. A dataset row "
+                "within reach of several of the artist's works is listed for the closest one(s) only.",
             ],
         ),
         (

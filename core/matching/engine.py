@@ -1,9 +1,11 @@
 """Match the artist's works and profile against one imported dataset, every kind the dataset supports.
 
 - `sha256`: byte-identical files, by exact lookup of the works' SHA-256s;
-- `phash`: the reference pHash of each work *and of its canonical variants* (flattened on white, trimmed,
-  cropped, letterboxed: what scraped copies look like) within the Hamming threshold; every candidate within
-  the threshold that the acceptance rule admits is kept, ranked by `scoring.phash_score`;
+- `phash`: the reference pHash of each work *and of its canonical variants* (flattened on white, bordered,
+  cropped, padded or centre-cropped to a standard shape, mirrored: what scraped copies look like) within the
+  Hamming threshold; every candidate the acceptance rule admits (`records.best_phash_pairs`: its distance, and for
+  a shaped variant the row's published width and height) is kept, ranked by `scoring.phash_score`. A work too
+  plain to match by picture (`WorkQuery.matchable_by_picture`) is not searched by pHash at all;
 - `url`: rows whose URL is on the artist's domains or under their upload URL prefixes (look-alike-proof);
   when the URL's file name is a work's file name, the match names that work too;
 - `text`: captions naming the artist (names, aliases, handles, hashtags).
@@ -25,6 +27,7 @@ from core.datasets.store import DatasetRow, DatasetStore
 from core.matching.hash_lookup import phash_matches, sha_matches
 from core.matching.records import MatchRecords, WorkQuery, attribute_rows, best_phash_pairs, works_by_file_name
 from core.matching.reread import RowFetcher
+from core.matching.scoring import within_reach
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
 from core.profile import Profile
@@ -113,18 +116,24 @@ class DatasetMatcher:
     ) -> _KindResult:
         if not works:
             return [], []
-        owners = [(work, variant, value) for work in works for variant, value in work.phashes]
+        owners = [(work, variant, value) for work in works if work.matchable_by_picture
+                  for variant, value in work.phashes]  # fmt: skip
+        if not owners:
+            return [], []
         queries = np.array([value for _, _, value in owners], dtype=np.uint64)
         result = phash_matches(store, queries, self._max_distance, progress)
-        candidates = (
+        candidates = [
             (owners[index][0].work_id, ordinal, owners[index][1], owners[index][2], distance)
             for index, ordinal, distance in zip(result.query_idx.tolist(), result.ordinals.tolist(),
                                                 result.distances.tolist(), strict=True)
-        )  # fmt: skip
-        best = best_phash_pairs(candidates, self._max_distance)
-        rows, failed = self._rows(store, sorted({ordinal for _, ordinal in best}), progress)
+            if within_reach(distance, owners[index][1], self._max_distance)
+        ]  # fmt: skip
+        # The rows come first: whether a shaped variant counts depends on the row's published width and height.
+        rows, failed = self._rows(store, sorted({candidate[1] for candidate in candidates}), progress)
+        by_id = {work.work_id: work for work in works}
+        best = best_phash_pairs(candidates, self._max_distance, by_id, {o: row.size for o, row in rows.items()})
         records = MatchRecords(store.descriptor, coverage, SOURCE)
-        return records.phash(best, {work.work_id: work for work in works}, rows), failed
+        return records.phash(best, by_id, rows), failed
 
     def _by_url(
         self, store: DatasetStore, works: Sequence[WorkQuery], coverage: str, progress: Progress

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from core.catalogue.matches import FoundMatch
 from core.datasets.descriptors import Descriptor
 from core.datasets.store import DatasetRow
+from core.hashing import is_plain
 from core.matching.scoring import accepts, phash_score
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher, work_file_name_from_url
+from core.variants import describe_variant
 
 # (work id, row ordinal) -> (distance, variant, the variant's pHash)
 PhashBest = dict[tuple[int, int], tuple[int, str, int]]
@@ -30,15 +32,33 @@ class WorkQuery:
     sha256: str
     phashes: tuple[tuple[str, int], ...]  # ("original", reference pHash), then the canonical variants
     size: tuple[int, int] | None
+    informative_bits: int | None = None  # of the reference pHash (`core.hashing.informative_bits`); None: unknown
+
+    @property
+    def matchable_by_picture(self) -> bool:
+        """False for a blank or flat work (`core.hashing.PLAIN_BELOW_BITS`): its pHash is shared by every flat
+        picture of a dataset, so it is matched by its file (SHA-256) and its names only, never by pHash."""
+        return not is_plain(self.informative_bits)
 
 
-def best_phash_pairs(candidates: Iterable[tuple[int, int, str, int, int]], max_distance: int) -> PhashBest:
+def best_phash_pairs(
+    candidates: Iterable[tuple[int, int, str, int, int]],
+    max_distance: int,
+    works: Mapping[int, WorkQuery],
+    row_sizes: Mapping[int, tuple[int, int] | None],
+) -> PhashBest:
     """From (work id, row ordinal, variant, variant pHash, distance) candidates within the search radius: the
-    accepted ones (`scoring.accepts`), the closest variant per (work, row) (the work itself on a tie), then
-    portfolio attribution (`attribute_rows`). The candidates must be of one portfolio."""
+    accepted ones, the closest variant per (work, row) (the work itself on a tie), then portfolio attribution
+    (`attribute_rows`). The candidates must be of one portfolio.
+
+    Accepted: within the variant's distance (`scoring.accepts`) and, for a variant shaped to an aspect ratio (a
+    padded or centre-cropped copy, a mirrored one), only against a row whose published width and height have that
+    ratio (`row_sizes`: ordinal -> (width, height), None or absent when the dataset does not
+    publish them, and then such a variant does not count). The decision is `scoring.accepts`."""
     best: PhashBest = {}
     for work_id, ordinal, variant, value, distance in candidates:
-        if not accepts(distance, variant, max_distance):
+        work = works.get(work_id)
+        if not accepts(distance, variant, max_distance, work.size if work else None, row_sizes.get(ordinal)):
             continue
         key = (work_id, ordinal)
         if key not in best or distance < best[key][0] or (distance == best[key][0] and variant == "original"):
@@ -80,9 +100,9 @@ class MatchRecords:
             if ordinal not in rows:
                 continue
             work, row = works[work_id], rows[ordinal]
-            score = phash_score(distance, variant, work.size, row.size)
+            score = phash_score(distance, variant, work.size, row.size, work.informative_bits)
             hashes = (f"{value:016x}", f"{row.phash:016x}" if row.phash is not None else None)
-            how = f"pHash of the work{_variant_words(variant)} at Hamming distance {distance}"
+            how = f"pHash of the work{_variant_words(variant)} at Hamming distance {distance} of 64 bits"
             found.append(self._found(work_id, row, "phash", distance, score, hashes, how, variant))
         return found
 
@@ -136,4 +156,4 @@ def works_by_file_name(works: Sequence[WorkQuery]) -> dict[str, int]:
 
 
 def _variant_words(variant: str) -> str:
-    return "" if variant == "original" else f" ({variant.replace('_', ' ')} variant)"
+    return "" if variant == "original" else f" {describe_variant(variant)} (variant {variant})"

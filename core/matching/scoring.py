@@ -3,23 +3,33 @@
 Acceptance. The matcher searches the work's own pHash ("original") and its canonical variants
 (core/variants.py) within the user's threshold `max_distance` (default `DEFAULT_MAX_DISTANCE`). Each
 variant is one more query against hundreds of millions of rows, so one more chance of a collision with an
-unrelated picture; measured on the recall corpus (bench/eval_recall.py), a geometric variant (border, bars,
-crop) accepted at the same threshold as the original (8) found 4 more copies in 100 but nearly doubled the false
-positives, and against 747 million random-like rows each such query would draw about 0.5 chance hits, so geometric
-variants are accepted `VARIANT_MARGIN` bits tighter (6: about 0.01 chance hits per query at that scale). Crop
-variants are the least specific (a crop of a work looks like its look-alikes too): on the selection corpus,
-holding them `CROP_MARGIN` bits tighter still removed 23 % of the false pairs for 3 % of the copies.
-The rule, `accepts` (`margin` gives the number of bits per variant):
+unrelated picture: against 747 million random-like rows a query accepted at distance 8 draws about 0.5 chance
+hits, at distance 6 about 0.01. So geometric variants are accepted `VARIANT_MARGIN` bits tighter than the work
+itself, and a variant that makes a copy of a known shape counts only against rows of that shape, as COYO
+publishes each row's width and height (a row without them is matched by the shape-free queries only). The rule,
+`accepts`:
 - "original" and the transparency variants ("flattened", "matted-black": the same picture, only its
-  transparent pixels resolved) are accepted at distance <= max_distance;
-- borders and bars at distance <= max_distance - VARIANT_MARGIN; crops at <= max_distance - CROP_MARGIN.
-Nothing else is dropped: every accepted candidate is kept and only ordered by `phash_score`.
+  transparent pixels resolved): distance <= max_distance;
+- padded, centre-cropped and mirrored variants: distance <= max_distance - VARIANT_MARGIN, and only against a
+  row whose published shape (width / height) is the variant's within rounding (`fits_shape`: a padded-to-square
+  variant counts against square rows only; a mirrored copy keeps the work's shape);
+- crops of one side or a corner: distance <= max_distance - VARIANT_MARGIN against any row, and up to
+  max_distance against a row within `CROP_SHAPE_SLACK` of the crop's shape (the row's width and height select
+  the crop geometry: a row narrower than the work, at its height, is a side crop of about that size);
+- borders, the 5 % crop of every side, and names of older variant sets: distance <= max_distance - VARIANT_MARGIN.
+Nothing else is dropped: every accepted candidate is kept and only ordered by `phash_score`. `margin` is how much
+tighter than the threshold a variant is searched, so the index and the streaming kernel never look wider than
+the rule can accept (tests/matching/test_scoring.py proves the search never drops what the rule accepts).
 
-Score. A logistic function of the evidence, fitted on the selection corpus (seed 1; bench/README.md reports
-another seed): the Hamming distance (the strongest evidence), whether a geometric variant was needed, and
-how far the row's published width/height is from the aspect ratio the variant implies (a resized copy keeps
-the aspect ratio; COYO publishes width and height). It is strictly decreasing in the distance, so among
-candidates of one kind and one aspect agreement a closer hash always ranks first.
+Score: how sure TrainTrace is that the row is a copy of the work, from the pHash evidence, in [0, 1]. 1.00 is
+the same pHash as a detailed work; every differing bit lowers it, and so do a variant needed to reach the row, a
+published width/height that disagrees with the shape the copy should have, and a work whose pHash holds little
+detail (`core.hashing.informative_bits`). A logistic function of that evidence, fitted on the selection corpora
+(seeds 1 and 2): on the held-out corpus (bench/README.md), accepted pairs scored 0.9 or more were copies of the
+work in 99 % of cases. The shape term is capped so that no published size can bury an exact hash: an exact pHash
+of a detailed work scores at least 0.97 (the old score, whose shape term reached 8.8 logits, gave 0.08). It is
+strictly decreasing in the distance, so among candidates of one kind and one shape agreement a closer hash always
+ranks first. Works too plain to match by picture are not searched by pHash at all (`WorkQuery.matchable_by_picture`).
 """
 
 from __future__ import annotations
@@ -27,28 +37,38 @@ from __future__ import annotations
 import math
 
 from core.settings import DEFAULT_MAX_DISTANCE as DEFAULT_MAX_DISTANCE  # re-exported; chosen as described above
-from core.variants import ALPHA_VARIANTS, variant_size
+from core.variants import ALPHA_VARIANTS, GEOMETRIES, shape_of, variant_size
 
 VARIANT_MARGIN = 2
-CROP_MARGIN = 4
+CROP_SHAPE_SLACK = 0.03  # |log| of the shape ratio, beyond rounding: 3 %
+ROUNDING_SLACK = 0.005  # beyond one pixel per side: canvases made by other software (1080 x 1350 for 4:5)
 EXACT_CONTENT_VARIANTS = frozenset({"original", *ALPHA_VARIANTS})
 
-# Logistic coefficients, fitted (Newton, maximum likelihood) on the (work, row) pairs of the selection corpus within
-# distance 12 (original) / 10 (variants): intercept 6.37, 0.40 per bit, 22.7 per unit of |log aspect ratio|. The
-# geometric-variant term fitted to about 0 there (every chain is equally frequent in the corpus); it is kept at 0.3
-# as a prior, because in the wild most copies are plain resizes. The aspect term saturates at a mismatch of 0.4
-# so one odd size cannot bury a close hash. The score ranks; it is not a calibrated probability (the share of true
-# pairs in a corpus is not that of a 700-million-row dataset).
-_INTERCEPT = 6.4
-_PER_BIT = 0.4
-_GEOMETRIC = 0.3
+# Logistic coefficients, fitted (Newton, maximum likelihood) on the best (work, row) pair of each row within
+# distance 12 (original) / 10 (variants) of the selection corpora (seeds 1 and 2, variant set 2): intercept 8.0,
+# 0.67 per bit, 22 per unit of |log shape ratio| capped at 0.2 (AUC 0.975; uncapped at 0.4: 0.976, but an exact
+# hash with an odd published size then scored 0.77), 1.1 for a geometric variant. The informative-bits term is a
+# prior, not fitted (the corpus has no crowd of flat pictures, which is where such works collide): 0.1 per bit below
+# 48, so a work with 24 informative bits at distance 8 scores about 0.5.
+_INTERCEPT = 8.0
+_PER_BIT = 0.67
+_GEOMETRIC = 1.1
 _PER_LOG_ASPECT = 22.0
-_ASPECT_CAP = 0.4
+_ASPECT_CAP = 0.2
 _UNKNOWN_ASPECT = 0.05  # used when a size is unknown: between a true copy's median (0.002) and 90th centile (0.06)
+_DETAILED_BITS = 48
+_PER_MISSING_BIT = 0.1
 
 
-def accepts(distance: int, variant: str, max_distance: int | None = None) -> bool:
-    """Whether a candidate found through `variant` at `distance` is accepted (see the module docstring).
+def accepts(
+    distance: int,
+    variant: str,
+    max_distance: int | None = None,
+    work_size: tuple[int, int] | None = None,
+    row_size: tuple[int, int] | None = None,
+) -> bool:
+    """Whether a candidate found through `variant` at `distance` is accepted (see the module docstring), for a
+    work of `work_size` and a row published at `row_size` (None: unknown, and then a shaped variant never counts).
 
     Pass the threshold the search used as `max_distance`. Without it, the range search is trusted to have applied
     the user's threshold to the work and its transparency variants, and geometric variants are held to
@@ -56,14 +76,53 @@ def accepts(distance: int, variant: str, max_distance: int | None = None) -> boo
     if variant in EXACT_CONTENT_VARIANTS:
         return max_distance is None or distance <= max_distance
     limit = DEFAULT_MAX_DISTANCE if max_distance is None else max_distance
-    return distance <= limit - margin(variant)
+    if distance > limit - margin(variant):
+        return False
+    if shape_of(variant, work_size) is not None:
+        return distance <= limit - VARIANT_MARGIN and fits_shape(variant, work_size, row_size)
+    if _one_sided_crop(variant) and distance > limit - VARIANT_MARGIN:
+        return fits_shape(variant, work_size, row_size, CROP_SHAPE_SLACK)
+    return distance <= limit - VARIANT_MARGIN
+
+
+def within_reach(distance: int, variant: str, max_distance: int) -> bool:
+    """Whether a hit through `variant` at `distance` may be accepted for some work and row size: the search for
+    `variant` can stop at max_distance - `margin(variant)`, and a candidate outside it can be dropped unread."""
+    return distance <= max_distance - margin(variant)
 
 
 def margin(variant: str) -> int:
-    """How many bits tighter than the threshold a hit through `variant` must be (0 for the work itself)."""
-    if variant in EXACT_CONTENT_VARIANTS:
+    """How many bits tighter than the threshold a hit through `variant` may be found at all (0 for the work itself
+    and for one-sided crops, which a row of their shape admits at the threshold): the search radius is the
+    threshold minus this."""
+    if variant in EXACT_CONTENT_VARIANTS or _one_sided_crop(variant):
         return 0
-    return CROP_MARGIN if variant.startswith("crop-") else VARIANT_MARGIN
+    return VARIANT_MARGIN
+
+
+def fits_shape(
+    variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None, slack: float = 0.0
+) -> bool:
+    """Whether a row published at `row_size` has the shape a copy made like `variant` has (within rounding, and
+    `slack` more); True for a variant that counts against rows of any shape. Unknown sizes never fit a shape."""
+    expected = shape_of(variant, work_size)
+    if expected is None and slack:
+        expected = _shape(variant_size(variant, work_size)) if work_size and min(work_size) > 0 else 0.0
+    if expected is None:
+        return True
+    if not expected or not row_size or min(row_size) <= 0:
+        return False
+    width, height = row_size
+    return abs(math.log(width / height / expected)) <= 1 / width + 1 / height + ROUNDING_SLACK + slack
+
+
+def _one_sided_crop(variant: str) -> bool:
+    geometry = GEOMETRIES.get(variant)
+    return geometry is not None and geometry.one_sided
+
+
+def _shape(size: tuple[int, int]) -> float:
+    return size[0] / size[1]
 
 
 def aspect_mismatch(variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None) -> float | None:
@@ -75,14 +134,39 @@ def aspect_mismatch(variant: str, work_size: tuple[int, int] | None, row_size: t
 
 
 def phash_score(
-    distance: int, variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None
+    distance: int,
+    variant: str,
+    work_size: tuple[int, int] | None,
+    row_size: tuple[int, int] | None,
+    informative_bits: int | None = None,
 ) -> float:
-    """How sure a pHash candidate is, in [0, 1]; higher ranks first. Strictly decreasing in `distance`."""
+    """How sure a pHash candidate is, in [0, 1] (see the module docstring); higher ranks first. Strictly decreasing
+    in `distance`. `informative_bits` of the work's pHash: None when unknown (counted as detailed)."""
     mismatch = aspect_mismatch(variant, work_size, row_size)
+    missing = 0 if informative_bits is None else max(0, _DETAILED_BITS - informative_bits)
     evidence = (
         _INTERCEPT
         - _PER_BIT * distance
         - (0.0 if variant in EXACT_CONTENT_VARIANTS else _GEOMETRIC)
         - _PER_LOG_ASPECT * min(_ASPECT_CAP, _UNKNOWN_ASPECT if mismatch is None else mismatch)
+        - _PER_MISSING_BIT * missing
     )
     return 1.0 / (1.0 + math.exp(-evidence))
+
+
+SCORE_MEANING = (
+    "how sure TrainTrace is that the row is a copy of your work, from 0 to 1: 1.00 is the same pHash as a detailed "
+    "work; each differing bit, a variant needed, a published size that disagrees and a work with little detail "
+    "lower it"
+)
+
+
+def describe_score(score: float) -> str:
+    """The score in words, by the bands measured on the held-out recall corpus (bench/README.md)."""
+    if score >= 0.9:
+        verdict = "a copy of your work in all likelihood"
+    elif score >= 0.5:
+        verdict = "probably a copy of your work: compare them"
+    else:
+        verdict = "doubtful: a look-alike is as likely as a copy"
+    return f"score {score:.2f}, {verdict}"

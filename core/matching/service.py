@@ -47,10 +47,32 @@ class MatchSummary:
     works: int
     max_distance: int
     elapsed_seconds: float
+    plain_works: tuple[str, ...] = ()  # file names of works too plain to match by picture (file and names only)
+    stale_works: tuple[str, ...] = ()  # file names of works matched without variants (made by an older version)
 
     @property
     def found(self) -> int:
         return sum(outcome.found for outcome in self.datasets)
+
+    def work_notes(self) -> list[str]:
+        """What the summary should tell the artist about works that were not searched in every way."""
+        notes = []
+        if self.plain_works:
+            notes.append(
+                f"{len(self.plain_works)} work(s) too plain to match by picture (blank, flat or almost: their"
+                f" pHash is every flat picture's); matched by file and name only: {_names(self.plain_works)}"
+            )
+        if self.stale_works:
+            notes.append(
+                f"{len(self.stale_works)} work(s) were fingerprinted by an older TrainTrace and matched by their"
+                f" own pHash only, not their padded, cropped or mirrored copies: scan them again to search those"
+                f" too: {_names(self.stale_works)}"
+            )
+        return notes
+
+
+def _names(names: tuple[str, ...], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 class MatchService:
@@ -104,9 +126,11 @@ class MatchService:
         started = time.monotonic()
         works = [work for work in only if work.ok] if only is not None else self._readable_works()
         ids = list(dataset_ids) if dataset_ids is not None else self._datasets.ids()
-        if not ids:
-            return MatchSummary((), len(works), max_distance, time.monotonic() - started)
         queries = self._queries(works)
+        plain = tuple(query.file_name for query in queries if not query.matchable_by_picture)
+        stale = tuple(os.path.basename(work.path) for work in works if work.stale_variants)
+        if not ids:
+            return MatchSummary((), len(works), max_distance, time.monotonic() - started, plain, stale)
         matcher = DatasetMatcher(profile, max_distance, RowFetcher(self._datasets.opener))
         repass = ProfileRepass(
             self._datasets.opener,
@@ -118,7 +142,7 @@ class MatchService:
         for dataset_id in ids:
             with progress.step(1 / max(1, len(ids)), f"Matching {dataset_id}") as step:
                 outcomes.append(self._one(dataset_id, matcher, repass, queries, only is None, step))
-        return MatchSummary(tuple(outcomes), len(works), max_distance, time.monotonic() - started)
+        return MatchSummary(tuple(outcomes), len(works), max_distance, time.monotonic() - started, plain, stale)
 
     def _one(
         self,
@@ -165,19 +189,24 @@ class MatchService:
 
 
 def work_queries(repository: WorkRepository, works: Sequence[Work]) -> list[WorkQuery]:
-    """What matching knows of each readable work: its hashes (variants included), file name and size."""
-    variants = repository.variants(work.id for work in works)
+    """What matching knows of each readable work: its hashes (variants included), file name, size and how much of
+    its pHash a copy keeps. Variants made by an older variant set are left out (never matched stale): such a work
+    is matched by its own pHash until a scan makes its variants again (`Work.stale_variants`)."""
+    variants = repository.variants(work.id for work in works if not work.stale_variants)
     queries = []
     for work in works:
         assert work.sha256 is not None and work.phash is not None
         phashes = (("original", work.phash), *variants.get(work.id, {}).items())
         size = (work.width, work.height) if work.width and work.height else None
-        queries.append(WorkQuery(work.id, os.path.basename(work.path), work.sha256, phashes, size))
+        name = os.path.basename(work.path)
+        queries.append(WorkQuery(work.id, name, work.sha256, phashes, size, work.informative_bits))
     return queries
 
 
 def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:
-    phashes = np.array([value for query in queries for _, value in query.phashes], dtype=np.uint64)
+    phashes = np.array(
+        [value for query in queries if query.matchable_by_picture for _, value in query.phashes], dtype=np.uint64
+    )
     digests = np.frombuffer(b"".join(bytes.fromhex(query.sha256) for query in queries), dtype=np.uint8)
     return PortfolioQueries(phashes, digests.reshape(-1, 32), max_distance)
 

@@ -33,7 +33,8 @@ from core.index.hexparse import (
     parse_sha256_column,
     sha256_prefixes,
 )
-from core.index.phash_stream import PhashStreamMatcher, StreamMatches
+from core.index.phash_chunks import ChunkedStreamMatcher
+from core.index.phash_stream import StreamMatches
 from core.matching.prefilter import ProfilePrefilter
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
@@ -106,7 +107,7 @@ class ShardPass:
         self.max_distance = queries.max_distance
         self.phash_queries = np.unique(queries.phashes)
         self._phash = (
-            PhashStreamMatcher(self.phash_queries, queries.max_distance)
+            ChunkedStreamMatcher(self.phash_queries, queries.max_distance)
             if hashes and "phash" in kinds and len(self.phash_queries)
             else None
         )

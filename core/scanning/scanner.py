@@ -1,7 +1,9 @@
 """Scan folders into the catalogue: skip what is unchanged, recognise moves, fingerprint the rest.
 
 Every finished file is committed at once, so Ctrl-C, `kill -9` or a power cut lose nothing already done and
-the next scan continues where this one stopped (finished files are then unchanged and skipped).
+the next scan continues where this one stopped (finished files are then unchanged and skipped). A work whose
+stored variants were made by an older variant set (`core.variants.VARIANT_SET`) is read again even when its file
+is unchanged, so an upgrade never leaves a catalogue matching with yesterday's variants.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from core.scanning.discovery import Candidate, discover
 from core.scanning.runner import run_jobs
 from core.scanning.worker import Job, Outcome
 from core.settings import ScanSettings
+from core.variants import VARIANT_SET
 
 RETRY_CODES = frozenset({"permission", "io_error", "crashed"})  # failures that may go away by themselves
 
@@ -42,6 +45,7 @@ class ScanSummary:
     ignored: int
     problems: tuple[tuple[str, str], ...]
     elapsed_seconds: float
+    refreshed: int = 0  # unchanged files read again because their variants were made by an older variant set
 
     @property
     def unreadable(self) -> tuple[ScannedWork, ...]:
@@ -54,6 +58,7 @@ class _Tally:
     changed: int = 0
     moved: int = 0
     copies: int = 0
+    refreshed: int = 0
 
 
 class Scanner:
@@ -78,13 +83,14 @@ class Scanner:
         return ScanSummary(
             works=works,
             new=tally.new,
-            changed=tally.changed,
+            changed=tally.changed - tally.refreshed,
             unchanged=len(found.candidates) - len(todo),
             moved=tally.moved,
             copies=tally.copies,
             ignored=found.ignored,
             problems=tuple(found.problems),
             elapsed_seconds=time.monotonic() - started,
+            refreshed=tally.refreshed,
         )
 
     def _fingerprint(
@@ -92,6 +98,7 @@ class Scanner:
     ) -> None:
         by_path = {c.path: c for c in todo}
         by_sha = self._works.ok_paths_by_sha256()
+        current = frozenset(self._works.ok_paths_by_sha256(current_only=True))  # bytes whose variants are today's
         jobs: list[Job] = []
         for candidate in todo:
             if candidate.name_error:
@@ -100,9 +107,12 @@ class Scanner:
                 progress.advance(detail=candidate.relative)
             else:
                 jobs.append(Job(candidate.path, candidate.size))
-        for outcome in run_jobs(jobs, frozenset(by_sha), self._limits, progress):
+        for outcome in run_jobs(jobs, current, self._limits, progress):
             candidate = by_path[outcome.path]
             self._count(self._record(candidate, outcome, by_sha), candidate.path in states, tally)
+            state = states.get(candidate.path)
+            if state is not None and (state.size, state.mtime_ns) == (candidate.size, candidate.mtime_ns):
+                tally.refreshed += state.status == "ok"
             progress.advance(detail=candidate.relative)
 
     @staticmethod
@@ -121,14 +131,27 @@ class Scanner:
         now = self._now()
         path, size, mtime = candidate.path, candidate.size, candidate.mtime_ns
         if outcome.fingerprint is not None:
+            moved = self._move_stale(path, by_sha.get(outcome.fingerprint.sha256, []), now)
             work_id = self._works.save_fingerprint(path, size, mtime, outcome.fingerprint, now)
             by_sha.setdefault(outcome.fingerprint.sha256, []).append((work_id, path))
-            return "fingerprinted"
+            return "moved" if moved else "fingerprinted"
         if outcome.known and outcome.sha256 in by_sha:
             return self._record_known_content(candidate, by_sha[outcome.sha256], now)
         reason, code = outcome.reason or "unreadable", outcome.code or "corrupt"
         self._works.save_unreadable(path, size, mtime, outcome.sha256, reason, code, now)
         return "unreadable"
+
+    def _move_stale(self, path: str, holders: list[tuple[int, str]], now: str) -> bool:
+        """A file fingerprinted again because its catalogued bytes had stale variants may also have been moved:
+        keep the work (and its decisions) by moving it to `path` before the fresh fingerprint is saved there."""
+        if any(old_path == path for _, old_path in holders):
+            return False
+        for index, (work_id, old_path) in enumerate(holders):
+            if not os.path.lexists(old_path):
+                self._works.move(work_id, path, 0, 0, now)
+                holders[index] = (work_id, path)
+                return True
+        return False
 
     def _record_known_content(self, candidate: Candidate, holders: list[tuple[int, str]], now: str) -> str:
         """Bytes already fingerprinted: the same file touched, a moved or renamed file, or a copy."""
@@ -149,4 +172,6 @@ class Scanner:
 def _needs_reading(candidate: Candidate, state: FileState | None) -> bool:
     if state is None or state.size != candidate.size or state.mtime_ns != candidate.mtime_ns:
         return True
-    return state.status != "ok" and state.reason_code in RETRY_CODES
+    if state.status == "ok":
+        return state.variant_set != VARIANT_SET
+    return state.reason_code in RETRY_CODES

@@ -3,36 +3,64 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.matching.scoring import (
-    CROP_MARGIN,
+    CROP_SHAPE_SLACK,
     DEFAULT_MAX_DISTANCE,
     VARIANT_MARGIN,
     accepts,
     aspect_mismatch,
+    fits_shape,
     margin,
     phash_score,
+    within_reach,
 )
-from core.variants import GEOMETRIES
+from core.variants import GEOMETRIES, RATIOS, ratio_name
 
-VARIANTS = ["original", "flattened", "matted-black", *GEOMETRIES]
+SHAPED = [
+    "mirror",
+    *(f"{m}pad-{ratio_name(r)}-{c}" for r in RATIOS for c in ("white", "black") for m in ("", "mirror-")),
+    *(f"fit-{ratio_name(r)}" for r in RATIOS),
+]
+VARIANTS = ["original", "flattened", "matted-black", *GEOMETRIES, *SHAPED, "some-future-variant"]
 sizes = st.one_of(st.none(), st.tuples(st.integers(1, 8000), st.integers(1, 8000)))
 
 
-@given(st.integers(0, 63), st.sampled_from(VARIANTS), sizes, sizes)
+@given(st.integers(0, 63), st.sampled_from(VARIANTS), sizes, sizes, st.one_of(st.none(), st.integers(0, 64)))
 def test_score_is_in_unit_range_and_strictly_decreasing_in_distance(
-    distance: int, variant: str, work: tuple[int, int] | None, row: tuple[int, int] | None
+    distance: int, variant: str, work: tuple[int, int] | None, row: tuple[int, int] | None, bits: int | None
 ) -> None:
-    score = phash_score(distance, variant, work, row)
+    score = phash_score(distance, variant, work, row, bits)
     assert 0.0 <= score <= 1.0
-    assert phash_score(distance + 1, variant, work, row) < score
+    assert phash_score(distance + 1, variant, work, row, bits) < score
 
 
-def test_exact_copy_of_the_work_scores_near_one_and_far_hashes_near_zero() -> None:
-    assert phash_score(0, "original", (3000, 2000), (1024, 683)) > 0.99
-    assert phash_score(30, "original", (3000, 2000), (1024, 683)) < 0.01
+@settings(max_examples=500, deadline=None)
+@given(st.integers(0, 16), st.sampled_from(VARIANTS), st.integers(0, 16), sizes, sizes)
+def test_the_search_never_drops_what_the_rule_accepts(
+    distance: int, variant: str, threshold: int, work: tuple[int, int] | None, row: tuple[int, int] | None
+) -> None:
+    """The index, the streaming kernel and the engine search a variant within threshold - margin(variant) only
+    (`within_reach`): whatever the work's and the row's sizes, nothing outside it is ever accepted."""
+    if accepts(distance, variant, threshold, work, row):
+        assert within_reach(distance, variant, threshold)
+        assert distance <= threshold - margin(variant)
+
+
+def test_exact_copy_of_a_detailed_work_scores_near_one_whatever_the_published_size() -> None:
+    """An exact pHash of a textured work is at the top of the list, even when the row's published size disagrees
+    (main's score gave 0.08 there); far hashes are near zero."""
+    assert phash_score(0, "original", (3000, 2000), (1024, 683), 64) > 0.99
+    assert phash_score(0, "original", (3000, 2000), (400, 1200), 64) > 0.97
+    assert phash_score(30, "original", (3000, 2000), (1024, 683), 64) < 0.01
+
+
+def test_a_work_with_little_detail_scores_lower_at_the_same_distance() -> None:
+    detailed = phash_score(6, "original", (3000, 2000), (900, 600), 60)
+    faint = phash_score(6, "original", (3000, 2000), (900, 600), 28)
+    assert faint < detailed and phash_score(6, "original", (3000, 2000), (900, 600), None) == detailed
 
 
 def test_agreeing_aspect_ratio_ranks_above_a_disagreeing_one() -> None:
@@ -43,9 +71,10 @@ def test_agreeing_aspect_ratio_ranks_above_a_disagreeing_one() -> None:
 
 
 def test_a_variant_is_judged_by_the_aspect_it_implies() -> None:
-    """A letterboxed copy of a 3:2 work is taller than 3:2: that agrees with the bars variant, not the work."""
-    work, copy = (1500, 1000), (750, 580)  # bars of 8 % above and below, then resized
-    assert aspect_mismatch("bars-tb-8-black", work, copy) == pytest.approx(0.0, abs=0.01)
+    """A copy of a 3:2 work padded to a square is square: that agrees with the padded variant, not the work."""
+    work, copy = (1500, 1000), (600, 600)
+    assert aspect_mismatch("pad-1x1-white", work, copy) == pytest.approx(0.0, abs=0.01)
+    assert aspect_mismatch("bars-tb-8-black", work, (750, 580)) == pytest.approx(0.0, abs=0.01)
     assert aspect_mismatch("original", work, copy) > 0.1
     assert aspect_mismatch("original", None, copy) is None
 
@@ -63,12 +92,55 @@ def test_accepts_the_work_and_alpha_variants_up_to_the_threshold(threshold: int)
 
 
 @pytest.mark.parametrize("threshold", [6, 8, 10, 14])
-def test_accepts_geometric_variants_only_inside_the_stricter_margin(threshold: int) -> None:
-    for variant in GEOMETRIES:
-        tighter = CROP_MARGIN if variant.startswith("crop-") else VARIANT_MARGIN
-        assert margin(variant) == tighter
-        assert accepts(threshold - tighter, variant, threshold)
-        assert not accepts(threshold - tighter + 1, variant, threshold)
+def test_borders_and_symmetric_crops_are_accepted_only_inside_the_stricter_margin_on_any_row(threshold: int) -> None:
+    for variant in ("border-2-white", "border-3.5-black", "border-5-white", "crop-5", "bars-tb-8-black"):
+        assert margin(variant) == VARIANT_MARGIN
+        for row in (None, (500, 500), (1600, 900)):
+            assert accepts(threshold - VARIANT_MARGIN, variant, threshold, (1500, 1000), row)
+            assert not accepts(threshold - VARIANT_MARGIN + 1, variant, threshold, (1500, 1000), row)
+
+
+def test_a_padded_variant_counts_only_against_rows_of_its_shape() -> None:
+    work = (1500, 1000)
+    limit = DEFAULT_MAX_DISTANCE - VARIANT_MARGIN
+    assert accepts(limit, "pad-1x1-white", DEFAULT_MAX_DISTANCE, work, (1080, 1080))
+    assert accepts(limit, "pad-1x1-white", DEFAULT_MAX_DISTANCE, work, (601, 600))  # rounding
+    assert not accepts(limit + 1, "pad-1x1-white", DEFAULT_MAX_DISTANCE, work, (1080, 1080))
+    assert not accepts(0, "pad-1x1-white", DEFAULT_MAX_DISTANCE, work, (1080, 1350))  # a 4:5 row
+    assert not accepts(0, "pad-1x1-white", DEFAULT_MAX_DISTANCE, work, None)  # a dataset without sizes
+    assert accepts(0, "pad-4x5-black", DEFAULT_MAX_DISTANCE, work, (1080, 1350))
+    assert accepts(0, "fit-16x9", DEFAULT_MAX_DISTANCE, work, (1280, 720))
+    assert not accepts(0, "fit-16x9", DEFAULT_MAX_DISTANCE, work, (1500, 1000))
+
+
+def test_a_mirrored_copy_keeps_the_works_shape() -> None:
+    assert accepts(4, "mirror", 8, (1500, 1000), (750, 500))
+    assert not accepts(4, "mirror", 8, (1500, 1000), (500, 500))
+    assert not accepts(4, "mirror", 8, None, (750, 500))  # the work's size unknown: no shape to check
+    assert accepts(4, "mirror-pad-1x1-white", 8, (1500, 1000), (500, 500))
+
+
+def test_a_one_sided_crop_reaches_the_threshold_only_against_a_row_of_its_shape() -> None:
+    """4 % off the right of a 3:2 work is a 1.44:1 copy: such a row admits the crop at the threshold itself; any
+    other row only at the stricter margin."""
+    work, threshold = (1500, 1000), DEFAULT_MAX_DISTANCE
+    assert margin("crop-4-right") == 0
+    assert accepts(threshold, "crop-4-right", threshold, work, (720, 500))
+    assert not accepts(threshold, "crop-4-right", threshold, work, (750, 500))  # 3:2: more than 3 % off
+    assert accepts(threshold - VARIANT_MARGIN, "crop-4-right", threshold, work, (750, 500))
+    assert not accepts(threshold, "crop-4-right", threshold, work, None)
+    assert not accepts(threshold + 1, "crop-4-right", threshold, work, (720, 500))
+
+
+@given(st.sampled_from([g for g in GEOMETRIES if g.startswith("crop-")]), st.integers(50, 5000), st.integers(50, 5000))
+def test_fits_shape_admits_the_crops_own_shape_and_nothing_beyond_the_slack(name: str, width: int, height: int) -> None:
+    geometry = GEOMETRIES[name]
+    cropped = geometry.size(width, height)
+    if min(cropped) < 50:
+        return
+    assert fits_shape(name, (width, height), cropped, CROP_SHAPE_SLACK)
+    far = (round(cropped[0] * 1.2), cropped[1])
+    assert not fits_shape(name, (width, height), far, CROP_SHAPE_SLACK)
 
 
 def test_accepts_without_a_threshold_trusts_the_search_for_the_work_and_holds_variants_to_the_default() -> None:
@@ -76,5 +148,3 @@ def test_accepts_without_a_threshold_trusts_the_search_for_the_work_and_holds_va
     assert accepts(DEFAULT_MAX_DISTANCE + 4, "original") and accepts(DEFAULT_MAX_DISTANCE + 4, "flattened")
     assert accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN, "border-2-white")
     assert not accepts(DEFAULT_MAX_DISTANCE - VARIANT_MARGIN + 1, "border-2-white")
-    assert accepts(DEFAULT_MAX_DISTANCE - CROP_MARGIN, "crop-5")
-    assert not accepts(DEFAULT_MAX_DISTANCE - CROP_MARGIN + 1, "crop-5")
