@@ -22,7 +22,10 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self.kind = self._combo("Filter by how it was found", [(KIND_LABELS[kind], kind) for kind in KINDS])
         self.dataset = self._combo("Filter by dataset", [])
-        statuses = [(status, status) for status in (*STATUSES, NO_MATCH, TOO_PLAIN, UNREADABLE)]
+        statuses = [(status, status) for status in (*STATUSES, NO_MATCH)] + [
+            ("too plain", TOO_PLAIN),
+            (UNREADABLE, UNREADABLE),
+        ]
         self.status = self._combo("Filter by review status", statuses)
         self.distance = QSlider(Qt.Orientation.Horizontal, self)
         self.distance.setRange(0, MAX_DISTANCE)
