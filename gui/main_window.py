@@ -205,7 +205,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{message} in {summary.elapsed_seconds:.1f} s", 10_000)
 
     def _matching_finished(self, summary: MatchSummary) -> None:
-        self.statusBar().showMessage(f"Matching done: {summary.found} entries found in the datasets.", 10_000)
+        message = f"Matching done: {summary.found} entries found in the datasets."
+        if summary.profile_notes:  # entries of an older profile that matching now refuses: said, never silent
+            count = len(summary.profile_notes)
+            entries = "entry was" if count == 1 else "entries were"
+            message += f" {count} profile {entries} not used (Your profile… says why)."
+        self.statusBar().showMessage(message, 10_000)
 
     def _check_finished(self, result: CheckResult) -> None:
         """After a check that asked remote sources, say what each one did (asked, skipped and why, unavailable)."""

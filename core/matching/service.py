@@ -22,9 +22,9 @@ from core.datasets.store import DatasetStore
 from core.index.runs import IndexFormatError
 from core.matching.engine import DatasetMatcher, WorkQuery
 from core.matching.importer import DatasetImporter, ImportReport
+from core.matching.profile_rules import notes, rules_fingerprint
 from core.matching.reread import ProfileRepass, RowFetcher
 from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
-from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 from core.progress import Progress
 from core.vocabulary import Coverage, MatchKind
@@ -47,6 +47,7 @@ class MatchSummary:
     works: int
     max_distance: int
     elapsed_seconds: float
+    profile_notes: tuple[str, ...] = ()  # profile entries matching skipped, and why (`profile_rules.notes`)
 
     @property
     def found(self) -> int:
@@ -104,8 +105,9 @@ class MatchService:
         started = time.monotonic()
         works = [work for work in only if work.ok] if only is not None else self._readable_works()
         ids = list(dataset_ids) if dataset_ids is not None else self._datasets.ids()
+        skipped = notes(profile)
         if not ids:
-            return MatchSummary((), len(works), max_distance, time.monotonic() - started)
+            return MatchSummary((), len(works), max_distance, time.monotonic() - started, skipped)
         queries = self._queries(works)
         matcher = DatasetMatcher(profile, max_distance, RowFetcher(self._datasets.opener))
         repass = ProfileRepass(
@@ -118,7 +120,7 @@ class MatchService:
         for dataset_id in ids:
             with progress.step(1 / max(1, len(ids)), f"Matching {dataset_id}") as step:
                 outcomes.append(self._one(dataset_id, matcher, repass, queries, only is None, step))
-        return MatchSummary(tuple(outcomes), len(works), max_distance, time.monotonic() - started)
+        return MatchSummary(tuple(outcomes), len(works), max_distance, time.monotonic() - started, skipped)
 
     def _one(
         self,
@@ -183,7 +185,7 @@ def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:
 
 
 def _fingerprint(profile: Profile) -> str:
-    return profile_fingerprint(profile, PublicSuffixRules.bundled().fingerprint)
+    return profile_fingerprint(profile, rules_fingerprint())
 
 
 def _coverage(store: DatasetStore) -> str:
