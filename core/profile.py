@@ -11,6 +11,8 @@ class Profile:
 
     `domains` are registrable domains the artist controls (``okonkwo-lindqvist.art``); `url_prefixes` are
     upload locations on shared hosts (``https://www.artstation.com/okonkwo``); `handles` keep their ``@``.
+    `titles` are titles of the artist's works: caption matching reports one only beside the artist's name or
+    handle (`core.matching.text`), never on its own.
     """
 
     name: str = ""
@@ -19,6 +21,7 @@ class Profile:
     handles: tuple[str, ...] = ()
     url_prefixes: tuple[str, ...] = ()
     email: str = ""
+    titles: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Profile:
@@ -35,8 +38,29 @@ class Profile:
             handles=texts("handles"),
             url_prefixes=texts("url_prefixes"),
             email=str(data.get("email") or ""),
+            titles=texts("titles"),
         )
 
     @property
     def is_empty(self) -> bool:
+        """True when nothing can be matched (work titles alone never match: they only count beside a name)."""
         return not (self.name or self.aliases or self.domains or self.handles or self.url_prefixes)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A profile entry that matching does not use, and why, in a sentence fit for the user.
+
+    `field` is the `Profile` field ("name", "aliases", "titles", "domains", "url_prefixes"); `suggestion` is,
+    for an entry on a shared hosting platform, the kind of address to give instead (a URL prefix such as
+    ``https://www.artstation.com/NAME``)."""
+
+    field: str
+    value: str
+    reason: str
+    suggestion: str = ""
+
+    def held_by(self, profile: Profile) -> bool:
+        """Whether `profile` holds this entry (a stored profile that predates the rule that refuses it)."""
+        held = getattr(profile, self.field)
+        return self.value == held if isinstance(held, str) else self.value in held

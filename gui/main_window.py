@@ -269,7 +269,11 @@ class MainWindow(QMainWindow):
     def _matching_finished(self, summary: MatchSummary) -> None:
         notes = summary.work_notes()
         message = f"Matching done: {summary.found} entries found in the datasets." + "".join(f" {n}." for n in notes)
-        self.statusBar().showMessage(message, 20_000 if notes else 10_000)
+        if summary.profile_notes:  # entries of an older profile that matching now refuses: said, never silent
+            count = len(summary.profile_notes)
+            entries = "entry was" if count == 1 else "entries were"
+            message += f" {count} profile {entries} not used (Your profile… says why)."
+        self.statusBar().showMessage(message, 20_000 if notes or summary.profile_notes else 10_000)
 
     def _check_finished(self, result: CheckResult) -> None:
         """After a check that asked remote sources, say what each one did (asked, skipped and why, unavailable)."""

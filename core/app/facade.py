@@ -24,8 +24,8 @@ from core.errors import UsageError
 from core.highlights import Highlights, highlights_for
 from core.index.run_scan import IndexState
 from core.matching.importer import ImportReport
+from core.matching.profile_rules import check_new_entries, notes
 from core.matching.service import MatchService, MatchSummary, work_queries
-from core.matching.urls import UrlMatcher
 from core.paths import make_tree_private
 from core.profile import Profile
 from core.progress import Progress
@@ -97,15 +97,19 @@ class TrainTrace(SourcesFacade, OptOutFacade):
         descriptor = batch_descriptor(dataset_id, schema, sources, mappings or {}, lister)
         distance = self.settings.matching.max_distance if max_distance is None else max_distance
         job = BatchJob(descriptor, hash_lists, distance, out_dir, rows_per_task)
-        return run_batch(job, cluster or ClusterSpec(), events, progress)
+        report = run_batch(job, cluster or ClusterSpec(), events, progress)
+        skipped = tuple(f"{hash_list.owner}: {line}" for hash_list in hash_lists for line in notes(hash_list.profile))
+        return dataclasses.replace(report, profile_notes=skipped)
 
     def import_batch(self, directory: Path, owner: str) -> BatchImport:
         """Load one owner's batch results as matches (source "batch") to review like local ones."""
         return import_batch(directory, owner, self._works, self._matches, self._timestamp())
 
-    def set_profile(self, profile: Profile) -> Profile:
-        """Validate (domains and URL prefixes must be usable for matching) and store the profile."""
-        UrlMatcher(profile)  # raises UsageError naming a bad domain or URL prefix
+    def set_profile(self, profile: Profile, command_line: bool = False) -> Profile:
+        """Validate and store the profile. Raises UsageError naming a domain or URL prefix that is none, and every
+        entry matching would refuse (stop-word or too short names, shared hosting platforms: `profile_rules`) that
+        the stored profile does not hold already; `command_line` words the reasons with the CLI's options."""
+        check_new_entries(profile, self.profile(), command_line)
         self._profiles.save(profile)
         return profile
 

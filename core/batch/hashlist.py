@@ -3,10 +3,10 @@
 One Parquet file per portfolio (format in README.md, "Hash lists"): a row per work with its id, file name (no
 folder), SHA-256, reference pHash, the canonical variants' names and pHashes, its width and height (the
 score compares them with a row's) and how many of its pHash's bits a copy keeps (a plain work is not matched by
-pHash); the file's key-value metadata `traintrace.hash_list` holds the owner label and
-the profile fields URL and caption matching use (name, aliases, handles, domains, URL prefixes). It is written
-uncompressed and without dictionary pages, so every string in it can be read in the file as it is (anyone can
-check with `strings` that no path or picture is in it).
+pHash); the file's key-value metadata `traintrace.hash_list` holds the owner label and the profile fields URL and
+caption matching use (name, aliases, handles, domains, URL prefixes, work titles). It is written uncompressed and
+without dictionary pages, so every string in it can be read in the file as it is (anyone can check with `strings`
+that no path or picture is in it).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from core.profile import Profile
 
 FORMAT = 1
 METADATA_KEY = b"traintrace.hash_list"
-PROFILE_FIELDS = ("name", "aliases", "handles", "domains", "url_prefixes")
+PROFILE_FIELDS = ("name", "aliases", "handles", "domains", "url_prefixes", "titles")
 _VARIANT = pa.struct([("name", pa.string()), ("phash", pa.string())])
 SCHEMA = pa.schema(
     [
@@ -83,7 +83,8 @@ def check_owner(owner: str) -> str:
 
 def public_profile(profile: Profile) -> Profile:
     """The profile fields matching uses; the e-mail address stays home."""
-    return Profile(profile.name, profile.aliases, profile.domains, profile.handles, profile.url_prefixes)
+    return Profile(profile.name, profile.aliases, profile.domains, profile.handles, profile.url_prefixes, "",
+                   profile.titles)  # fmt: skip
 
 
 def write_hash_list(path: Path, hash_list: HashList) -> None:

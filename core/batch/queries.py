@@ -15,6 +15,7 @@ object for every later task on that worker (they are never pickled).
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from core.batch.phash_queries import TABLE_BUDGET, ChunkIndex, plan_groups
 from core.batch.profiles import ProfileUnion
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.prefilter import Folds, fold_table, seed_folds
+from core.matching.profile_rules import rules_fingerprint
 from core.matching.records import WorkQuery
 from core.matching.scoring import margin
 from core.matching.shard_pass import profile_fingerprint
@@ -176,12 +178,14 @@ def build_query_set(hash_lists: Sequence[HashList], max_distance: int) -> QueryS
     groups = [_phash_group(radius, rows) for radius, rows in sorted(by_radius.items(), reverse=True)]
     digests, sha_entries = _sha_entries(sha_rows)
     suffix_rules = PublicSuffixRules.bundled()
-    rules = suffix_rules.fingerprint
+    rules = rules_fingerprint()
     profiles: dict[str, list[int]] = {}
     kept: dict[str, Profile] = {}
     for owner, hash_list in enumerate(hash_lists):
         if not hash_list.profile.is_empty:
             key = profile_fingerprint(hash_list.profile, rules)
+            if hash_list.profile.titles:  # owners of a group share its evidence, which names the titles found
+                key += ":" + hashlib.sha256(json.dumps(hash_list.profile.titles).encode()).hexdigest()[:16]
             profiles.setdefault(key, []).append(owner)
             kept[key] = hash_list.profile
     profile_groups = [ProfileGroup(key, kept[key], tuple(members)) for key, members in profiles.items()]

@@ -62,6 +62,7 @@ class BatchReport:
     cpu_seconds: float  # in the tasks of this run
     wall_seconds: float
     dashboard: str | None
+    profile_notes: tuple[str, ...] = ()  # "owner: entry not used for matching: why" (`profile_rules.notes`)
 
     @property
     def complete(self) -> bool:

@@ -147,6 +147,8 @@ def print_batch_report(console: Console, report: BatchReport) -> None:
     )
     for shard, error in report.failed:
         console.print(escape(f"  failed: {shard}: {error}"), highlight=False)
+    for line in report.profile_notes:  # hash lists whose profiles hold entries matching refuses: skipped, said
+        console.print(escape(f"  {line}"), highlight=False)
     verdict = "complete" if report.complete else "partial (rerun the same command to retry the failed shards)"
     console.print(escape(f"Results in {report.out_dir} ({verdict})."), highlight=False)
 

@@ -1,4 +1,4 @@
-"""`traintrace profile set|show`: the artist's names, handles and domains."""
+"""`traintrace profile set|show`: the artist's names, handles, domains and work titles."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def profile() -> None:
 @click.option("--domain", "domains", multiple=True, help="A domain you own, e.g. yourname.art (repeatable).")
 @click.option("--handle", "handles", multiple=True, help="A social handle, e.g. @yourname (repeatable).")
 @click.option("--url-prefix", "url_prefixes", multiple=True, help="An upload page, e.g. https://www.artstation.com/you")
+@click.option(
+    "--title", "titles", multiple=True, help="A title of one of your works, named when it stands beside your name."
+)
 @click.option("--email", help="Contact address used in letters.")
 @click.pass_obj
 def set_profile(
@@ -29,9 +32,14 @@ def set_profile(
     domains: tuple[str, ...],
     handles: tuple[str, ...],
     url_prefixes: tuple[str, ...],
+    titles: tuple[str, ...],
     email: str | None,
 ) -> None:
-    """Set the profile; options not given keep their current value."""
+    """Set the profile; options not given keep their current value.
+
+    Entries that would match other people's pictures are refused, with the reason: names, aliases and titles
+    made of common words or shorter than 3 letters, and a shared platform's domain (artstation.com,
+    pinterest.com ...) instead of your own address there (--url-prefix https://www.artstation.com/NAME)."""
     with obj.open_app() as app:
         current = app.profile()
         updated = Profile(
@@ -41,8 +49,9 @@ def set_profile(
             handles=handles or current.handles,
             url_prefixes=url_prefixes or current.url_prefixes,
             email=current.email if email is None else email.strip(),
+            titles=titles or current.titles,
         )
-        _print(obj, app.set_profile(updated))
+        _print(obj, app.set_profile(updated, command_line=True))
 
 
 @profile.command("show")
@@ -54,13 +63,18 @@ def show(obj: CliContext) -> None:
 
 
 def _print(obj: CliContext, current: Profile) -> None:
+    from core.matching.profile_rules import notes  # loads the matchers' lists only when a profile is printed
+
     rows = [
         ("name", current.name),
         ("aliases", ", ".join(current.aliases)),
         ("domains", ", ".join(current.domains)),
         ("handles", ", ".join(current.handles)),
         ("URL prefixes", ", ".join(current.url_prefixes)),
+        ("work titles", ", ".join(current.titles)),
         ("email", current.email),
     ]
     for label, value in rows:
         obj.console.print(f"{label:>13}: {escape(value or '-')}", highlight=False)
+    for line in notes(current):  # a profile saved before the rules that refuse these entries
+        obj.console.print(escape(line), highlight=False)

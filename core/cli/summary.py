@@ -90,6 +90,8 @@ def print_match_summary(console: Console, summary: MatchSummary, matches: list[M
         console.print(f"  {outcome.dataset} ({outcome.coverage} coverage): {kinds}")
         for line in (*outcome.notes, *(f"not fully searched: {problem}" for problem in outcome.problems)):
             console.print(f"    {escape(line)}", highlight=False)
+    for line in summary.profile_notes:  # profile entries a newer rule refuses: skipped, never silently
+        console.print(f"  {escape(line)}", highlight=False)
     for note in summary.work_notes():
         console.print(escape(note), highlight=False)
     if not matches:

@@ -12,10 +12,14 @@ found) and maps the hits to rows through the offsets. Bytes the needle scan cann
 ``%`` and control bytes) are found with word-wide bit tests on 8 bytes at a time, and only their rows get more work.
 
 Caption tokens (``text_candidates``)
-    `TextMatcher.required_literals`: for each term (name, alias, hashtag, handle) a normalised literal that every
-    one of its matches contains (the longest word of a name, the core of a handle); `find` reports nothing for a
-    caption whose ``normalise``d form contains none of them (surname-only captions therefore pass). A literal that
-    contains another one is not searched: every row holding it holds the other.
+    `TextMatcher.required_literals`: for each term (name, alias, hashtag, handle, and each catalogue form of a
+    name) a normalised literal that every one of its matches contains (the longest word of a name, the core of a
+    handle; for a catalogue form the fixed text around its one space, such as "okafor, a." or "a. okafor");
+    `find` reports nothing for a caption whose ``normalise``d form contains none of them (surname-only captions
+    therefore pass). Work titles have none: they are reported only beside a mention. A literal that contains
+    another one is not searched: every row holding it holds the other. Literals may hold spaces, commas and
+    periods: they are characters of the literals' alphabet like any other (a no-break or ideographic space folds
+    to a space in place, as ``normalise`` folds it).
 
     - Plain ASCII spellings: ``normalise`` is ``lower()`` on ASCII, except that it turns "`" into "'", so the
       lower-cased caption contains the literal's longest apostrophe-free piece byte for byte.

@@ -121,7 +121,7 @@ class MatchRecords:
         mentions = matcher.find(row.caption or "")
         if not mentions:
             return None
-        terms = ", ".join(dict.fromkeys(f"{match.term} ({match.kind})" for match in mentions))
+        terms = ", ".join(dict.fromkeys(match.label for match in mentions))  # which form matched, titles beside
         return self._found(None, row, "text", None, 0.8, (None, None), f"caption names {terms}")
 
     def _found(

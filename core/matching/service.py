@@ -22,9 +22,9 @@ from core.datasets.manager import DatasetManager, shards_coverage
 from core.index.runs import IndexFormatError
 from core.matching.engine import DatasetMatcher, WorkQuery
 from core.matching.importer import DatasetImporter, ImportReport
+from core.matching.profile_rules import notes, rules_fingerprint
 from core.matching.reread import ProfileRepass, RowFetcher
 from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
-from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
 from core.progress import Progress
 from core.vocabulary import Coverage, MatchKind
@@ -49,6 +49,7 @@ class MatchSummary:
     elapsed_seconds: float
     plain_works: tuple[str, ...] = ()  # file names of works too plain to match by picture (file and names only)
     stale_works: tuple[str, ...] = ()  # file names of works matched without variants (made by an older version)
+    profile_notes: tuple[str, ...] = ()  # profile entries matching skipped, and why (`profile_rules.notes`)
 
     @property
     def found(self) -> int:
@@ -126,11 +127,12 @@ class MatchService:
         started = time.monotonic()
         works = [work for work in only if work.ok] if only is not None else self._readable_works()
         ids = list(dataset_ids) if dataset_ids is not None else self._datasets.ids()
+        skipped = notes(profile)
         queries = self._queries(works)
         plain = tuple(query.file_name for query in queries if not query.matchable_by_picture)
         stale = tuple(os.path.basename(work.path) for work in works if work.stale_variants)
         if not ids:
-            return MatchSummary((), len(works), max_distance, time.monotonic() - started, plain, stale)
+            return MatchSummary((), len(works), max_distance, time.monotonic() - started, plain, stale, skipped)
         matcher = DatasetMatcher(profile, max_distance, RowFetcher(self._datasets.opener))
         repass = ProfileRepass(
             self._datasets.opener,
@@ -142,7 +144,9 @@ class MatchService:
         for dataset_id in ids:
             with progress.step(1 / max(1, len(ids)), f"Matching {dataset_id}") as step:
                 outcomes.append(self._one(dataset_id, matcher, repass, queries, only is None, step))
-        return MatchSummary(tuple(outcomes), len(works), max_distance, time.monotonic() - started, plain, stale)
+        return MatchSummary(
+            tuple(outcomes), len(works), max_distance, time.monotonic() - started, plain, stale, skipped
+        )
 
     def _one(
         self,
@@ -212,7 +216,7 @@ def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:
 
 
 def _fingerprint(profile: Profile) -> str:
-    return profile_fingerprint(profile, PublicSuffixRules.bundled().fingerprint)
+    return profile_fingerprint(profile, rules_fingerprint())
 
 
 def _count_kinds(found: list[FoundMatch]) -> tuple[tuple[str, int], ...]:

@@ -41,7 +41,7 @@ from core.matching.urls import UrlMatcher
 from core.profile import Profile
 
 # Bump when what the URL or caption matchers accept changes: stored URL/caption hits are then searched again.
-PROFILE_MATCHING_VERSION = 2  # 2: a handle written without "@" and followed by "@" is an e-mail address
+PROFILE_MATCHING_VERSION = 3  # 3: catalogue name forms; stop-word/short aliases, shared hosts skipped (2: e-mail)
 
 
 def profile_fingerprint(profile: Profile, rules_fingerprint: str) -> str:

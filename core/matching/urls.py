@@ -11,6 +11,12 @@ A profile domain must be a registrable domain or lie under one (`normalise_profi
 such as ``co.uk``). Registrable domains are public-suffix aware (tldextract's bundled snapshot, ICANN section only,
 never the network), with the Public Suffix List's default rule for unknown TLDs (``name.art.evil`` -> ``art.evil``).
 
+A profile domain or URL prefix on a hosting platform shared by many artists (the shipped list, and the Public Suffix
+List's private section: `core.matching.shared_hosts`) must be the artist's own there: ``artstation.com`` and
+``https://www.artstation.com/`` are refused, ``https://www.artstation.com/NAME`` and ``NAME.artstation.com`` are
+not. `UrlMatcher` skips refused entries and lists them in `refusals` (a stored profile older than the rule keeps
+loading); the facade refuses to store new ones.
+
 Path comparison for URL prefixes is case-sensitive (RFC 3986 section 6.2.2.1): only the scheme (http and https
 are equivalent), the host and a leading ``www.`` are compared loosely.
 
@@ -33,7 +39,8 @@ import idna
 import tldextract
 
 from core.errors import UsageError
-from core.profile import Profile
+from core.matching.shared_hosts import domain_refusal, prefix_refusal
+from core.profile import Profile, Refusal
 
 # Scheme and authority. Special schemes accept any number of slashes or backslashes (WHATWG); any other scheme
 # needs "://"; "//host" is a protocol-relative URL.
@@ -288,9 +295,29 @@ class UrlMatcher:
     """Exact, look-alike-proof matching of URLs against a profile's domains and upload URL prefixes."""
 
     def __init__(self, profile: Profile, extractor: DomainExtractor | None = None) -> None:
+        """Raises UsageError for a domain or URL prefix that is no domain or URL at all; entries on shared hosting
+        platforms are skipped and listed in `refusals`."""
         self._extractor = extractor or DomainExtractor()
-        self.domains = tuple(dict.fromkeys(normalise_profile_domain(d, self._extractor) for d in profile.domains))
-        self.prefixes = tuple(UrlPrefix.parse(prefix) for prefix in profile.url_prefixes)
+        refusals: list[Refusal] = []
+        domains = []
+        for domain in profile.domains:
+            host = normalise_profile_domain(domain, self._extractor)
+            refused = domain_refusal(host)
+            if refused is None:
+                domains.append(host)
+            else:
+                refusals.append(Refusal("domains", domain, *refused))
+        prefixes = []
+        for text in profile.url_prefixes:
+            prefix = UrlPrefix.parse(text)
+            refused = prefix_refusal(prefix.host, prefix.path)
+            if refused is None:
+                prefixes.append(prefix)
+            else:
+                refusals.append(Refusal("url_prefixes", text, *refused))
+        self.domains = tuple(dict.fromkeys(domains))
+        self.prefixes = tuple(prefixes)
+        self.refusals = tuple(refusals)
         self._prefix_hosts = frozenset(prefix.host for prefix in self.prefixes)
 
     def match_host(self, host: str) -> str | None:

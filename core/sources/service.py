@@ -15,6 +15,7 @@ from core.catalogue.source_runs import SourceRun
 from core.catalogue.works import Work
 from core.datasets.descriptors import Descriptor
 from core.errors import UsageError
+from core.matching.profile_rules import usable
 from core.net.http import HttpClient
 from core.profile import Profile
 from core.progress import Progress
@@ -106,7 +107,7 @@ def build_query(
     return SourceQuery(
         phashes=tuple(dict.fromkeys(f"{work.phash:016x}" for work in ok)),
         sha256s=tuple(dict.fromkeys(str(work.sha256) for work in ok)),
-        profile=profile,
+        profile=usable(profile),  # entries matching refuses (stop words, shared hosts) are not asked about either
         candidate_urls=tuple(url for url in urls if not any(ch.isspace() for ch in url)),
         hub_datasets=source_hub_datasets(datasets),
     )

@@ -1,4 +1,8 @@
-"""Edit the artist profile (names, handles, domains, upload URLs) used for URL and caption matching."""
+"""Edit the artist profile (names, handles, domains, upload URLs, work titles) used for URL and caption matching.
+
+Entries that matching refuses (stop-word or too short names, a shared platform's domain instead of the artist's
+own page there: `core.matching.profile_rules`) are explained in the dialog, which stays open until they are fixed;
+entries of a profile saved before such a rule existed are listed as not used for matching, and may stay."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import UsageError
+from core.matching.profile_rules import describe, new_refusals, notes
 from core.profile import Profile
 
 LIST_FIELDS = {
@@ -21,6 +27,7 @@ LIST_FIELDS = {
     "handles": ("Handles", "Your handles, one per line, e.g. @okonkwo_art"),
     "domains": ("Your domains", "Websites you own, one per line, e.g. okonkwo-lindqvist.art"),
     "url_prefixes": ("Upload locations", "Where you upload on shared sites, e.g. https://www.artstation.com/you"),
+    "titles": ("Work titles", "Titles of your works, one per line: named when one stands beside your name"),
 }
 
 
@@ -86,19 +93,45 @@ class ProfileDialog(QDialog):
     def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Your profile")
+        self._stored = profile
         intro = QLabel(INTRO, self)
         intro.setWordWrap(True)
+        self.skipped = QLabel("\n".join(notes(profile)), self)  # a profile older than the rules refusing them
+        self.skipped.setWordWrap(True)
+        self.skipped.setAccessibleName("Entries not used for matching")
+        self.skipped.setVisible(bool(self.skipped.text()))
         self.form = ProfileForm(profile, self)
         self.name, self.email, self.lists = self.form.name, self.form.email, self.form.lists
+        self.problem = QLabel(self)  # why the profile as edited cannot be saved
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Why the profile cannot be saved")
+        self.problem.setStyleSheet("color: #b00020")
+        self.problem.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.skipped)
         layout.addWidget(self.form)
+        layout.addWidget(self.problem)
         layout.addWidget(buttons)
         self.resize(64 * self.fontMetrics().averageCharWidth(), self.sizeHint().height())
 
     def profile(self) -> Profile:
         """The profile as edited (call after `exec()` returned Accepted)."""
         return self.form.profile()
+
+    def accept(self) -> None:
+        """Close only when the facade will store the profile: otherwise say why, and stay open for the fix."""
+        try:
+            found = new_refusals(self.profile(), self._stored)
+            message = "\n".join(describe(refusal) for refusal in found)
+        except UsageError as exc:  # a domain or URL prefix that is no domain or URL at all
+            message = str(exc)
+        if message:
+            self.problem.setText("Not saved: " + message)
+            self.problem.show()
+            return
+        self.problem.hide()
+        super().accept()

@@ -12,6 +12,7 @@ from core.batch.profiles import ProfileUnion, required_literals
 from core.matching.shard_pass import PortfolioQueries, ShardPass
 from core.matching.text import TextMatcher
 from core.profile import Profile
+from tests.name_forms import FORMS, GIVEN, SAFE_AFTER, SAFE_BEFORE, SURNAMES, other_initial, written
 
 KINDS = ("url", "text")
 FIRST = ["Ada", "Ana", "Anna", "Léa", "Zoë", "Ōta", "O'Neil", "Jo", "Ann-Marie", "Björk", "Łukasz"]
@@ -51,7 +52,10 @@ def _rows(count: int, seed: int) -> pa.RecordBatch:
     paths = ["/ada/p/1.jpg", "/adaok/x.png", "/smith/art/a", "/ng?tab=works", "/%7Eanna/gallery/1", "/~anna/gallery",
              "/p/1.jpg", "/ADA/1"]  # fmt: skip
     words = [*FIRST, *LAST, "#AnaSmith", "#ada_okafor", "@ada.okafor", "@jo.ng", "ADA OKAFOR", "ana-smith", "painting",
-             "of", "a", "harbour", "ＡＤＡ", "Ada\u00adOkafor", "ÉLÉA", "O`Neil", "½", "ﬁne", "Zoe\u0308"]  # fmt: skip
+             "of", "a", "harbour", "ＡＤＡ", "Ada\u00adOkafor", "ÉLÉA", "O`Neil", "½", "ﬁne", "Zoe\u0308",
+             "Okafor, Ada", "A. Okafor", "Okafor A.", "Okafor,\u00a0A.", "Smith, Ana", "Ng,\u3000Jo", "J. Okafor",
+             "Østergaard, L.", "Okafor & Partners", "Chidi", "Müller, Léa", "Mueller, Lea",
+             "Okonkwolindqvist,"]  # fmt: skip
     urls, texts = [], []
     for _ in range(count):
         scheme = rng.choice(["https://", "http://", "//", "ftp://", ""])
@@ -123,3 +127,31 @@ def test_union_never_drops_an_accepted_row(
     urls = ["https://" + hosts[i % len(hosts)] + path for i, (path, _) in enumerate(rows)]
     batch = pa.record_batch({"url": pa.array(urls), "text": pa.array([text for _, text in rows])})
     assert ProfileUnion(profiles, KINDS).match(batch) == _separately(profiles, batch)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    names=st.lists(st.tuples(st.sampled_from(GIVEN), st.sampled_from(SURNAMES)).map(" ".join), min_size=1,
+                   max_size=6),
+    seed=st.integers(0, 2**32),
+)  # fmt: skip
+def test_union_finds_catalogue_forms_as_each_profile_does(names: list[str], seed: int) -> None:
+    """Names written as catalogues write them (any space character, diacritics, hyphens), and look-alikes with
+    another initial, in captions: the union's rows are exactly each profile's own pass's."""
+    rng = random.Random(seed)
+    profiles = [Profile(name=name, aliases=(rng.choice(names),) if rng.random() < 0.3 else ()) for name in names]
+    texts = []
+    for _ in range(40):
+        name = rng.choice(names)
+        split = rng.randrange(1, len(name.split()))
+        render = written if rng.random() < 0.8 else other_initial
+        texts.append(rng.choice(SAFE_BEFORE) + render(rng, name, split, rng.choice(FORMS)) + rng.choice(SAFE_AFTER))
+    batch = pa.record_batch({"url": pa.array([None] * len(texts), pa.string()), "text": pa.array(texts)})
+    exact = {}  # the exact matcher on every row, no prefilter involved
+    for group, profile in enumerate(profiles):
+        matcher = TextMatcher(profile)
+        hits = [(row, "text") for row, text in enumerate(texts) if matcher.matches(text)]
+        if hits:
+            exact[group] = hits
+    assert ProfileUnion(profiles, KINDS).match(batch) == exact == _separately(profiles, batch)
+    assert sum(len(hits) for hits in exact.values()) >= len(texts) // 3  # most generated forms are matches

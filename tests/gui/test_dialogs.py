@@ -27,6 +27,37 @@ def test_profile_dialog_round_trips_a_profile(qtbot: object) -> None:
     assert dialog.profile().handles == ("@ada.ok", "@ada_paints")
 
 
+def test_profile_dialog_says_why_an_entry_is_refused_and_stays_open(qtbot: object) -> None:
+    dialog = ProfileDialog(Profile(name="Ada Okafor"))
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    assert dialog.skipped.isHidden()
+    dialog.lists["aliases"].setPlainText("the")
+    dialog.lists["domains"].setPlainText("artstation.com")
+    dialog.lists["titles"].setPlainText("Blue Harbour")
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted and not dialog.problem.isHidden()
+    problem = dialog.problem.text()
+    assert "other name \u201cthe\u201d: a common word" in problem
+    assert "domain \u201cartstation.com\u201d" in problem and "https://www.artstation.com/NAME" in problem
+    dialog.lists["aliases"].setPlainText("Ada O.")
+    dialog.lists["domains"].setPlainText("")
+    dialog.lists["url_prefixes"].setPlainText("https://www.artstation.com/adaok")
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.problem.isHidden()
+    assert dialog.profile().titles == ("Blue Harbour",)
+
+
+def test_profile_dialog_lists_entries_an_older_profile_holds_and_keeps_them(qtbot: object) -> None:
+    older = Profile(name="Ada Okafor", aliases=("a",), domains=("pinterest.com",))  # stored before the rules
+    dialog = ProfileDialog(older)
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    assert not dialog.skipped.isHidden()
+    assert "not used for matching: other name \u201ca\u201d" in dialog.skipped.text()
+    assert "not used for matching: domain \u201cpinterest.com\u201d" in dialog.skipped.text()
+    dialog.accept()  # unchanged: the old entries may stay (matching skips them and says so)
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
 def test_lines_trims_and_deduplicates() -> None:
     assert lines(" a \n\nb\na\n") == ("a", "b")
 

@@ -23,6 +23,7 @@ from core.matching.prefilter import FoldCodes, ProfilePrefilter, TextBuffer, _fo
 from core.matching.text import fold_char, normalise
 from core.matching.urls import DomainExtractor
 from core.profile import Profile
+from tests.name_forms import FORMS, SAFE_AFTER, SAFE_BEFORE, other_initial, written
 
 EXTRACTOR = DomainExtractor()
 PROFILE = Profile(
@@ -224,8 +225,9 @@ def test_profiles_with_very_many_distinct_characters_still_never_miss() -> None:
     prefilter = ProfilePrefilter(Profile(aliases=long_aliases), extractor=EXTRACTOR)
     _assert_superset(prefilter, [], captions)
     assert len(prefilter.text_candidates(captions)) < len(captions)
-    single = ProfilePrefilter(Profile(aliases=tuple(han[:150])), extractor=EXTRACTOR)
-    _assert_superset(single, [], [f"x {char} y" for char in han[:150]])
+    doubled = tuple(char * 2 for char in han[:150])  # one Han character alone is too short a name
+    single = ProfilePrefilter(Profile(aliases=doubled), extractor=EXTRACTOR)
+    _assert_superset(single, [], [f"x {alias} y" for alias in doubled])
     assert 1 in single.text_candidates(["plain text", "café"]).tolist()
     assert single.text_candidates(["plain text", "more of it"]).tolist() == []
 
@@ -324,9 +326,15 @@ def _caption(rng: random.Random, profile: Profile, filler: str) -> str:
     words = [term for term in (profile.name, *profile.aliases) if term.strip()]
     handles = [handle for handle in profile.handles if handle.strip("@ ")]
     kind = rng.random()
-    if words and kind < 0.45:
+    people = [term for term in words if len(term.split()) >= 2]
+    if words and kind < 0.3:
         parts = [_respell(rng, word) for word in rng.choice(words).replace("-", " ").split()]
         mention = "".join(part + rng.choice(_SEPARATORS) for part in parts[:-1]) + parts[-1] if parts else ""
+    elif people and kind < 0.5:  # a catalogue form ("Surname, G." ...), or one with another initial
+        name = rng.choice(people)
+        split = rng.randrange(1, len(name.split()))
+        render = written if rng.random() < 0.8 else other_initial
+        mention = render(rng, name, split, rng.choice(FORMS), _respell)
     elif words and kind < 0.65:
         parts = [_respell(rng, word).replace("'", "") for word in rng.choice(words).replace("-", " ").split()]
         mention = "#" + rng.choice(["", "_"]).join(parts)
@@ -336,7 +344,8 @@ def _caption(rng: random.Random, profile: Profile, filler: str) -> str:
     else:
         words_only = [w for term in words for w in term.replace("-", " ").split()]
         mention = _respell(rng, rng.choice(words_only)) if words_only else filler  # surname-only and the like
-    return rng.choice(_CONTEXT) + mention + rng.choice(_CONTEXT) + (filler if rng.random() < 0.5 else "")
+    before = rng.choice(_CONTEXT + SAFE_BEFORE)  # "Chidi " before a catalogue form makes it another person's
+    return before + mention + rng.choice(_CONTEXT + SAFE_AFTER) + (filler if rng.random() < 0.5 else "")
 
 
 def _percent(rng: random.Random, text: str, share: float) -> str:
@@ -378,8 +387,9 @@ def _url(rng: random.Random, profile: Profile, filler: str) -> str:
     extra = rng.choice(["", "", "www.", "img.", "a.b."])
     suffix = rng.choice(["", ".", ":8080", ".:443"])
     userinfo = rng.choice(["", "", "user@", "user:pw@", "evil.net@"])
-    if profile.url_prefixes and (not profile.domains or rng.random() < 0.5):
-        matcher_prefix = _prefilter_for(profile).url_matcher.prefixes[0]
+    prefixes = _prefilter_for(profile).url_matcher.prefixes  # a shared platform's bare address is refused
+    if prefixes and (not profile.domains or rng.random() < 0.5):
+        matcher_prefix = prefixes[0]
         host = _host_spelling(rng, rng.choice(["", "www."]) + matcher_prefix.host)
         path = matcher_prefix.path or ""
         if rng.random() < 0.3:
@@ -460,7 +470,9 @@ def test_the_generated_rows_are_mostly_real_matches() -> None:
     urls, texts = _rows(profile, 7, ["", "x y", "🎨", "z"] * 100)
     url_share = sum(prefilter.url_matcher.match(url) is not None for url in urls) / len(urls)
     text_share = sum(bool(prefilter.text_matcher.find(text)) for text in texts) / len(texts)
-    assert url_share > 0.3 and text_share > 0.3, (url_share, text_share)
+    forms = [m.form for text in texts for m in prefilter.text_matcher.find(text)]
+    catalogue_share = sum("catalogue form" in form for form in forms) / len(texts)
+    assert url_share > 0.3 and text_share > 0.3 and catalogue_share > 0.05, (url_share, text_share, catalogue_share)
     _assert_superset(prefilter, urls, texts)
 
 
