@@ -22,7 +22,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from core.datasets.descriptors import CsvOptions
-from core.variants import GEOMETRIES, REDUCED_SHORT_SIDE
+from core.variants import GEOMETRIES, GREYS, REDUCED_SHORT_SIDE, parse_shape_variant, variant_size
 from core.vocabulary import MatchKind
 
 HEIF_FORMATS = frozenset({"HEIF", "AVIF"})
@@ -185,8 +185,7 @@ def _variant_expression(file: str, variant: str, shape: ImageShape | None) -> tu
         return None
     if shape.has_alpha:
         return _alpha_variant(opened, variant, shape)
-    geometry = GEOMETRIES.get(variant)
-    if geometry is None:
+    if not _known_geometry(variant):
         return None
     base = opened if shape.mode in ("RGB", "L") else f"{opened}.convert('RGB')"
     factor = min(shape.width, shape.height) // REDUCED_SHORT_SIDE
@@ -217,21 +216,44 @@ def _alpha_variant(opened: str, variant: str, shape: ImageShape) -> tuple[str, s
         size = (math.ceil(shape.width / factor), math.ceil(shape.height / factor))
     if variant in ("flattened", "matted-black"):
         return setup, "f"
-    if variant not in GEOMETRIES:
+    if not _known_geometry(variant):
         return None
     geometric = _geometry("g = f.convert('L'); ", variant, size)
     return (setup + geometric[0], geometric[1]) if geometric else None
 
 
+def _known_geometry(variant: str) -> bool:
+    return variant in GEOMETRIES or parse_shape_variant(variant) is not None
+
+
 def _geometry(setup: str, variant: str, size: tuple[int, int]) -> tuple[str, str] | None:
     geometry = GEOMETRIES.get(variant)
     if geometry is None:
-        return None
+        return _shaped(setup, variant, size)
     left, top, right, bottom = geometry.pixels(*size)
     if geometry.grey is None:
         return setup, f"g.crop(({left}, {top}, {size[0] - right}, {size[1] - bottom}))"
     width, height = geometry.size(*size)
     setup += f"c = PIL.Image.new('L', ({width}, {height}), {geometry.grey}); c.paste(g, ({left}, {top})); "
+    return setup, "c"
+
+
+def _shaped(setup: str, variant: str, size: tuple[int, int]) -> tuple[str, str] | None:
+    """A mirrored, padded-to-a-shape or centre-cropped-to-a-shape variant, as core/variants.py makes it."""
+    shaped = parse_shape_variant(variant)
+    if shaped is None:
+        return None
+    if shaped.mirrored:
+        setup += "g = g.transpose(PIL.Image.Transpose.FLIP_LEFT_RIGHT); "
+    if shaped.operation is None:
+        return setup, "g"
+    width, height = variant_size(variant.removeprefix("mirror-"), size)
+    if shaped.operation == "fit":
+        left, top = (size[0] - width) // 2, (size[1] - height) // 2
+        return setup, f"g.crop(({left}, {top}, {left + width}, {top + height}))"
+    grey = GREYS[shaped.colour or "white"]
+    left, top = (width - size[0]) // 2, (height - size[1]) // 2
+    setup += f"c = PIL.Image.new('L', ({width}, {height}), {grey}); c.paste(g, ({left}, {top})); "
     return setup, "c"
 
 

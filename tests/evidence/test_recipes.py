@@ -181,7 +181,10 @@ def test_variant_recipes_reproduce_every_variant_bit_for_bit(tmp_path: Path) -> 
             assert code is not None, (path.name, variant)
             codes.append("\n".join(code.lines))
             expected.append((path.name, variant, code.prints))
-    assert {variant for _, variant, _ in expected} >= {"flattened", "matted-black", "crop-5", "border-2-white"}
+    made = {variant for _, variant, _ in expected}
+    assert made >= {"flattened", "matted-black", "crop-5", "border-2-white", "mirror"}
+    assert any(v.startswith("pad-") for v in made) and any(v.startswith("fit-") for v in made)
+    assert any(v.startswith("mirror-pad-") for v in made)
     for (name, variant, prints), output in zip(expected, run_python(codes, tmp_path), strict=True):
         assert output == prints, (name, variant, output)
 
