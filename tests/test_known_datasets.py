@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.app import TrainTrace
 from core.datasets.descriptors import builtin_descriptors
-from core.datasets.planning import PHASH_INDEX_BYTES, STATE_BYTES
+from core.datasets.planning import PHASH_RUN_BYTES, STATE_BYTES
 from core.paths import AppPaths
 from core.resources import sample_datasets
 
@@ -17,7 +17,7 @@ def test_known_datasets_have_rows_and_disk_offline_and_added_ones_say_so(tmp_pat
     assert set(builtin_descriptors()) <= set(known)
     coyo = known["coyo-700m"].plan
     assert coyo.rows == 746_972_269 and coyo.read_bytes is None and "network" in (coyo.read_error or "")
-    assert coyo.disk_bytes == STATE_BYTES + coyo.rows * PHASH_INDEX_BYTES and coyo.free_bytes > 0
+    assert coyo.disk_bytes == STATE_BYTES + coyo.rows * PHASH_RUN_BYTES and coyo.free_bytes > 0
     assert known["coyo-700m"].added is None
     dataset_id, schema, file = sample_datasets()[0]
     app.add_dataset(dataset_id, schema=schema, sources=[str(file)])
