@@ -7,7 +7,7 @@ show first. One place for the wording, so the app, `traintrace matches show` and
 
 from __future__ import annotations
 
-from core.variants import GEOMETRIES, Geometry
+from core.variants import GEOMETRIES, Geometry, describe_variant
 from core.vocabulary import MatchKind
 
 # Upper bounds (inclusive) of pHash distances and their words, checked in order.
@@ -18,15 +18,6 @@ PHASH_WORDS = (
     (14, "similar: compare carefully"),
 )
 FAR_WORDS = "loosely similar: probably not the same picture"
-
-_SIDES = {
-    "": "on every side",
-    "right": "on the right",
-    "top-bottom": "at the top and bottom",
-    "bottom-right": "at the bottom and right",
-    "top-left": "at the top and left",
-    "top-right": "at the top and right",
-}
 
 
 def closeness(kind: str, distance: int | None, variant: str | None = None, url_names_work: bool = False) -> str:
@@ -53,23 +44,10 @@ def closeness(kind: str, distance: int | None, variant: str | None = None, url_n
 
 
 def variant_words(variant: str | None) -> str:
-    """The shape of copy a variant stands for, in words; "" for the work as it is (or an unknown name)."""
+    """The shape of copy a variant stands for, in words (core.variants says it); "" for the work as it is."""
     if not variant or variant == "original":
         return ""
-    if variant == "flattened":
-        return "its transparency flattened on white"
-    if variant == "matted-black":
-        return "its transparency on black"
-    parts = variant.split("-")
-    if parts[0] == "border" and len(parts) == 3:
-        return f"with a {parts[2]} border ({parts[1]}% of the short side)"
-    if parts[0] == "bars" and len(parts) == 4:
-        where = "above and below" if parts[1] == "tb" else "left and right"
-        box = "letterboxed" if parts[1] == "tb" else "pillarboxed"
-        return f"{box}: {parts[3]} bars {where}"
-    if parts[0] == "crop" and len(parts) >= 2:
-        return f"cropped {parts[1]}% {_SIDES.get('-'.join(parts[2:]), 'on some sides')}"
-    return variant.replace("-", " ")
+    return describe_variant(variant)
 
 
 def variant_geometry(variant: str | None) -> Geometry | None:

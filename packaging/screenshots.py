@@ -187,8 +187,8 @@ def demo_and_results(gui: Gui, out: Path, suffix: str) -> None:
     wait_for(lambda: any(row.kind == "phash" for row in window.model.rows()))
     gui.controller.scan_progress.disconnect(on_progress)
     wait_for(lambda: window.verdict.summary is not None and window.verdict.summary.searched_anything)
-    # a look-alike found through a variant (the work letterboxed), so the drawing of what the row says shows it
-    lookalike = next(row for row in window.model.rows() if row.kind == "phash" and "letterboxed" in row.closeness)
+    # a look-alike found through a variant (the work padded to a shape), so the drawing of what the row says shows it
+    lookalike = next(row for row in window.model.rows() if row.kind == "phash" and "padded" in row.closeness)
     select(window, lookalike.key)
     settle(1500)  # thumbnails and the preview decode on workers
     shoot(window, out / f"results{suffix}.png")

@@ -39,7 +39,7 @@ def test_a_variant_match_keeps_its_variant_and_the_published_size(
         assert stored.variant == "bars-tb-8-black" and stored.published_size == (640, 515)
         assert main(["--data-dir", str(tmp_path), "matches", "show", str(stored.id)]) == 0
         shown = capsys.readouterr().out
-        assert "how close: nearly identical, letterboxed: black bars above and below" in shown
+        assert "how close: nearly identical, with black bars above and below (8 % each)" in shown
         assert "the row publishes 640 x 515 pixels" in shown
         repository.record([dataclasses.replace(found, published_width=None)], "2026-12-06T11:00:00+00:00")
         assert repository.find()[0].published_size is None  # a row without a size is never drawn with a made-up one

@@ -188,7 +188,7 @@ def test_compare_panel_draws_what_the_row_says_and_keeps_the_bits_one_click_away
     panel = gui.window.compare
     qtbot.waitUntil(lambda: gui.window.model.row_for_key("m1") is not None)  # type: ignore[attr-defined]
     select_key(gui, "m1")
-    assert panel.closeness.text() == "Nearly identical, letterboxed: black bars above and below"
+    assert panel.closeness.text() == "Nearly identical, with black bars above and below (8 % each)"
     assert gui.window.model.index_for_key("m1", Column.MEASURE).data() == panel.closeness.text().lower()
     rendering = panel.picture.rendering
     assert rendering is not None and rendering.published_size == (640, 600) and rendering.work_size == (160, 120)
