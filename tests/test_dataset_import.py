@@ -233,3 +233,19 @@ def test_a_custom_dataset_resumes_with_its_stored_mapping(tmp_path: Path) -> Non
     add(manager, "my-scrape", [str(tmp_path / "a.parquet")], {"phash": "image_phash", "url": "url"})
     again = add(manager, "my-scrape", [])
     assert again.rows_total == 20 and again.failed == ()
+
+
+def test_a_dataset_removed_while_a_reader_has_it_open_is_gone_at_once_and_never_listed_half(tmp_path: Path) -> None:
+    _coyo_shard(tmp_path / "a.parquet", 1, 300, seed=7)
+    manager = _manager(tmp_path)
+    add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])
+    reader = manager.open("coyo-700m")  # the app lists datasets on another thread while one is removed
+    reader.shards()
+    manager.remove("coyo-700m")
+    assert manager.ids() == []
+    with pytest.raises(UsageError, match="no dataset named"):
+        manager.open("coyo-700m")
+    reader.close()  # SQLite may write its -wal/-shm files while closing: into the removed folder, never the dataset's
+    add(manager, "coyo-700m", [str(tmp_path / "a.parquet")])  # added again, and removed again: leftovers are swept
+    manager.remove("coyo-700m")
+    assert manager.ids() == [] and list((tmp_path / "datasets").iterdir()) == []

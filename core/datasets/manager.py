@@ -14,7 +14,7 @@ from core.datasets.hub import HubApi, HubFile, list_hub_shards, parse_hf_source
 from core.datasets.planning import DatasetPlan, check_room, estimate, footer_totals, plan
 from core.datasets.provenance import ShardProvenance
 from core.datasets.shards import HUB_BASE, ShardOpener
-from core.datasets.store import DatasetStore, ShardState
+from core.datasets.store import REMOVED_PREFIX, DatasetStore, ShardState
 from core.errors import UsageError
 from core.index.phash_build import PhashIndexBuilder
 from core.index.run_scan import IndexState, index_state
@@ -79,7 +79,11 @@ class DatasetManager:
     def ids(self) -> list[str]:
         if not self._directory.exists():
             return []
-        return sorted(p.name for p in self._directory.iterdir() if (p / "descriptor.json").exists())
+        return sorted(
+            p.name
+            for p in self._directory.iterdir()
+            if not p.name.startswith(REMOVED_PREFIX) and (p / "descriptor.json").exists()
+        )
 
     def open(self, dataset_id: str) -> DatasetStore:
         directory = self._directory / dataset_id

@@ -34,6 +34,7 @@ from core.errors import CatalogueError, UsageError
 
 STATE_FILE = "state.sqlite3"
 LEGACY_ROWS_FILE = "rows.sqlite3"  # the format before streaming: every row copied into SQLite
+REMOVED_PREFIX = ".removed-"  # a dataset being deleted (see DatasetStore.remove); never listed
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shard (
     seq              INTEGER PRIMARY KEY,
@@ -182,7 +183,14 @@ class DatasetStore:
 
     @staticmethod
     def remove(directory: Path) -> None:
-        shutil.rmtree(directory)
+        """Take the dataset away at once, then delete its files. The rename is atomic: a reader on another thread
+        (the app lists datasets while it removes one) finds either the whole dataset or none, and the SQLite files
+        it may still create while closing land in the renamed folder, which this or the next removal sweeps."""
+        trash = directory.with_name(f"{REMOVED_PREFIX}{directory.name}-{os.getpid()}-{id(directory):x}")
+        directory.rename(trash)
+        (trash / "descriptor.json").unlink(missing_ok=True)
+        for left in directory.parent.glob(f"{REMOVED_PREFIX}*"):
+            shutil.rmtree(left, ignore_errors=True)
 
     @property
     def phash_dir(self) -> Path:

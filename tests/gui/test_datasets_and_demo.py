@@ -29,8 +29,13 @@ def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactor
     assert "3,000 rows searched" in dialog.details.toPlainText()
     box = dialog.ask_remove()
     assert isinstance(box, QMessageBox)
-    with qtbot.waitSignal(gui.controller.dataset_removed, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
-        box.accept()
+    removed: list[str] = []
+    failures: list[object] = []  # said, so that a failure names its cause instead of timing out
+    gui.controller.dataset_removed.connect(removed.append)
+    gui.controller.failed.connect(lambda doing, error: failures.append((doing, error)))
+    box.accept()
+    qtbot.waitUntil(lambda: bool(removed or failures), timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+    assert not failures, failures
     qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 0)  # type: ignore[attr-defined]
 
 
