@@ -229,14 +229,14 @@ def test_a_display_that_does_not_answer_is_one_line_and_exit_1(tmp_path: Path, l
     assert "Reinstalling the application" not in done.stderr
 
 
-def _wait_for_window_state(home: Path, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    """The app is up once it opened its catalogue and had a few seconds to show its window."""
+def _wait_for_window_state(home: Path, process: subprocess.Popen[bytes]) -> None:
+    """The app is up once it opened its catalogue (then a moment more to show its window). No bound on how long
+    that takes here: pytest-timeout ends a start-up that never comes, on a slow machine as on a fast one."""
     catalogue = AppPaths.resolve(home).catalogue_file
-    started = time.monotonic()
-    while not (catalogue.exists() and time.monotonic() - started > 4):
+    while not catalogue.exists():
         assert process.poll() is None, process.communicate()[1]
-        assert time.monotonic() - started < seconds, "the app did not start"
         time.sleep(0.2)
+    time.sleep(4)
 
 
 @pytest.mark.integration
