@@ -103,6 +103,12 @@ class RunStore:
         for path in (directory / RUNS_DIR).iterdir():
             if path.name.split(".")[0] not in recorded:
                 path.unlink()
+        return cls._from_manifest(directory, key_dtype, key_width, manifest)
+
+    @classmethod
+    def _from_manifest(
+        cls, directory: Path, key_dtype: npt.DTypeLike, key_width: int, manifest: dict[str, Any]
+    ) -> RunStore:
         return cls(
             directory,
             np.dtype(key_dtype),
@@ -140,15 +146,7 @@ class RunStore:
         manifest = read_manifest(directory)
         if manifest.get("kind") != kind or manifest.get("state") != "building":
             raise IndexFormatError(f"{directory} holds no {kind} runs")
-        return cls(
-            directory,
-            np.dtype(key_dtype),
-            key_width,
-            list(manifest["runs"]),
-            list(manifest["chunks"]),
-            int(manifest["rows"]),
-            int(manifest["max_ordinal"]),
-        )
+        return cls._from_manifest(directory, key_dtype, key_width, manifest)
 
     def nbytes(self) -> int:
         """Bytes on disk of the recorded run files (a missing one counts as empty; reading it fails)."""
