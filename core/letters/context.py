@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from core.catalogue.matches import Match
 from core.datasets.descriptors import Descriptor
 from core.evidence.text import CAPTION_LIMIT, SHORT_LIMIT, URL_LIMIT, capped, shown
+from core.matching.profile_rules import usable
 from core.profile import Profile
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -110,6 +111,9 @@ def letter_context(
     """Everything a template may use (see resources/letters/README.md for the names)."""
     matches = [match for match in confirmed if match.status == "confirmed"]
     listings = [listing_of(match, datasets) for match in matches]
+    # A domain or upload prefix that matching refuses (a shared host such as pinterest.com kept from a profile older
+    # than the rule) is not the artist's own site: its copies get a host notice like any other host's.
+    site = usable(profile)
     whole_urls = [m.url for m in matches if m.url and not shown(m.url, URL_LIMIT).cut]
     by_dataset = _by_dataset(listings, datasets)
     return {
@@ -124,8 +128,8 @@ def letter_context(
         "urls": list(dict.fromkeys(encoded_url(url) for url in whole_urls)),
         "opted_out": {encoded_url(m.url): m.opted_out for m in matches if m.url},  # Spawning: yes / no / not asked
         "urls_left_out": len({m.url for m in matches if m.url and shown(m.url, URL_LIMIT).cut}),
-        "hosts": _by_host([item for item in listings if not is_own_upload(item.url, profile)], profile),
-        "own_upload_hosts": _by_host([item for item in listings if is_own_upload(item.url, profile)], profile),
+        "hosts": _by_host([item for item in listings if not is_own_upload(item.url, site)], site),
+        "own_upload_hosts": _by_host([item for item in listings if is_own_upload(item.url, site)], site),
     }
 
 

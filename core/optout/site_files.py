@@ -20,6 +20,7 @@ from core import __version__
 from core.errors import UsageError
 from core.files import prepare_output_dir, write_atomically
 from core.keep_edits import Outcome, Placed, RecordedHashes, no_records, place_file, read_existing
+from core.matching.profile_rules import usable
 from core.optout.crawlers import CrawlerList
 from core.optout.robots_merge import BrokenMarks, has_marks, merge_robots_txt, still_allowed, wrap_block
 from core.profile import Profile
@@ -241,8 +242,11 @@ def _checked_policy_url(url: str | None) -> str | None:
 
 
 def _site_address(profile: Profile) -> str:
-    if profile.domains:
-        return f"https://{_plain(profile.domains[0])}"
+    """The artist's own site: the first domain matching accepts (a shared host such as pinterest.com, kept from a
+    profile older than the rule that refuses it, is not their site)."""
+    domains = usable(profile).domains
+    if domains:
+        return f"https://{_plain(domains[0])}"
     return "https://your-site.example"
 
 

@@ -169,3 +169,14 @@ def test_only_the_reservation_notice_without_matches(tmp_path: Path) -> None:
 def test_an_empty_profile_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="profile is empty"):
         render_letters(tmp_path, Profile(), CONFIRMED, DATASETS, WHEN, None)
+
+
+def test_a_refused_shared_host_in_an_older_profile_still_gets_a_host_notice(tmp_path: Path) -> None:
+    # pinterest.com kept from a profile older than the shared-host rule is not the artist's site: the copy there
+    # is named in a notice to that host, not skipped as "your own domain".
+    older = Profile(name="Zoë Ångström-Müller", domains=("pinterest.com", "zoe-art.example"))
+    pinned = _match(7, "coyo-700m", "1", "phash", "https://www.pinterest.com/pin/42/orbit.jpg", "orbit.jpg")
+    own = MATCHES[0]  # on zoe-art.example: still the artist's own, no letter to themself
+    names = {item.path.name for item in render_letters(tmp_path, older, [pinned, own], DATASETS, WHEN, None)}
+    assert "host-notice-www.pinterest.com.txt" in names
+    assert not any("zoe-art.example" in name for name in names)

@@ -154,3 +154,12 @@ def test_unsafe_policy_url_refused(tmp_path: Path, crawler_list: CrawlerList, ba
     with pytest.raises(UsageError):
         generate_site_files(tmp_path, PROFILE, tdm_policy_url=bad, crawlers=crawler_list)
     assert not list(tmp_path.iterdir())
+
+
+def test_readme_never_calls_a_shared_host_the_artists_site(tmp_path: Path, crawler_list: CrawlerList) -> None:
+    # A profile stored before shared hosts were refused still holds pinterest.com first: the files go on the
+    # artist's own site, the first domain matching accepts.
+    older = Profile(name="Ada Okonkwo-Lindqvist", domains=("pinterest.com", "okonkwo-lindqvist.art"))
+    readme = (_generate(tmp_path, crawler_list, profile=older) / "README.md").read_text()
+    assert "https://okonkwo-lindqvist.art/.well-known/tdmrep.json" in readme
+    assert "pinterest.com" not in readme
