@@ -81,6 +81,24 @@ _MAX_SLOT_LOAD = 4.0
 _SPARSE_OCCUPANCY = 0.4
 
 
+def distinct_radii(
+    queries: npt.ArrayLike, radii: npt.ArrayLike
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct `queries`, sorted, each with the widest of the radii given for it (`radii`: one per query,
+    or one for all)."""
+    values = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
+    given = np.broadcast_to(np.asarray(radii, dtype=np.int64), values.shape)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    widest = np.full(len(distinct), np.iinfo(np.int64).min, np.int64)
+    np.maximum.at(widest, inverse.reshape(-1), given)
+    return distinct, widest
+
+
+def radius_groups(radii: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.int64]]]:
+    """(radius, indices of the queries searched at it) per distinct radius, widest first."""
+    return [(int(radius), np.flatnonzero(radii == radius)) for radius in np.unique(radii)[::-1]]
+
+
 def _read_cost(table_bytes: float) -> float:
     """Nanoseconds of one random read from a table of this size (L2, L3, then memory)."""
     if table_bytes <= 1 << 20:
