@@ -499,19 +499,19 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
 
     occupied_keys = np.flatnonzero(counts)
     sparse = len(occupied_keys) < _SPARSE_OCCUPANCY * key_count
+    record_of_key: npt.NDArray[np.intp] | None = None  # dense: the key itself
     if sparse:
-        record_of_key = np.zeros(key_count, dtype=np.int64)
+        record_of_key = np.zeros(key_count, dtype=np.intp)
         record_of_key[occupied_keys] = np.arange(len(occupied_keys))
-        record_count = len(occupied_keys)
-    else:
-        record_of_key = np.arange(key_count, dtype=np.int64)
-        record_count = key_count
-    records = np.full((record_count, _SLOTS), submask, dtype=np.uint64)
-    first = rank_in_key == 0
-    records[record_of_key[index[first]], 0] = slots[first]
-    pairs = np.flatnonzero((rank_in_key == 1) & (entry_counts == _SLOTS))
-    records[record_of_key[index[pairs]], 1] = slots[pairs]
-    records[record_of_key[overflowing], 1] = marker(np.arange(len(overflowing)))
+    records = np.full((len(occupied_keys) if sparse else key_count, _SLOTS), submask, dtype=np.uint64)
+    # Slot 0 of every key, and slot 1 of a key with exactly two queries, in one scatter.
+    direct = np.flatnonzero((rank_in_key == 0) | ((rank_in_key == 1) & (entry_counts == _SLOTS)))
+    rows = index[direct] if record_of_key is None else record_of_key[index[direct]]
+    records.reshape(-1)[rows * _SLOTS + rank_in_key[direct]] = slots[direct]
+    del direct, rows
+    records[overflowing if record_of_key is None else record_of_key[overflowing], 1] = marker(
+        np.arange(len(overflowing))
+    )
 
     occupied = rank = None
     if sparse:
