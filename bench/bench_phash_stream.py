@@ -26,6 +26,7 @@ The kernel's matches on that slice are checked identical to the brute force's.
 (the 38 of an 800 x 600 work, cycled): every query at the threshold (as before per-query radii) against each
 query at its own radius (`scoring.query_radii`: the pass's one kernel per radius, `ShardPass`), both through
 `ChunkedStreamMatcher` and `match_hashes` on parsed batches: build CPU, match CPU per row, table bytes, peak RSS.
+It runs on an older tree too, for a baseline of the build: `PYTHONPATH=<tree> python bench/bench_phash_stream.py`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import pyarrow as pa
 from bench.hexdata import balanced_flips, balanced_hashes, hex_column
 from core.index.hexparse import parse_phash_column
 from core.index.phash_chunks import ChunkedStreamMatcher
-from core.index.phash_stream import PhashStreamMatcher, radius_groups
+from core.index.phash_stream import PhashStreamMatcher
 
 NULL_SHARE = 0.001
 REPEAT_SHARE = 0.22
@@ -165,18 +166,22 @@ def run_per_variant(spec: str, radius: int, data: list[pa.StringArray], first: n
     """The import pass's kernels, every query at `radius` against each at its own radius (same queries)."""
     import resource
 
-    from core.matching.scoring import query_radii
+    from core.matching.scoring import margin
 
     works, variants = (int(x) for x in spec.split("x"))
     queries = portfolio(works, variants, first, kind, seed=works * 31 + variants)
     names = variant_names()
-    held = [(names[i % variants % len(names)], int(value)) for i, value in enumerate(queries.tolist())]
-    values, radii = query_radii(held, radius)
+    # `scoring.query_radii`'s rule, from `margin` (so that this runs on a tree from before it, for a baseline):
+    # each distinct value at the widest of its variants' radii.
+    each = np.array([min(16, max(0, radius - margin(names[i % variants % len(names)]))) for i in range(len(queries))])
+    values = np.unique(queries)
+    radii = np.full(len(values), -1)
+    np.maximum.at(radii, np.searchsorted(values, queries), each)
     parsed = [parse_phash_column(batch) for batch in data]
     rows = sum(len(batch) for batch in data)
     layouts = {
         "all at T": [(radius, values)],
-        "per-query radius": [(r, values[indices]) for r, indices in radius_groups(radii)],
+        "per-query radius": [(int(r), values[radii == r]) for r in np.unique(radii)[::-1]],
     }
     for label, groups in layouts.items():
         with Clock() as build:

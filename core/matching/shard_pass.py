@@ -3,7 +3,9 @@
 The one matching kernel of dataset import, of the URL/caption re-pass after a profile change, and of batch
 jobs on a cluster. Per batch:
 - pHash: the column is parsed once (the same values feed the compact index) and matched by the streaming
-  multi-index kernel against every work's reference and variant pHashes within the threshold;
+  multi-index kernel against every work's reference and variant pHashes, each within the radius its variants
+  can be accepted at (`scoring.query_radii`: geometric variants `VARIANT_MARGIN` inside the threshold), one
+  kernel per radius;
 - SHA-256: the digests' 8-byte prefixes are tested against the works' (a vectorised set test), then the
   full 32 bytes;
 - URL and caption: a vectorised Arrow prefilter keeps the few rows that may name the artist's domains, upload
