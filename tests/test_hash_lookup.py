@@ -292,3 +292,24 @@ def test_the_pass_and_later_lookups_find_every_pair_within_each_variants_reach(
                 assert _looked_up(store, everyone, limit, Progress()) >= _reach_pairs(rows, everyone, limit)
         finally:
             store.close()
+
+
+def test_covers_stored_before_per_query_radii_still_answer_every_query(tmp_path: Path) -> None:
+    """A dataset added before per-query radii has one cover per shard at the threshold (what a pass without radii
+    stores): it is at least every radius a query needs at that threshold, so matching answers from the stored
+    pairs without reading the hashes again, and finds every pair within each variant's reach (no migration)."""
+    rng = random.Random(5)
+    pool = [rng.getrandbits(64) for _ in range(12)]
+    _shard(tmp_path / "a.parquet", rng, pool, [rng.randbytes(32)])
+    manager = DatasetManager(tmp_path / "datasets", _no_client, lambda: "t", lambda: None)
+    works = _work_queries(rng, pool, 1, 6)
+    _add(manager, [str(tmp_path / "a.parquet")], [value for work in works for _, value in work.phashes], [], 8)
+    store = manager.open("mine")
+    try:
+        assert {cover.radius for covers in store.pairs.complete_covers(PHASH).values() for cover in covers} == {8}
+        streamed: list[str] = []
+        watching = Progress(lambda update: streamed.append(update.detail) if "streaming" in update.detail else None)
+        assert _looked_up(store, works, 8, watching) >= _reach_pairs(_every_row(store), works, 8)
+        assert not streamed
+    finally:
+        store.close()
