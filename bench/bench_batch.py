@@ -49,6 +49,7 @@ from core.datasets.shards import ShardOpener
 from core.index.hexparse import parse_phash_hex
 from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.records import WorkQuery
+from core.matching.scoring import query_radii
 from core.matching.shard_pass import PortfolioQueries, ShardPass
 from core.net.http import HttpClient
 from core.profile import Profile
@@ -107,11 +108,11 @@ class Clock:
 
 def single_process_pass(shards: list[Path], hash_list: HashList) -> Clock:
     descriptor = resolve_descriptor("coyo-700m", None, {}, [str(s) for s in shards])
-    phashes = np.array([v for w in hash_list.works for _, v in w.phashes], np.uint64)
+    phashes, radii = query_radii(((name, v) for w in hash_list.works for name, v in w.phashes), T)  # as the app
     digests = np.frombuffer(b"".join(bytes.fromhex(w.sha256) for w in hash_list.works), np.uint8).reshape(-1, 32)
     opener = ShardOpener(lambda: HttpClient(), lambda: None)
     with Clock() as clock:
-        shard_pass = ShardPass(descriptor.kinds, PortfolioQueries(phashes, digests, T), hash_list.profile)
+        shard_pass = ShardPass(descriptor.kinds, PortfolioQueries(phashes, digests, T, radii), hash_list.profile)
         for shard in shards:
             reader = opener.open(str(shard), descriptor)
             for unit in range(len(reader.unit_rows())):

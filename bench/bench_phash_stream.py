@@ -2,6 +2,7 @@
 
 Run from the repository root:
     python -m bench.bench_phash_stream [--rows 20000000] [--portfolios 1000x12 200x1] [--radii 8] [--data coyo]
+    python -m bench.bench_phash_stream --per-variant --portfolios 1000x38 [--rows 2000000]
 
 TrainTrace: `PhashStreamMatcher.match_hex` on each Arrow batch (hex parsing straight from the Arrow buffer +
 substring-table probing + verification), one thread; and the import's path, `parse_phash_column` (the whole
@@ -20,6 +21,12 @@ Baselines, measured in the same run on a slice of the rows:
 - naive: `int(h, 16)` per row (pyarrow `to_pylist`), then a NumPy XOR + popcount pass per query;
 - vectorised brute force: TrainTrace's parser, then a NumPy XOR + popcount pass per query.
 The kernel's matches on that slice are checked identical to the brute force's.
+
+`--per-variant`: the import pass's kernel for a portfolio whose queries carry TrainTrace's own variant names
+(the 38 of an 800 x 600 work, cycled): every query at the threshold (as before per-query radii) against each
+query at its own radius (`scoring.query_radii`: the pass's one kernel per radius, `ShardPass`), both through
+`ChunkedStreamMatcher` and `match_hashes` on parsed batches: build CPU, match CPU per row, table bytes, peak RSS.
+It runs on an older tree too, for a baseline of the build: `PYTHONPATH=<tree> python bench/bench_phash_stream.py`.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import pyarrow as pa
 
 from bench.hexdata import balanced_flips, balanced_hashes, hex_column
 from core.index.hexparse import parse_phash_column
+from core.index.phash_chunks import ChunkedStreamMatcher
 from core.index.phash_stream import PhashStreamMatcher
 
 NULL_SHARE = 0.001
@@ -144,6 +152,53 @@ def run(args: argparse.Namespace, spec: str, radius: int, data: list[pa.StringAr
     )
 
 
+def variant_names() -> list[str]:
+    """The variant names TrainTrace gives an 800 x 600 work without transparency, its own pHash first."""
+    from PIL import Image
+
+    from core.variants import phash_variants
+
+    pixels = (np.random.default_rng(1).random((600, 800, 3)) * 255).astype(np.uint8)
+    return ["original", *(name for name, _ in phash_variants(Image.fromarray(pixels)))]
+
+
+def run_per_variant(spec: str, radius: int, data: list[pa.StringArray], first: np.ndarray, kind: str) -> None:
+    """The import pass's kernels, every query at `radius` against each at its own radius (same queries)."""
+    import resource
+
+    from core.matching.scoring import margin
+
+    works, variants = (int(x) for x in spec.split("x"))
+    queries = portfolio(works, variants, first, kind, seed=works * 31 + variants)
+    names = variant_names()
+    # `scoring.query_radii`'s rule, from `margin` (so that this runs on a tree from before it, for a baseline):
+    # each distinct value at the widest of its variants' radii.
+    each = np.array([min(16, max(0, radius - margin(names[i % variants % len(names)]))) for i in range(len(queries))])
+    values = np.unique(queries)
+    radii = np.full(len(values), -1)
+    np.maximum.at(radii, np.searchsorted(values, queries), each)
+    parsed = [parse_phash_column(batch) for batch in data]
+    rows = sum(len(batch) for batch in data)
+    layouts = {
+        "all at T": [(radius, values)],
+        "per-query radius": [(int(r), values[radii == r]) for r in np.unique(radii)[::-1]],
+    }
+    for label, groups in layouts.items():
+        with Clock() as build:
+            matchers = [ChunkedStreamMatcher(group, r) for r, group in groups]
+        with Clock() as match:
+            found = sum(len(m.match_hashes(p.values, p.valid).rows) for p in parsed for m in matchers)
+        nbytes = sum(c.nbytes for m in matchers for _, c in m._chunks)
+        sizes = ", ".join(f"{len(group):,} at r={r}" for r, group in groups)
+        print(
+            f"{len(values):6,d} distinct queries ({spec}, T={radius}) {label:16s} [{sizes}]: build {build.cpu:5.2f}"
+            f" CPU-s, match {match.cpu / rows * 1e9:6.1f} ns/row ({match.cpu:.2f} CPU-s for {rows:,} rows),"
+            f" tables {nbytes / 2**20:.0f} MiB, {found:,} pairs; peak RSS"
+            f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+        )
+        del matchers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000_000)
@@ -152,12 +207,16 @@ def main() -> None:
     parser.add_argument("--radii", type=int, nargs="+", default=[8])
     parser.add_argument("--data", choices=["coyo", "uniform"], default="coyo")
     parser.add_argument("--baseline-rows", type=int, default=100_000, help="rows the baselines are timed on")
+    parser.add_argument("--per-variant", action="store_true", help="all queries at T vs each at its own radius")
     args = parser.parse_args()
     data, first = dataset(args.rows, args.batch_rows, args.data, seed=3)
     print(f"{args.rows:,} rows ({args.data}) in batches of {args.batch_rows:,}; one thread")
     for spec in args.portfolios:
         for radius in args.radii:
-            run(args, spec, radius, data, first)
+            if args.per_variant:
+                run_per_variant(spec, radius, data, first, args.data)
+            else:
+                run(args, spec, radius, data, first)
 
 
 if __name__ == "__main__":

@@ -13,12 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.datasets.hash_pairs import PHASH
 from core.datasets.manager import DatasetManager
 from core.datasets.store import DatasetStore
 from core.errors import Cancelled
 from core.index.runs import IndexFormatError
+from core.matching import scoring
 from core.matching.hash_lookup import phash_matches, sha_matches
 from core.matching.importer import DatasetImporter
+from core.matching.records import WorkQuery
+from core.matching.scoring import query_radii, within_reach
+from core.matching.service import _portfolio
 from core.matching.shard_pass import PortfolioQueries, ShardPass
 from core.net.http import HttpClient
 from core.profile import Profile
@@ -191,3 +196,120 @@ def test_a_missing_run_file_is_an_index_error_never_an_empty_search(tmp_path: Pa
     with pytest.raises(IndexFormatError, match="cannot be read"):
         phash_matches(store, np.array(pool, np.uint64), 8, Progress())
     store.close()
+
+
+VARIANT_POOL = ["original", "flattened", "border-2-white", "crop-5", "crop-right-10", "mirror", "pad-1x1-white"]
+
+
+def _work_queries(rng: random.Random, pool: list[int], first_id: int, count: int) -> list[WorkQuery]:
+    """Works whose variants take values from `pool` (so several works and variants share a value)."""
+    works = []
+    for index in range(count):
+        variants = rng.sample(VARIANT_POOL[1:], rng.randint(0, len(VARIANT_POOL) - 1))
+        phashes = tuple((variant, rng.choice(pool)) for variant in ["original", *variants])
+        works.append(WorkQuery(first_id + index, f"w{first_id + index}.png", "00" * 32, phashes, (300, 200), 60))
+    return works
+
+
+def _reach_pairs(rows: tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes | None]], works: list[WorkQuery],
+                 threshold: int) -> set[tuple[int, str, int, int]]:  # fmt: skip
+    """(work, variant, row, distance) of every pair the acceptance rule may accept for some row size."""
+    ordinals, values, valid, _ = rows
+    found = set()
+    for work in works:
+        for variant, value in work.phashes:
+            distances = np.bitwise_count(values ^ np.uint64(value))
+            for at in np.flatnonzero(valid).tolist():
+                if within_reach(int(distances[at]), variant, threshold):
+                    found.add((work.work_id, variant, int(ordinals[at]), int(distances[at])))
+    return found
+
+
+def _looked_up(store: DatasetStore, works: list[WorkQuery], threshold: int,
+               progress: Progress) -> set[tuple[int, str, int, int]]:  # fmt: skip
+    """What matching asks of the dataset, as `engine._by_phash` asks it: (work, variant, row, distance)."""
+    owners = [(work.work_id, variant, value) for work in works for variant, value in work.phashes]
+    queries = np.array([value for _, _, value in owners], np.uint64)
+    values, radii = query_radii(((variant, value) for _, variant, value in owners), threshold)
+    result = phash_matches(store, queries, radii[np.searchsorted(values, queries)], progress)
+    pairs = zip(result.query_idx.tolist(), result.ordinals.tolist(), result.distances.tolist(), strict=True)
+    return {(owners[q][0], owners[q][1], o, d) for q, o, d in pairs}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 10_000),
+    threshold=st.integers(0, 12),
+    later_threshold=st.integers(0, 12),
+    margins=st.dictionaries(st.sampled_from(VARIANT_POOL), st.integers(-3, 3)),
+    build=st.booleans(),
+)
+def test_the_pass_and_later_lookups_find_every_pair_within_each_variants_reach(
+    tmp_path_factory: object, seed: int, threshold: int, later_threshold: int, margins: dict[str, int], build: bool
+) -> None:
+    """Each query pHash is searched only as far as its variants can be accepted (`scoring.query_radii`); whatever
+    the margins (negative ones too: searched wider than the threshold), the pass, its stored pairs and covers and
+    every later look-up find each (variant, row) pair within the variant's reach, and a cover never claims a
+    radius the pass did not search: every row within it of each of its queries is among the stored pairs."""
+    tmp_path = Path(tmp_path_factory.mktemp("reach"))  # type: ignore[attr-defined]
+    rng = random.Random(seed)
+    pool = [rng.getrandbits(64) for _ in range(12)]
+    for name in ("a", "b"):
+        _shard(tmp_path / f"{name}.parquet", rng, pool, [rng.randbytes(32)])
+    sources = [str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")]
+    manager = DatasetManager(tmp_path / "datasets", _no_client, lambda: "t", lambda: None)
+    works = _work_queries(rng, pool, 1, 4)
+    with pytest.MonkeyPatch.context() as patch:
+        original_margin = scoring.margin
+        patch.setattr(scoring, "margin", lambda variant: margins.get(variant, original_margin(variant)))
+        store = manager.prepare("mine", None, sources, {"row_id": "id", "phash": "image_phash", "sha256": "sha256"})
+        try:
+            shard_pass = ShardPass(store.descriptor.kinds, _portfolio(works, threshold), Profile())
+            DatasetImporter(manager.opener, shard_pass, "fingerprint", lambda: "t").run(store, Progress())
+        finally:
+            store.close()
+        store = manager.open("mine")
+        try:
+            rows = _every_row(store)
+            ordinals, values, valid, _ = rows
+            stored = set(zip(*[array.tolist() for array in store.pairs.phash_pairs(64)], strict=True))
+            for covers in store.pairs.complete_covers(PHASH).values():
+                for cover in covers:
+                    for value in cover.phashes().tolist():
+                        distances = np.bitwise_count(values ^ np.uint64(value))
+                        within = np.flatnonzero(valid & (distances <= cover.radius))
+                        assert {(value, int(ordinals[at]), int(distances[at])) for at in within} <= stored
+            streamed: list[str] = []
+            watching = Progress(lambda update: streamed.append(update.detail) if "streaming" in update.detail else None)
+            assert _looked_up(store, works, threshold, watching) >= _reach_pairs(rows, works, threshold)
+            assert not streamed, "the pass's covers answer its own works at its own threshold"
+            if build:
+                store.close()
+                manager.build_index("mine", Progress())
+                store = manager.open("mine")
+            everyone = works + _work_queries(rng, pool + [rng.getrandbits(64)], 10, 2)  # works added later
+            for limit in (later_threshold, later_threshold, threshold):  # twice: the second from what was recorded
+                assert _looked_up(store, everyone, limit, Progress()) >= _reach_pairs(rows, everyone, limit)
+        finally:
+            store.close()
+
+
+def test_covers_stored_before_per_query_radii_still_answer_every_query(tmp_path: Path) -> None:
+    """A dataset added before per-query radii has one cover per shard at the threshold (what a pass without radii
+    stores): it is at least every radius a query needs at that threshold, so matching answers from the stored
+    pairs without reading the hashes again, and finds every pair within each variant's reach (no migration)."""
+    rng = random.Random(5)
+    pool = [rng.getrandbits(64) for _ in range(12)]
+    _shard(tmp_path / "a.parquet", rng, pool, [rng.randbytes(32)])
+    manager = DatasetManager(tmp_path / "datasets", _no_client, lambda: "t", lambda: None)
+    works = _work_queries(rng, pool, 1, 6)
+    _add(manager, [str(tmp_path / "a.parquet")], [value for work in works for _, value in work.phashes], [], 8)
+    store = manager.open("mine")
+    try:
+        assert {cover.radius for covers in store.pairs.complete_covers(PHASH).values() for cover in covers} == {8}
+        streamed: list[str] = []
+        watching = Progress(lambda update: streamed.append(update.detail) if "streaming" in update.detail else None)
+        assert _looked_up(store, works, 8, watching) >= _reach_pairs(_every_row(store), works, 8)
+        assert not streamed
+    finally:
+        store.close()

@@ -1,10 +1,9 @@
 """Every portfolio of a batch as one query set, built on the client and broadcast once to every worker.
 
 - pHash: each work's reference pHash and variant pHashes, grouped by the radius the acceptance rule allows them
-  (`scoring.accepts`: the work and its transparency variants at the threshold, borders and bars
-  `VARIANT_MARGIN` bits tighter, crops `CROP_MARGIN`), so no variant is searched wider than it can be accepted;
-  within a group the distinct values, in chunks of at most `MAX_STREAM_QUERIES` (the streaming kernel's limit),
-  each with the (owner, work, variant) entries that hold that value;
+  (`scoring.query_radii`: a value at the widest radius any variant holding it can be accepted at), so no value
+  is searched wider than it can be accepted, nor twice; within a group the distinct values, in chunks of at most
+  `MAX_STREAM_QUERIES` (the streaming kernel's limit), each with the (owner, work, variant) entries that hold it;
 - SHA-256: the distinct digests, each with the (owner, work) entries that hold it;
 - URL and caption: one entry per distinct profile fingerprint, with the owners that share it; all of them are
   searched at once by `core.batch.profiles.ProfileUnion`.
@@ -31,7 +30,7 @@ from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
 from core.matching.prefilter import Folds, fold_table, seed_folds
 from core.matching.profile_rules import rules_fingerprint
 from core.matching.records import WorkQuery
-from core.matching.scoring import margin
+from core.matching.scoring import query_radii
 from core.matching.shard_pass import profile_fingerprint
 from core.matching.urls import PublicSuffixRules
 from core.profile import Profile
@@ -165,16 +164,20 @@ def build_query_set(hash_lists: Sequence[HashList], max_distance: int) -> QueryS
     owners = [hash_list.owner for hash_list in hash_lists]
     works = [hash_list.works for hash_list in hash_lists]
     names: dict[str, int] = {}
-    by_radius: dict[int, list[tuple[int, int, int, int]]] = {}  # radius -> (value, owner, work, variant)
+    held: list[tuple[int, int, int, int]] = []  # (value, owner, work, variant)
     sha_rows: list[tuple[bytes, int, int]] = []
     for owner, portfolio in enumerate(works):
         for index, work in enumerate(portfolio):
             sha_rows.append((bytes.fromhex(work.sha256), owner, index))
             for variant, value in work.phashes if work.matchable_by_picture else ():
-                radius = max_distance - margin(variant)
-                if radius >= 0:
-                    code = names.setdefault(variant, len(names))
-                    by_radius.setdefault(radius, []).append((value, owner, index, code))
+                held.append((value, owner, index, names.setdefault(variant, len(names))))
+    # Each distinct value is searched once, at the widest radius its holders' variants can be accepted at.
+    variants = list(names)
+    values, radii = query_radii(((variants[code], value) for value, _, _, code in held), max_distance)
+    radius_of = dict(zip(values.tolist(), radii.tolist(), strict=True))
+    by_radius: dict[int, list[tuple[int, int, int, int]]] = {}  # radius -> (value, owner, work, variant)
+    for row in held:
+        by_radius.setdefault(radius_of[row[0]], []).append(row)
     groups = [_phash_group(radius, rows) for radius, rows in sorted(by_radius.items(), reverse=True)]
     digests, sha_entries = _sha_entries(sha_rows)
     suffix_rules = PublicSuffixRules.bundled()

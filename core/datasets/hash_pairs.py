@@ -1,14 +1,17 @@
 """What a dataset's hash searches already found, and for which queries that is complete.
 
 The import pass matches every row's pHash and SHA-256 against the portfolio in flight. Its pairs (query hash,
-row ordinal, distance) are kept here, with its *cover*: the set of query hashes it searched and the radius. A
-later match answers a query from these pairs when every shard whose rows are in the hash runs was done by a pass
-(or a later stream over the runs) that covered that query at a radius at least the threshold; any other query
-(a work added later, a wider threshold, a shard imported in part) is searched in the index or the runs again.
+row ordinal, distance) are kept here, with its *covers*: the sets of query hashes it searched, each with the
+radius it searched them at (a pass searches each query only as far as its variants can be accepted, so it may
+have several). A later match answers a query from these pairs when every shard whose rows are in the hash runs
+was done by a pass (or a later stream over the runs) that covered that query at a radius at least the one the
+query needs now; any other query (a work added later, a wider threshold, a shard imported in part) is searched
+in the index or the runs again.
 
 A cover is linked to a shard as *pending* while the shard is imported and *complete* once the shard is done; a
 resumed shard keeps only what both attempts searched (the intersection of the sets, the smaller radius). Pairs and
-covers of a shard go when the shard is imported again.
+covers of a shard go when the shard is imported again. Covers stored before the per-query radii (one per shard at
+the threshold) stay true: that radius is at least what any query of the rule needs at that threshold.
 """
 
 from __future__ import annotations
@@ -136,9 +139,9 @@ class HashPairs:
             "SELECT cover_id FROM shard_cover WHERE shard_seq = ? AND complete = 0", (seq,)
         ).fetchall()]  # fmt: skip
         kept = []
-        for cover in covers:
-            before = [old for old in pending if old.kind == cover.kind]
-            kept.append(before[0].intersection(cover) if before else Cover(cover.kind, 0, b""))
+        for cover in covers:  # a query both searched, at the narrower of the two radii
+            both = [old.intersection(cover) for old in pending if old.kind == cover.kind]
+            kept += [found for found in both if found.values]
         self.begin_shard(seq, kept)
 
     def complete_shard(self, seq: int) -> None:

@@ -33,6 +33,7 @@ from core.index.phash_layout import (
     rotate_left,
     rotate_right,
 )
+from core.index.phash_stream import radius_groups
 from core.index.runs import read_finished_manifest
 
 MAX_DISTANCE = 16
@@ -99,9 +100,32 @@ class PhashIndex:
         """Bytes on disk of the index files."""
         return self._ordinal_file.size + sum(f.size for table in self._tables for f in table.files)
 
-    def search(self, queries: npt.ArrayLike, max_distance: int, threads: int | None = None) -> PhashMatches:
-        """Every (query, row) pair with Hamming distance <= `max_distance`, exactly; groups of queries run on
-        `threads` threads (default: one per CPU), numpy releasing the GIL in its loops."""
+    def search(
+        self, queries: npt.ArrayLike, max_distance: int | npt.ArrayLike, threads: int | None = None
+    ) -> PhashMatches:
+        """Every (query, row) pair with Hamming distance <= `max_distance` (one radius, or one per query: each
+        distinct radius is searched as one group), exactly; groups of queries run on `threads` threads (default:
+        one per CPU), numpy releasing the GIL in its loops."""
+        if not isinstance(max_distance, int | np.integer):
+            return self._search_radii(queries, np.asarray(max_distance, np.int64), threads)
+        return self._search(queries, int(max_distance), threads)
+
+    def _search_radii(self, queries: npt.ArrayLike, radii: npt.NDArray[np.int64], threads: int | None) -> PhashMatches:
+        query_array = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
+        radii = np.broadcast_to(radii, query_array.shape)
+        parts = []
+        for radius, indices in radius_groups(radii):
+            found = self._search(query_array[indices], radius, threads)
+            parts.append(found._replace(query_idx=indices[found.query_idx]))
+        if not parts:
+            return _no_matches()
+        query_idx = np.concatenate([found.query_idx for found in parts])
+        ordinals = np.concatenate([found.ordinals for found in parts])
+        distances = np.concatenate([found.distances for found in parts])
+        order = np.lexsort((ordinals, query_idx))
+        return PhashMatches(query_idx[order], ordinals[order], distances[order])
+
+    def _search(self, queries: npt.ArrayLike, max_distance: int, threads: int | None) -> PhashMatches:
         if not 0 <= max_distance <= MAX_DISTANCE:
             raise UsageError(f"max distance must be between 0 and {MAX_DISTANCE}, not {max_distance}")
         query_array = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)

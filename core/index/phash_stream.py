@@ -81,6 +81,24 @@ _MAX_SLOT_LOAD = 4.0
 _SPARSE_OCCUPANCY = 0.4
 
 
+def distinct_radii(
+    queries: npt.ArrayLike, radii: npt.ArrayLike
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct `queries`, sorted, each with the widest of the radii given for it (`radii`: one per query,
+    or one for all)."""
+    values = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
+    given = np.broadcast_to(np.asarray(radii, dtype=np.int64), values.shape)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    widest = np.full(len(distinct), np.iinfo(np.int64).min, np.int64)
+    np.maximum.at(widest, inverse.reshape(-1), given)
+    return distinct, widest
+
+
+def radius_groups(radii: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.int64]]]:
+    """(radius, indices of the queries searched at it) per distinct radius, widest first."""
+    return [(int(radius), np.flatnonzero(radii == radius)) for radius in np.unique(radii)[::-1]]
+
+
 def _read_cost(table_bytes: float) -> float:
     """Nanoseconds of one random read from a table of this size (L2, L3, then memory)."""
     if table_bytes <= 1 << 20:
@@ -371,19 +389,51 @@ def _choose_plan(query_count: int, max_distance: int) -> ProbePlan:
 # ---------------------------------------------------------------------------------------------------- slot tables
 
 
-def _table_entries(
-    queries: npt.NDArray[np.uint64], substring: Substring, radius: int
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint16]]:
-    """Every (key, query) with the key within `radius` of the query's substring, sorted by key, then query."""
-    masks, _ = flip_masks(substring.bits, radius)
-    # (key << 16 | query) in one uint64 (at most 2**16 queries): numpy's sort is much faster than an argsort.
-    packed = (substring.key(queries)[:, None] ^ masks[None, :]).reshape(-1)
-    packed <<= _U64(16)
-    packed |= np.repeat(np.arange(len(queries), dtype=np.uint64), len(masks))
-    packed.sort()
-    owner_of = packed.astype(np.uint16)  # the low 16 bits
-    packed >>= _U64(16)
-    return packed, owner_of
+@dataclass(frozen=True)
+class _Entries:
+    """Every (key, query) with the key within the radius of the query's substring, unsorted: with the queries
+    taken in the order of their substrings (`order`), entry (m, j) is query order[j]'s substring XOR flip mask m
+    (`m * queries + j` flat), so each mask's keys are nearly in order and the tables are filled almost
+    sequentially. Each entry has its rank among its key's entries (in an order of their own: which of a key's
+    queries comes first decides nothing), and every key its count: `starts[key] + rank` places each entry in key
+    order, a counting sort without the sort."""
+
+    keys: npt.NDArray[np.intp]  # (masks * queries,)
+    ranks: npt.NDArray[np.int32]
+    counts: npt.NDArray[np.int32]  # per key of the substring
+    order: npt.NDArray[np.intp]  # the queries by substring
+    weights: npt.NDArray[np.uint8]  # per mask: its popcount, the key's distance from the query's substring
+
+    def owners(self) -> npt.NDArray[np.int32]:
+        return np.tile(self.order.astype(np.int32), len(self.weights))
+
+
+def _table_entries(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _Entries:
+    """The (key, query) entries of a substring's table (`_Entries`). Ranks are counted one query at a time (a
+    query's keys are distinct) or one mask at a time (keys repeat only between queries of the same substring,
+    counted as a group), whichever loop is shorter; each step is vectorised over the other dimension, so no
+    entry is sorted (a sort of every entry cost about as much as the rest of the build)."""
+    masks, weights = flip_masks(substring.bits, radius)
+    own = substring.key(queries).view(np.intp)
+    order = np.argsort(own, kind="stable")
+    own = own[order]
+    flips = masks.view(np.intp)
+    keys = np.bitwise_xor(flips[:, None], own[None, :])
+    fill = np.zeros(1 << substring.bits, np.int32)
+    ranks = np.empty(keys.shape, np.int32)
+    if len(own) <= len(masks):
+        for query in range(len(own)):
+            column = keys[:, query]
+            ranks[:, query] = fill[column]
+            fill[column] += 1
+    else:
+        distinct, first, sizes = np.unique(own, return_index=True, return_counts=True)
+        within = np.arange(len(own), dtype=np.int32) - np.repeat(first, sizes).astype(np.int32)
+        sizes32 = sizes.astype(np.int32)
+        for mask in range(len(masks)):
+            ranks[mask] = fill[keys[mask]] + within
+            fill[distinct ^ flips[mask]] += sizes32
+    return _Entries(keys.reshape(-1), ranks.reshape(-1), fill, order, weights)
 
 
 class _NoRoomError(Exception):
@@ -414,24 +464,14 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
     submask = _U64(((1 << bits) - 1) << shift)
     notmask = ~submask
     top = _U64(1 << (shift + bits - 1))
-    keys, owners = _table_entries(queries, substring, radius)
-    slots = queries[owners]
-    del owners
-    # The distance between the key and the query's substring, in unary in the substring field.
-    unary = np.bitwise_count(substring.key(slots) ^ keys).astype(np.uint64)
-    np.left_shift(_U64(1), unary, out=unary)
-    unary -= _U64(1)
-    unary <<= _U64(shift)
-    slots &= notmask
-    slots |= unary
-    del unary
+    entries = _table_entries(queries, substring, radius)
+    # A slot: the query's bits outside the substring, and the key's distance from its substring in unary.
+    unary = ((_U64(1) << np.arange(radius + 1, dtype=np.uint64)) - _U64(1)) << _U64(shift)
+    slots = np.bitwise_or(unary[entries.weights][:, None], (queries & notmask)[entries.order][None, :]).reshape(-1)
     key_count = 1 << bits
-    counts = np.bincount(keys.view(np.int64), minlength=key_count).astype(np.int32)
-    starts = np.cumsum(counts, dtype=np.int32) - counts
-    index = keys.view(np.intp)
-    rank_in_key = np.arange(len(keys), dtype=np.int32)
-    rank_in_key -= starts[index]
-    del starts
+    counts = entries.counts
+    index = entries.keys
+    rank_in_key = entries.ranks
     entry_counts = counts[index]
 
     # A key with 3 or more queries continues in a four-slot record: its entries 1 .. c-1 (i = 0 .. c-2), or,
@@ -450,25 +490,28 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
     chained = np.flatnonzero((rank_in_key >= 1) & (entry_counts > _SLOTS))
     i = rank_in_key[chained] - 1
     in_record = (i < _CHAIN_SLOTS - 1) | (entry_counts[chained] == _CHAIN_SLOTS + 1)
-    chain[np.searchsorted(overflowing, index[chained[in_record]]), i[in_record]] = slots[chained[in_record]]
+    chain_of_key = np.cumsum(counts > _SLOTS, dtype=np.int32) - 1  # the continuation record of each key
+    chain[chain_of_key[index[chained[in_record]]], i[in_record]] = slots[chained[in_record]]
+    del chain_of_key
     chain[np.searchsorted(overflowing, long_keys), _CHAIN_SLOTS - 1] = marker(np.arange(len(long_keys)))
-    tail = slots[chained[~in_record]]  # in key order, so each long key's entries are contiguous
+    tailed = chained[~in_record]
+    tail = slots[tailed[np.lexsort((rank_in_key[tailed], index[tailed]))]]  # each long key's entries together
 
     occupied_keys = np.flatnonzero(counts)
     sparse = len(occupied_keys) < _SPARSE_OCCUPANCY * key_count
+    record_of_key: npt.NDArray[np.intp] | None = None  # dense: the key itself
     if sparse:
-        record_of_key = np.zeros(key_count, dtype=np.int64)
+        record_of_key = np.zeros(key_count, dtype=np.intp)
         record_of_key[occupied_keys] = np.arange(len(occupied_keys))
-        record_count = len(occupied_keys)
-    else:
-        record_of_key = np.arange(key_count, dtype=np.int64)
-        record_count = key_count
-    records = np.full((record_count, _SLOTS), submask, dtype=np.uint64)
-    first = rank_in_key == 0
-    records[record_of_key[index[first]], 0] = slots[first]
-    pairs = np.flatnonzero((rank_in_key == 1) & (entry_counts == _SLOTS))
-    records[record_of_key[index[pairs]], 1] = slots[pairs]
-    records[record_of_key[overflowing], 1] = marker(np.arange(len(overflowing)))
+    records = np.full((len(occupied_keys) if sparse else key_count, _SLOTS), submask, dtype=np.uint64)
+    # Slot 0 of every key, and slot 1 of a key with exactly two queries, in one scatter.
+    direct = np.flatnonzero((rank_in_key == 0) | ((rank_in_key == 1) & (entry_counts == _SLOTS)))
+    rows = index[direct] if record_of_key is None else record_of_key[index[direct]]
+    records.reshape(-1)[rows * _SLOTS + rank_in_key[direct]] = slots[direct]
+    del direct, rows
+    records[overflowing if record_of_key is None else record_of_key[overflowing], 1] = marker(
+        np.arange(len(overflowing))
+    )
 
     occupied = rank = None
     if sparse:
@@ -589,14 +632,15 @@ def _probe_slots(
 
 def _build_run_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _RunTable:
     """Direct-address table: for every key within `radius` of some query's substring, which queries."""
-    keys, owners = _table_entries(queries, substring, radius)
-    counts = np.bincount(keys.view(np.int64), minlength=1 << substring.bits).astype(np.uint64)
-    del keys
+    entries = _table_entries(queries, substring, radius)
+    counts = entries.counts.astype(np.uint64)
     starts = np.cumsum(counts) - counts
+    query_idx = np.empty(len(entries.keys), np.int32)  # each key's queries together, in key order
+    query_idx[starts.view(np.int64)[entries.keys] + entries.ranks] = entries.owners()
     runs = (starts << _U64(16)) | counts
     occupied = counts > 0
     selective = np.count_nonzero(occupied) < 0.5 * len(occupied)
-    return _RunTable(substring, occupied if selective else None, runs, owners.astype(np.int32))
+    return _RunTable(substring, occupied if selective else None, runs, query_idx)
 
 
 def _probe_runs(

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from core.index import phash_layout, sha_index
 from core.index.hexparse import SHA256_BYTES, sha256_prefixes
 from core.index.phash_index import PhashIndex, PhashMatches
-from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher
+from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher, distinct_radii, radius_groups
 from core.index.runs import MANIFEST, IndexFormatError, RunStore, read_manifest
 from core.index.sha_index import Digests, ShaIndex, ShaMatches, as_digest_rows
 from core.progress import Progress
@@ -61,7 +61,9 @@ _KEYS: dict[str, tuple[npt.DTypeLike, int]] = {phash_layout.KIND: (np.uint64, 1)
 class PhashSearch(Protocol):
     rows: int
 
-    def search(self, queries: npt.ArrayLike, max_distance: int) -> PhashMatches: ...
+    def search(self, queries: npt.ArrayLike, max_distance: int | npt.ArrayLike) -> PhashMatches:
+        """`max_distance`: one radius for all queries, or one per query."""
+        ...
 
 
 class ShaSearch(Protocol):
@@ -92,23 +94,28 @@ class PhashRunScan:
         self._progress = progress or Progress()
         self.rows = self._runs.rows
 
-    def search(self, queries: npt.ArrayLike, max_distance: int) -> PhashMatches:
+    def search(self, queries: npt.ArrayLike, max_distance: int | npt.ArrayLike) -> PhashMatches:
+        """Every (query, row) pair within the query's radius (`max_distance`: one for all, or one per query; a
+        value held by several queries is searched at the widest of theirs), in one read of the runs."""
         query_array = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
         if not len(query_array) or not self.rows:
             return _no_phash_matches()
-        distinct, inverse = np.unique(query_array, return_inverse=True)
+        distinct, radii = distinct_radii(query_array, max_distance)
+        inverse = np.searchsorted(distinct, query_array)
         matchers = [
-            (begin, PhashStreamMatcher(distinct[begin : begin + MAX_STREAM_QUERIES], max_distance))
-            for begin in range(0, len(distinct), MAX_STREAM_QUERIES)
-        ]
+            (indices[begin : begin + MAX_STREAM_QUERIES],
+             PhashStreamMatcher(distinct[indices[begin : begin + MAX_STREAM_QUERIES]], radius))
+            for radius, indices in radius_groups(radii)
+            for begin in range(0, len(indices), MAX_STREAM_QUERIES)
+        ]  # fmt: skip
         found_ids, found_ordinals, found_distances = [], [], []
         self._progress.start(self.rows, "streaming the stored pHashes")
         for hashes, ordinals in _pieces(self._runs):
             self._progress.check_cancelled()
             assert ordinals is not None
-            for begin, matcher in matchers:
+            for indices, matcher in matchers:
                 pairs = matcher.match_hashes(hashes)
-                found_ids.append(pairs.query_idx + begin)
+                found_ids.append(indices[pairs.query_idx])
                 found_ordinals.append(ordinals[pairs.rows])
                 found_distances.append(pairs.distances)
             self._progress.advance(len(hashes))

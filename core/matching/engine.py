@@ -27,7 +27,7 @@ from core.datasets.store import DatasetRow, DatasetStore
 from core.matching.hash_lookup import phash_matches, sha_matches
 from core.matching.records import MatchRecords, WorkQuery, attribute_rows, best_phash_pairs, works_by_file_name
 from core.matching.reread import RowFetcher
-from core.matching.scoring import within_reach
+from core.matching.scoring import query_radii, within_reach
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
 from core.profile import Profile
@@ -121,7 +121,8 @@ class DatasetMatcher:
         if not owners:
             return [], []
         queries = np.array([value for _, _, value in owners], dtype=np.uint64)
-        result = phash_matches(store, queries, self._max_distance, progress)
+        values, radii = query_radii(((variant, value) for _, variant, value in owners), self._max_distance)
+        result = phash_matches(store, queries, radii[np.searchsorted(values, queries)], progress)
         candidates = [
             (owners[index][0].work_id, ordinal, owners[index][1], owners[index][2], distance)
             for index, ordinal, distance in zip(result.query_idx.tolist(), result.ordinals.tolist(),

@@ -1,8 +1,9 @@
 """The pHash and SHA-256 pairs of one added dataset for a portfolio's queries, exactly as a fresh pass would find.
 
 A query is answered from the pairs stored by the import pass (`core.datasets.hash_pairs`) when every shard whose
-rows are in the hash runs was done by a search that covered it (same hash, radius at least the threshold). Every
-other query (a work added after the import, a variant that changed, a wider threshold, a shard imported in part)
+rows are in the hash runs was done by a search that covered it (same hash, radius at least the one it needs now:
+`scoring.query_radii`, its variants' reach). Every other query (a work added after the import, a variant that
+changed, a wider threshold, a shard imported in part)
 is searched in the built index, or, while the index is not built, by streaming the spilled runs once; a stream's
 pairs and cover are then stored, so the next match answers those queries without reading the runs again.
 """
@@ -17,6 +18,7 @@ import numpy.typing as npt
 from core.datasets.hash_pairs import PHASH, SHA256, Cover, PhashPair
 from core.datasets.store import DatasetStore
 from core.index.phash_index import PhashMatches
+from core.index.phash_stream import distinct_radii, radius_groups
 from core.index.run_scan import PhashRunScan, ShaRunScan, index_state, open_phash_search, open_sha_search
 from core.index.runs import read_manifest
 from core.index.sha_index import ShaMatches
@@ -24,29 +26,33 @@ from core.progress import Progress
 
 
 def phash_matches(
-    store: DatasetStore, queries: npt.NDArray[np.uint64], max_distance: int, progress: Progress
+    store: DatasetStore, queries: npt.NDArray[np.uint64], radii: int | npt.ArrayLike, progress: Progress
 ) -> PhashMatches:
-    """Every (query, row) pair within `max_distance` (`query_idx` indexes `queries`), sorted by query, then row."""
+    """Every (query, row) pair within the query's radius (`radii`: one per query, or one for all; a value held by
+    several queries is searched at the widest of theirs, and each of them gets its pairs), `query_idx` indexing
+    `queries`, sorted by query, then row."""
     directory = store.phash_dir
     state = index_state(directory, PHASH)
-    distinct = np.unique(queries)
+    distinct, needed = distinct_radii(queries, radii)
     if state.state == "none" or not len(distinct):
         return PhashMatches(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8))
-    covered = _covered_phashes(store, distinct, max_distance)
-    values, ordinals, distances = store.pairs.phash_pairs(max_distance)
-    keep = np.isin(values, distinct[covered])
+    covered = _covered_phashes(store, distinct, needed)
+    values, ordinals, distances = store.pairs.phash_pairs(int(needed.max()))
+    at = np.minimum(np.searchsorted(distinct, values), len(distinct) - 1)
+    keep = (distinct[at] == values) & covered[at] & (distances <= needed[at])  # what a search at its radius finds
     values, ordinals, distances = values[keep], ordinals[keep], distances[keep]
-    missing = distinct[~covered]
+    missing = np.flatnonzero(~covered)
     if len(missing):
         search = open_phash_search(directory, progress)
-        found = search.search(missing, max_distance)
-        found_values = missing[found.query_idx]
+        found = search.search(distinct[missing], needed[missing])
+        found_values = distinct[missing][found.query_idx]
         if isinstance(search, PhashRunScan):
-            _record_phash(store, found_values, found, Cover.phash(missing, max_distance))
+            covers = [Cover.phash(distinct[missing[group]], radius) for radius, group in radius_groups(needed[missing])]
+            _record_phash(store, found_values, found, covers)
         values = np.concatenate([values, found_values])
         ordinals = np.concatenate([ordinals, found.ordinals])
         distances = np.concatenate([distances, found.distances])
-    return _expand(queries, values, ordinals, distances)
+    return _expand(np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1), values, ordinals, distances)
 
 
 def sha_matches(store: DatasetStore, digests: npt.NDArray[np.uint8], progress: Progress) -> ShaMatches:
@@ -76,8 +82,10 @@ def sha_matches(store: DatasetStore, digests: npt.NDArray[np.uint8], progress: P
     return ShaMatches(np.array([q for q, _ in expanded], np.int64), np.array([o for _, o in expanded], np.int64))
 
 
-def _covered_phashes(store: DatasetStore, distinct: npt.NDArray[np.uint64], max_distance: int) -> npt.NDArray[np.bool_]:
-    """Which of `distinct` every shard in the runs covered at a radius of at least `max_distance`."""
+def _covered_phashes(
+    store: DatasetStore, distinct: npt.NDArray[np.uint64], needed: npt.NDArray[np.int64]
+) -> npt.NDArray[np.bool_]:
+    """Which of `distinct` every shard in the runs covered at a radius of at least the one each needs (`needed`)."""
     shards = _shards_in_runs(store.phash_dir)
     if shards is None:
         return np.zeros(len(distinct), np.bool_)
@@ -85,12 +93,12 @@ def _covered_phashes(store: DatasetStore, distinct: npt.NDArray[np.uint64], max_
     done = {shard.seq for shard in store.shards() if shard.status == "done"}
     covered = np.ones(len(distinct), np.bool_)
     for seq in shards:
-        here = np.zeros(len(distinct), np.bool_)
+        widest = np.full(len(distinct), -1, np.int64)  # the widest radius this shard searched each at
         if seq in done:
             for cover in covers.get(seq, []):
-                if cover.radius >= max_distance:
-                    here |= np.isin(distinct, cover.phashes())
-        covered &= here
+                inside = np.isin(distinct, cover.phashes())
+                widest[inside] = np.maximum(widest[inside], cover.radius)
+        covered &= widest >= needed
     return covered
 
 
@@ -143,7 +151,9 @@ def _shard_of(store: DatasetStore, ordinals: list[int]) -> dict[int, int]:
     return found
 
 
-def _record_phash(store: DatasetStore, values: npt.NDArray[np.uint64], found: PhashMatches, cover: Cover) -> None:
+def _record_phash(
+    store: DatasetStore, values: npt.NDArray[np.uint64], found: PhashMatches, covers: list[Cover]
+) -> None:
     """Keep what a stream over the runs found, and that it searched every row of the done shards in them."""
     shard_of = _shard_of(store, found.ordinals.tolist())
     store.pairs.add_phash(
@@ -151,7 +161,9 @@ def _record_phash(store: DatasetStore, values: npt.NDArray[np.uint64], found: Ph
         for value, ordinal, distance in zip(values.tolist(), found.ordinals.tolist(), found.distances.tolist(),
                                             strict=True)
     )  # fmt: skip
-    store.pairs.add_cover(cover, _done_shards_in_runs(store, store.phash_dir))
+    shards = _done_shards_in_runs(store, store.phash_dir)
+    for cover in covers:
+        store.pairs.add_cover(cover, shards)
 
 
 def _expand(

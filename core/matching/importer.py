@@ -95,8 +95,8 @@ class DatasetImporter:
         """What this pass searches in every row, per hash kind of the dataset."""
         kinds = store.descriptor.kinds
         covers = []
-        if "phash" in kinds:
-            covers.append(Cover.phash(self._pass.phash_queries, self._pass.max_distance))
+        if "phash" in kinds:  # one cover per radius searched: each claims only what its kernel looked for
+            covers += [Cover.phash(queries, radius) for radius, queries in self._pass.searched_phashes()]
         if "sha256" in kinds:
             digests = np.frombuffer(b"".join(self._pass.sha_queries), dtype=np.uint8).reshape(-1, 32)
             covers.append(Cover.sha256(digests))

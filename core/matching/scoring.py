@@ -35,7 +35,12 @@ ranks first. Works too plain to match by picture are not searched by pHash at al
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
+import numpy as np
+import numpy.typing as npt
+
+from core.index.phash_stream import MAX_STREAM_DISTANCE, distinct_radii
 from core.settings import DEFAULT_MAX_DISTANCE as DEFAULT_MAX_DISTANCE  # re-exported; chosen as described above
 from core.variants import ALPHA_VARIANTS, GEOMETRIES, shape_of, variant_size
 
@@ -98,6 +103,24 @@ def margin(variant: str) -> int:
     if variant in EXACT_CONTENT_VARIANTS or _one_sided_crop(variant):
         return 0
     return VARIANT_MARGIN
+
+
+def search_radius(variant: str, max_distance: int) -> int:
+    """How far a query hash held by `variant` is searched: max_distance - `margin(variant)`, within the radii
+    the kernels take ([0, MAX_STREAM_DISTANCE]). A hit beyond it is never within reach (`within_reach`)."""
+    return min(MAX_STREAM_DISTANCE, max(0, max_distance - margin(variant)))
+
+
+def query_radii(
+    phashes: Iterable[tuple[str, int]], max_distance: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """The distinct query pHashes of (variant, value) pairs, sorted, each with the radius it is searched at: the
+    widest `search_radius` of the variants holding it. The one place every search (the import pass, later
+    look-ups, batch jobs) takes its radii from, so none looks narrower than the rule can accept."""
+    pairs = list(phashes)
+    values = np.array([value for _, value in pairs], dtype=np.uint64)
+    radii = np.array([search_radius(variant, max_distance) for variant, _ in pairs], dtype=np.int64)
+    return distinct_radii(values, radii)
 
 
 def fits_shape(

@@ -24,6 +24,7 @@ from core.matching.engine import DatasetMatcher, WorkQuery
 from core.matching.importer import DatasetImporter, ImportReport
 from core.matching.profile_rules import notes, rules_fingerprint
 from core.matching.reread import ProfileRepass, RowFetcher
+from core.matching.scoring import query_radii
 from core.matching.shard_pass import PortfolioQueries, ShardPass, profile_fingerprint
 from core.profile import Profile
 from core.progress import Progress
@@ -208,11 +209,13 @@ def work_queries(repository: WorkRepository, works: Sequence[Work]) -> list[Work
 
 
 def _portfolio(queries: list[WorkQuery], max_distance: int) -> PortfolioQueries:
-    phashes = np.array(
-        [value for query in queries if query.matchable_by_picture for _, value in query.phashes], dtype=np.uint64
+    """The works' hashes, each pHash with the radius its variants can be accepted at (`scoring.query_radii`)."""
+    phashes, radii = query_radii(
+        ((variant, value) for query in queries if query.matchable_by_picture for variant, value in query.phashes),
+        max_distance,
     )
     digests = np.frombuffer(b"".join(bytes.fromhex(query.sha256) for query in queries), dtype=np.uint8)
-    return PortfolioQueries(phashes, digests.reshape(-1, 32), max_distance)
+    return PortfolioQueries(phashes, digests.reshape(-1, 32), max_distance, radii)
 
 
 def _fingerprint(profile: Profile) -> str:

@@ -3,7 +3,9 @@
 The one matching kernel of dataset import, of the URL/caption re-pass after a profile change, and of batch
 jobs on a cluster. Per batch:
 - pHash: the column is parsed once (the same values feed the compact index) and matched by the streaming
-  multi-index kernel against every work's reference and variant pHashes within the threshold;
+  multi-index kernel against every work's reference and variant pHashes, each within the radius its variants
+  can be accepted at (`scoring.query_radii`: geometric variants `VARIANT_MARGIN` inside the threshold), one
+  kernel per radius;
 - SHA-256: the digests' 8-byte prefixes are tested against the works' (a vectorised set test), then the
   full 32 bytes;
 - URL and caption: a vectorised Arrow prefilter keeps the few rows that may name the artist's domains, upload
@@ -34,7 +36,7 @@ from core.index.hexparse import (
     sha256_prefixes,
 )
 from core.index.phash_chunks import ChunkedStreamMatcher
-from core.index.phash_stream import StreamMatches
+from core.index.phash_stream import StreamMatches, distinct_radii, radius_groups
 from core.matching.prefilter import ProfilePrefilter
 from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
@@ -66,10 +68,16 @@ class PortfolioQueries:
     phashes: npt.NDArray[np.uint64]  # every work's reference pHash and its variants' (duplicates allowed)
     digests: npt.NDArray[np.uint8]  # (n, 32): the works' SHA-256
     max_distance: int
+    # Per pHash, the radius it is searched at (`scoring.query_radii`: its variants' reach); None: max_distance.
+    radii: npt.NDArray[np.int64] | None = None
 
     @classmethod
     def empty(cls, max_distance: int) -> PortfolioQueries:
         return cls(np.zeros(0, np.uint64), np.zeros((0, 32), np.uint8), max_distance)
+
+    def distinct_phashes(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+        """The distinct pHashes, sorted, each with the widest radius given for it."""
+        return distinct_radii(self.phashes, self.max_distance if self.radii is None else self.radii)
 
 
 @dataclass(frozen=True)
@@ -105,11 +113,16 @@ class ShardPass:
         """`kinds`: the dataset's match kinds; `hashes=False` for a URL/caption-only pass (no hash parsing)."""
         self._hashes = hashes
         self.max_distance = queries.max_distance
-        self.phash_queries = np.unique(queries.phashes)
+        # The distinct query pHashes and the radius each is searched at; one kernel per distinct radius, its
+        # queries `phash_queries[indices]`.
+        self.phash_queries, self.phash_radii = queries.distinct_phashes()
         self._phash = (
-            ChunkedStreamMatcher(self.phash_queries, queries.max_distance)
-            if hashes and "phash" in kinds and len(self.phash_queries)
-            else None
+            [
+                (indices, ChunkedStreamMatcher(self.phash_queries[indices], radius))
+                for radius, indices in radius_groups(self.phash_radii)
+            ]
+            if hashes and "phash" in kinds
+            else []
         )
         self._parse_phash = hashes and "phash" in kinds
         self._parse_sha = hashes and "sha256" in kinds
@@ -136,8 +149,8 @@ class ShardPass:
         if self._parse_phash and "phash" in columns:
             phashes = parse_phash_column(columns["phash"])
             counts = HashCounts(phashes.nulls, phashes.malformed, phashes.example_bad)
-            if self._phash is not None:
-                phash_pairs = self._phash.match_hashes(phashes.values, phashes.valid)
+            if self._phash:
+                phash_pairs = self._match_phashes(phashes)
                 hits.append(phash_pairs.rows)
         if self._parse_sha and "sha256" in columns:
             digests = parse_sha256_column(columns["sha256"])
@@ -148,6 +161,25 @@ class ShardPass:
         hits.append(np.array([position for position, _ in profile_hits], dtype=np.int64))
         positions = np.unique(np.concatenate(hits))
         return BatchResult(positions, profile_hits, phashes, digests, counts, phash_pairs, sha_pairs)
+
+    def _match_phashes(self, phashes: PhashColumn) -> StreamMatches:
+        """Every (query, row) pair within the query's radius, `query_idx` into `phash_queries`, sorted by row,
+        then query."""
+        parts = []
+        for indices, matcher in self._phash:
+            found = matcher.match_hashes(phashes.values, phashes.valid)
+            parts.append(found._replace(query_idx=indices[found.query_idx]))
+        if len(parts) == 1:
+            return parts[0]
+        query_idx = np.concatenate([found.query_idx for found in parts])
+        rows = np.concatenate([found.rows for found in parts])
+        distances = np.concatenate([found.distances for found in parts])
+        order = np.lexsort((query_idx, rows))
+        return StreamMatches(query_idx=query_idx[order], rows=rows[order], distances=distances[order])
+
+    def searched_phashes(self) -> list[tuple[int, npt.NDArray[np.uint64]]]:
+        """(radius, query pHashes searched within it) of every kernel of this pass: what it covers."""
+        return [(matcher.max_distance, matcher.queries) for _, matcher in self._phash]
 
     def check(self, batch: pa.RecordBatch, names: dict[str, str]) -> None:
         """Refuse a shard whose hash column holds no hashes at all (another column mapped by mistake, another

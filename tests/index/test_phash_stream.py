@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from core.errors import UsageError
 from core.index import phash_stream
+from core.index.mih_plan import flip_masks, split_substrings
 from core.index.phash_stream import MAX_STREAM_DISTANCE, PhashStreamMatcher
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
@@ -166,3 +167,33 @@ def test_empty_and_all_null_columns() -> None:
         result = matcher.match_hex(column)
         expected = [(0, 0, 0), (0, 1, 2)] if len(column) and column[0].is_valid else []
         assert triples(result) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    count=st.integers(1, 400),
+    shared=st.floats(0, 1),
+    radius=st.integers(0, 3),
+    which=st.integers(0, 2),
+)
+def test_table_entries_rank_each_keys_queries_0_to_count_minus_1(
+    seed: int, count: int, shared: float, radius: int, which: int
+) -> None:
+    """The unsorted build's counting: whichever loop it takes (queries or masks, substrings shared or not), the
+    entries of every key are ranked 0 .. count - 1 and the counts are the keys' entries."""
+    rng = np.random.default_rng(seed)
+    queries = rng.integers(0, 2**64 - 1, size=count, dtype=np.uint64, endpoint=True)
+    queries[rng.random(count) < shared] = queries[0]  # the same substring (and hash) as query 0
+    substring = split_substrings(3)[which]
+    entries = phash_stream._table_entries(queries, substring, radius)
+    masks, _ = flip_masks(substring.bits, radius)
+    expected_keys = (masks[:, None] ^ substring.key(queries)[entries.order][None, :]).reshape(-1)
+    assert np.array_equal(entries.keys.view(np.uint64), expected_keys)
+    assert sorted(entries.order.tolist()) == list(range(count))
+    assert np.array_equal(entries.owners(), np.tile(entries.order, len(masks)))
+    assert np.array_equal(entries.counts, np.bincount(entries.keys, minlength=1 << substring.bits))
+    order = np.lexsort((entries.ranks, entries.keys))
+    keys, ranks = entries.keys[order], entries.ranks[order]
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    assert np.array_equal(ranks, np.arange(len(keys)) - np.repeat(first, np.diff(np.r_[first, len(keys)])))

@@ -15,6 +15,8 @@ from core.matching.scoring import (
     fits_shape,
     margin,
     phash_score,
+    query_radii,
+    search_radius,
     within_reach,
 )
 from core.variants import GEOMETRIES, RATIOS, ratio_name
@@ -47,6 +49,18 @@ def test_the_search_never_drops_what_the_rule_accepts(
     if accepts(distance, variant, threshold, work, row):
         assert within_reach(distance, variant, threshold)
         assert distance <= threshold - margin(variant)
+        assert distance <= search_radius(variant, threshold)
+
+
+@given(st.lists(st.tuples(st.sampled_from(VARIANTS), st.integers(0, 7)), max_size=30), st.integers(0, 16))
+def test_each_query_hash_is_searched_at_the_widest_radius_of_its_variants(
+    held: list[tuple[str, int]], threshold: int
+) -> None:
+    values, radii = query_radii(held, threshold)
+    assert values.tolist() == sorted({value for _, value in held})
+    for value, radius in zip(values.tolist(), radii.tolist(), strict=True):
+        assert radius == max(search_radius(variant, threshold) for variant, held_value in held if held_value == value)
+        assert 0 <= radius <= 16
 
 
 def test_exact_copy_of_a_detailed_work_scores_near_one_whatever_the_published_size() -> None:
