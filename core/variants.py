@@ -18,8 +18,9 @@ copy's pHash 10 to 60 bits away from the work's. So besides the plain pHash (whi
 A padded, centre-cropped or mirrored variant has a known shape (a mirrored copy keeps the work's): it only counts
 against dataset rows whose published width and height have that shape (`shape_of`, checked by
 `core.matching.scoring.fits_shape`), which keeps its chance hits to rows of that shape. A border or a crop has a
-known size (`variant_size`) and so an odd shape: a row of about that shape, and of no standard shape, admits it
-at the user's threshold, any other row only more tightly (`core.matching.scoring.fits_odd_shape`). Which
+known size (`variant_size`) and so an odd shape: a row of about that shape, and of no standard shape, admits a
+border or a crop of a corner or every side at the user's threshold, any other row only more tightly
+(`core.matching.scoring.fits_odd_shape`). Which
 variants, and how tight each is accepted, was chosen on selection corpora (bench/recall_corpus.py, seeds 1 and 2)
 and is reported on another (bench/README.md, "Recall and precision").
 

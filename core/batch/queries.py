@@ -1,8 +1,8 @@
 """Every portfolio of a batch as one query set, built on the client and broadcast once to every worker.
 
 - pHash: each work's reference pHash and variant pHashes, grouped by the radius the acceptance rule allows them
-  (`scoring.margin`: the work, its transparency variants, its borders and crops at the threshold, the other
-  variants `VARIANT_MARGIN` bits tighter), so no variant is searched wider than it can be accepted;
+  (`scoring.margin`: the work, its transparency variants, its borders and crops of a corner or every side at the
+  threshold, the other variants `VARIANT_MARGIN` bits tighter), so no variant is searched wider than it can be accepted;
   within a group the distinct values, in chunks of at most `MAX_STREAM_QUERIES` (the streaming kernel's limit),
   each with the (owner, work, variant) entries that hold that value;
 - SHA-256: the distinct digests, each with the (owner, work) entries that hold it;

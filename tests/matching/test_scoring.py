@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from core.matching.scoring import (
     DEFAULT_MAX_DISTANCE,
+    ODD_SHAPE_VARIANTS,
     SHAPE_SLACK,
-    SIZED_GEOMETRIES,
     VARIANT_MARGIN,
     accepts,
     aspect_mismatch,
@@ -103,7 +103,8 @@ def test_borders_and_crops_are_accepted_at_the_stricter_margin_on_any_row(thresh
 
 @pytest.mark.parametrize("threshold", [6, 8, 10, 14])
 def test_variants_of_older_sets_stay_inside_the_stricter_margin(threshold: int) -> None:
-    for variant in ("bars-tb-8-black", "crop-5-right", "some-future-variant"):
+    """And so do the crops of one side: the fewest copies per query searched at the threshold."""
+    for variant in ("bars-tb-8-black", "crop-5-right", "crop-4-left", "crop-4-bottom", "some-future-variant"):
         assert margin(variant) == VARIANT_MARGIN
         for row in (None, (500, 500), (1600, 900), (1300, 1000)):
             assert accepts(threshold - VARIANT_MARGIN, variant, threshold, (1500, 1000), row)
@@ -124,14 +125,16 @@ def test_a_frame_reaches_the_threshold_against_a_row_of_about_its_odd_shape_only
     assert not accepts(threshold + 1, "border-5-white", threshold, work, (1600, 1100))
 
 
-def test_a_square_work_framed_stays_square_and_a_square_row_admits_it() -> None:
-    """A standard-shaped row is refused only where it is not the variant's own shape: a framed square is square."""
+def test_a_standard_shaped_row_is_refused_only_where_it_is_not_the_variants_own_shape() -> None:
+    """A framed square is square, so a square row admits it; a square row does not admit a crop of one side."""
     assert accepts(DEFAULT_MAX_DISTANCE, "border-2-white", DEFAULT_MAX_DISTANCE, (1000, 1000), (500, 500))
     assert not accepts(DEFAULT_MAX_DISTANCE, "crop-4-left", DEFAULT_MAX_DISTANCE, (1000, 1000), (500, 500))
+    assert accepts(DEFAULT_MAX_DISTANCE, "crop-5", DEFAULT_MAX_DISTANCE, (1000, 1000), (520, 500))  # odd, near
+    assert not accepts(DEFAULT_MAX_DISTANCE, "crop-5", DEFAULT_MAX_DISTANCE, (1450, 1000), (750, 500))  # 3:2
 
 
 @settings(max_examples=300)
-@given(st.sampled_from(sorted(SIZED_GEOMETRIES)), st.tuples(st.integers(50, 6000), st.integers(50, 6000)), sizes)
+@given(st.sampled_from(sorted(ODD_SHAPE_VARIANTS)), st.tuples(st.integers(50, 6000), st.integers(50, 6000)), sizes)
 def test_an_odd_shape_admits_only_near_the_variants_shape_and_never_a_standard_shape_beside_it(
     variant: str, work: tuple[int, int], row: tuple[int, int] | None
 ) -> None:
@@ -169,17 +172,25 @@ def test_a_mirrored_copy_keeps_the_works_shape() -> None:
     assert accepts(4, "mirror-pad-1x1-white", 8, (1500, 1000), (500, 500))
 
 
-def test_a_one_sided_crop_reaches_the_threshold_only_against_a_row_of_its_shape() -> None:
-    """4 % off the right of a 3:2 work is a 1.44:1 copy: such a row admits the crop at the threshold itself; a
-    3:2 row (a standard shape, 4 % off) or a square one only at the stricter margin."""
-    work, threshold = (1500, 1000), DEFAULT_MAX_DISTANCE
-    assert margin("crop-4-right") == 0
-    assert accepts(threshold, "crop-4-right", threshold, work, (720, 500))
-    assert not accepts(threshold, "crop-4-right", threshold, work, (750, 500))  # 3:2: a standard shape
-    assert not accepts(threshold, "crop-4-right", threshold, work, (500, 500))
-    assert accepts(threshold - VARIANT_MARGIN, "crop-4-right", threshold, work, (750, 500))
-    assert not accepts(threshold, "crop-4-right", threshold, work, None)
-    assert not accepts(threshold + 1, "crop-4-right", threshold, work, (720, 500))
+def test_a_corner_crop_reaches_the_threshold_only_against_a_row_of_about_its_shape() -> None:
+    """4 % off the top and right of a 1.45:1 work is a 1.45:1 copy: a row of about that shape admits the crop at
+    the threshold itself; a 3:2 row (a standard shape, 3 % off) or a square one only at the stricter margin."""
+    work, threshold = (1450, 1000), DEFAULT_MAX_DISTANCE
+    assert margin("crop-4-top-right") == 0
+    assert accepts(threshold, "crop-4-top-right", threshold, work, (725, 500))
+    assert accepts(threshold, "crop-4-top-right", threshold, work, (700, 500))  # and cut a little more
+    assert not accepts(threshold, "crop-4-top-right", threshold, work, (750, 500))  # 3:2: a standard shape
+    assert not accepts(threshold, "crop-4-top-right", threshold, work, (500, 500))
+    assert accepts(threshold - VARIANT_MARGIN, "crop-4-top-right", threshold, work, (750, 500))
+    assert not accepts(threshold, "crop-4-top-right", threshold, work, None)
+    assert not accepts(threshold + 1, "crop-4-top-right", threshold, work, (725, 500))
+
+
+def test_the_variants_searched_at_the_threshold() -> None:
+    assert ODD_SHAPE_VARIANTS == {
+        "border-2-white", "border-3.5-black", "border-5-white", "crop-5",
+        "crop-4-top-left", "crop-4-top-right", "crop-4-bottom-left", "crop-4-bottom-right",
+    }  # fmt: skip
 
 
 @given(st.sampled_from([g for g in GEOMETRIES if g.startswith("crop-")]), st.integers(50, 5000), st.integers(50, 5000))
