@@ -80,12 +80,6 @@ class Geometry:
         sign = 1 if self.grey is not None else -1
         return width + sign * (left + right), height + sign * (top + bottom)
 
-    @property
-    def one_sided(self) -> bool:
-        """A crop of some sides only: it changes the work's shape, so a row's shape tells it apart."""
-        left, top, right, bottom = self.sides
-        return self.grey is None and (left != right or top != bottom)
-
 
 def _border(share: float, colour: str) -> Geometry:
     return Geometry(f"border-{share * 100:g}-{colour}", (share,) * 4, GREYS[colour], relative_to_short_side=True)
