@@ -425,6 +425,9 @@ def hash_portfolio(corpus: Path, manifest: dict, workers: int) -> tuple[list[Wor
             for i, (o, h) in enumerate(zip(manifest["originals"], hashed, strict=True))]  # fmt: skip
     set2 = [WorkQuery(i, o["path"], "0" * 64, (("original", h.plain), *h.variants), h.size, h.informative_bits)
             for i, (o, h) in enumerate(zip(manifest["originals"], hashed, strict=True))]  # fmt: skip
+    radii = Counter(DEFAULT_MAX_DISTANCE - margin(v) for w in set2 if w.matchable_by_picture for v, _ in w.phashes)
+    print(f"queries per work by search radius at T={DEFAULT_MAX_DISTANCE} (variant set 2): "
+          + ", ".join(f"{r}: {n / len(set2):.1f}" for r, n in sorted(radii.items(), reverse=True)))  # fmt: skip
     times = sorted(1000 * h.seconds for h in hashed)
     plain = [o["id"] for o, h in zip(manifest["originals"], hashed, strict=True) if is_plain(h.informative_bits)]
     print(

@@ -17,9 +17,12 @@ copy's pHash 10 to 60 bits away from the work's. So besides the plain pHash (whi
 
 A padded, centre-cropped or mirrored variant has a known shape (a mirrored copy keeps the work's): it only counts
 against dataset rows whose published width and height have that shape (`shape_of`, checked by
-`core.matching.scoring.fits_shape`), which keeps its chance hits to rows of that shape. Which variants, and how
-tight each is accepted, was chosen on selection corpora (bench/recall_corpus.py, seeds 1 and 2) and is reported
-on another (bench/README.md, "Recall and precision").
+`core.matching.scoring.fits_shape`), which keeps its chance hits to rows of that shape. A border or a crop has a
+known size (`variant_size`) and so an odd shape: a row of about that shape, and of no standard shape, admits a
+border or a crop of a corner or every side at the user's threshold, any other row only more tightly
+(`core.matching.scoring.fits_odd_shape`). Which
+variants, and how tight each is accepted, was chosen on selection corpora (bench/recall_corpus.py, seeds 1 and 2)
+and is reported on another (bench/README.md, "Recall and precision").
 
 `VARIANT_SET` is stored with every work's variants: when the set changes, works fingerprinted by an older set are
 read again by the next scan, and matched meanwhile by their own pHash only (never with stale variants).
@@ -76,12 +79,6 @@ class Geometry:
         left, top, right, bottom = self.pixels(width, height)
         sign = 1 if self.grey is not None else -1
         return width + sign * (left + right), height + sign * (top + bottom)
-
-    @property
-    def one_sided(self) -> bool:
-        """A crop of some sides only: it changes the work's shape, so a row's shape tells it apart."""
-        left, top, right, bottom = self.sides
-        return self.grey is None and (left != right or top != bottom)
 
 
 def _border(share: float, colour: str) -> Geometry:

@@ -1,9 +1,11 @@
 """Every portfolio of a batch as one query set, built on the client and broadcast once to every worker.
 
 - pHash: each work's reference pHash and variant pHashes, grouped by the radius the acceptance rule allows them
-  (`scoring.query_radii`: a value at the widest radius any variant holding it can be accepted at), so no value
-  is searched wider than it can be accepted, nor twice; within a group the distinct values, in chunks of at most
-  `MAX_STREAM_QUERIES` (the streaming kernel's limit), each with the (owner, work, variant) entries that hold it;
+  (`scoring.query_radii`: a value at the widest radius any variant holding it can be accepted at; by
+  `scoring.margin`, the work, its transparency variants, its borders and crops of a corner or every side at the
+  threshold, the other variants `VARIANT_MARGIN` bits tighter), so no value is searched wider than it can be
+  accepted, nor twice; within a group the distinct values, in chunks of at most `MAX_STREAM_QUERIES` (the streaming
+  kernel's limit), each with the (owner, work, variant) entries that hold it;
 - SHA-256: the distinct digests, each with the (owner, work) entries that hold it;
 - URL and caption: one entry per distinct profile fingerprint, with the owners that share it; all of them are
   searched at once by `core.batch.profiles.ProfileUnion`.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.matching.scoring import CROP_SHAPE_SLACK, VARIANT_MARGIN
+from core.matching.scoring import SHAPE_SLACK, VARIANT_MARGIN
 from core.vocabulary import MatchKind
 
 
@@ -129,9 +129,10 @@ def methodology_sections(max_distance: int, remote_sources: bool) -> list[tuple[
                 f"for the picture itself (and its transparency composited on white or black) and at most "
                 f"{variant_limit} for a variant, where chance collisions are likelier. A variant padded or "
                 "centre-cropped to a standard shape, or mirrored, counts only against a row whose published width "
-                "and height have that shape; a variant cropped on one side or at a corner also counts up to "
-                f"{max_distance} against a row within {CROP_SHAPE_SLACK:.0%} of its shape. Works too plain to be "
-                "told apart by pHash (blank, flat or almost) were matched by file and name only. A dataset row "
+                "and height have that shape; a variant framed, or cropped by a few percent at a corner or on every "
+                f"side, also counts up to {max_distance} against a row within {SHAPE_SLACK:.0%} of its shape, "
+                "unless that row has one of the standard shapes most pictures have. Works too plain to be told "
+                "apart by pHash (blank, flat or almost) were matched by file and name only. A dataset row "
                 "within reach of several of the artist's works is listed for the closest one(s) only.",
             ],
         ),

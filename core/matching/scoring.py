@@ -13,10 +13,17 @@ publishes each row's width and height (a row without them is matched by the shap
 - padded, centre-cropped and mirrored variants: distance <= max_distance - VARIANT_MARGIN, and only against a
   row whose published shape (width / height) is the variant's within rounding (`fits_shape`: a padded-to-square
   variant counts against square rows only; a mirrored copy keeps the work's shape);
-- crops of one side or a corner: distance <= max_distance - VARIANT_MARGIN against any row, and up to
-  max_distance against a row within `CROP_SHAPE_SLACK` of the crop's shape (the row's width and height select
-  the crop geometry: a row narrower than the work, at its height, is a side crop of about that size);
-- borders, the 5 % crop of every side, and names of older variant sets: distance <= max_distance - VARIANT_MARGIN.
+- borders, corner crops and the 5 % crop of every side (`ODD_SHAPE_VARIANTS`): distance <= max_distance -
+  VARIANT_MARGIN against any row, and up to max_distance against a row within `SHAPE_SLACK` of the variant's
+  shape that is not itself of a standard shape (`core.variants.RATIOS`, within rounding) unless the variant's
+  shape is exactly the row's (`fits_odd_shape`). The row's width and height select the geometry: a frame or a
+  crop of a few percent, or both, leaves a copy of about the variant's shape, while a random row is of a
+  standard shape more often than of any other, so excluding those rows costs little recall and most of the
+  chance hits;
+- crops of one side, and names of older variant sets: distance <= max_distance - VARIANT_MARGIN. (One-side crops
+  at the threshold too found the fewest copies per query searched at the threshold, 7-13 on the two selection
+  corpora each, and would take the queries searched at the threshold from 9 a work to 13.)
+- names of older variant sets: distance <= max_distance - VARIANT_MARGIN.
 Nothing else is dropped: every accepted candidate is kept and only ordered by `phash_score`. `margin` is how much
 tighter than the threshold a variant is searched, so the index and the streaming kernel never look wider than
 the rule can accept (tests/matching/test_scoring.py proves the search never drops what the rule accepts).
@@ -42,12 +49,16 @@ import numpy.typing as npt
 
 from core.index.phash_stream import MAX_STREAM_DISTANCE, distinct_radii
 from core.settings import DEFAULT_MAX_DISTANCE as DEFAULT_MAX_DISTANCE  # re-exported; chosen as described above
-from core.variants import ALPHA_VARIANTS, GEOMETRIES, shape_of, variant_size
+from core.variants import ALPHA_VARIANTS, BORDERS, CROPS, RATIOS, shape_of, variant_size
 
 VARIANT_MARGIN = 2
-CROP_SHAPE_SLACK = 0.03  # |log| of the shape ratio, beyond rounding: 3 %
+SHAPE_SLACK = 0.08  # |log| of the shape ratio, beyond rounding: 8 % (a crop of 2-8 % a side, a frame of 1-6 %)
 ROUNDING_SLACK = 0.005  # beyond one pixel per side: canvases made by other software (1080 x 1350 for 4:5)
 EXACT_CONTENT_VARIANTS = frozenset({"original", *ALPHA_VARIANTS})
+ODD_SHAPE_VARIANTS = frozenset(  # of the current variant set
+    geometry.name for geometry in (*BORDERS, *CROPS) if sum(1 for side in geometry.sides if side) != 1
+)
+_STANDARD_SHAPES = tuple(math.log(width / height) for width, height in RATIOS)
 
 # Logistic coefficients, fitted (Newton, maximum likelihood) on the best (work, row) pair of each row within
 # distance 12 (original) / 10 (variants) of the selection corpora (seeds 1 and 2, variant set 2): intercept 8.0,
@@ -85,9 +96,9 @@ def accepts(
         return False
     if shape_of(variant, work_size) is not None:
         return distance <= limit - VARIANT_MARGIN and fits_shape(variant, work_size, row_size)
-    if _one_sided_crop(variant) and distance > limit - VARIANT_MARGIN:
-        return fits_shape(variant, work_size, row_size, CROP_SHAPE_SLACK)
-    return distance <= limit - VARIANT_MARGIN
+    if distance > limit - VARIANT_MARGIN:
+        return fits_odd_shape(variant, work_size, row_size)
+    return True
 
 
 def within_reach(distance: int, variant: str, max_distance: int) -> bool:
@@ -98,9 +109,9 @@ def within_reach(distance: int, variant: str, max_distance: int) -> bool:
 
 def margin(variant: str) -> int:
     """How many bits tighter than the threshold a hit through `variant` may be found at all (0 for the work itself
-    and for one-sided crops, which a row of their shape admits at the threshold): the search radius is the
+    and for `ODD_SHAPE_VARIANTS`, which a row of their odd shape admits at the threshold): the search radius is the
     threshold minus this."""
-    if variant in EXACT_CONTENT_VARIANTS or _one_sided_crop(variant):
+    if variant in EXACT_CONTENT_VARIANTS or variant in ODD_SHAPE_VARIANTS:
         return 0
     return VARIANT_MARGIN
 
@@ -123,25 +134,50 @@ def query_radii(
     return distinct_radii(values, radii)
 
 
+def fits_odd_shape(variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None) -> bool:
+    """Whether a row published at `row_size` admits a border or crop variant (`ODD_SHAPE_VARIANTS`) at the threshold
+    itself: its shape is within `SHAPE_SLACK` of the variant's, and it is not of a standard shape unless it is of
+    exactly the variant's shape (within rounding). False for other variants and for unknown sizes."""
+    if (
+        variant not in ODD_SHAPE_VARIANTS
+        or row_size is None
+        or not fits_shape(variant, work_size, row_size, SHAPE_SLACK)
+    ):
+        return False
+    return not is_standard_shape(row_size) or fits_shape(variant, work_size, row_size, 0.0, sized=True)
+
+
+def is_standard_shape(size: tuple[int, int]) -> bool:
+    """Whether `size` (width, height) has one of the standard shapes copies are padded or cropped to
+    (`core.variants.RATIOS`), within rounding."""
+    width, height = size
+    return any(abs(math.log(width / height) - shape) <= _rounding(width, height) for shape in _STANDARD_SHAPES)
+
+
 def fits_shape(
-    variant: str, work_size: tuple[int, int] | None, row_size: tuple[int, int] | None, slack: float = 0.0
+    variant: str,
+    work_size: tuple[int, int] | None,
+    row_size: tuple[int, int] | None,
+    slack: float = 0.0,
+    sized: bool = False,
 ) -> bool:
     """Whether a row published at `row_size` has the shape a copy made like `variant` has (within rounding, and
-    `slack` more); True for a variant that counts against rows of any shape. Unknown sizes never fit a shape."""
+    `slack` more); True for a variant that counts against rows of any shape. With a `slack` or `sized`, a variant
+    of no standard shape is held to the shape of its size (`variant_size`: a crop's or a frame's). Unknown sizes
+    never fit a shape."""
     expected = shape_of(variant, work_size)
-    if expected is None and slack:
+    if expected is None and (slack or sized):
         expected = _shape(variant_size(variant, work_size)) if work_size and min(work_size) > 0 else 0.0
     if expected is None:
         return True
     if not expected or not row_size or min(row_size) <= 0:
         return False
     width, height = row_size
-    return abs(math.log(width / height / expected)) <= 1 / width + 1 / height + ROUNDING_SLACK + slack
+    return abs(math.log(width / height / expected)) <= _rounding(width, height) + slack
 
 
-def _one_sided_crop(variant: str) -> bool:
-    geometry = GEOMETRIES.get(variant)
-    return geometry is not None and geometry.one_sided
+def _rounding(width: int, height: int) -> float:
+    return 1 / width + 1 / height + ROUNDING_SLACK
 
 
 def _shape(size: tuple[int, int]) -> float:

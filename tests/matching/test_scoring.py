@@ -7,12 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.matching.scoring import (
-    CROP_SHAPE_SLACK,
     DEFAULT_MAX_DISTANCE,
+    ODD_SHAPE_VARIANTS,
+    SHAPE_SLACK,
     VARIANT_MARGIN,
     accepts,
     aspect_mismatch,
+    fits_odd_shape,
     fits_shape,
+    is_standard_shape,
     margin,
     phash_score,
     query_radii,
@@ -106,12 +109,61 @@ def test_accepts_the_work_and_alpha_variants_up_to_the_threshold(threshold: int)
 
 
 @pytest.mark.parametrize("threshold", [6, 8, 10, 14])
-def test_borders_and_symmetric_crops_are_accepted_only_inside_the_stricter_margin_on_any_row(threshold: int) -> None:
-    for variant in ("border-2-white", "border-3.5-black", "border-5-white", "crop-5", "bars-tb-8-black"):
+def test_borders_and_crops_are_accepted_at_the_stricter_margin_on_any_row(threshold: int) -> None:
+    for variant in ("border-2-white", "border-3.5-black", "border-5-white", "crop-5", "crop-4-left"):
+        for row in (None, (500, 500), (1600, 900), (1300, 1000)):
+            assert accepts(threshold - VARIANT_MARGIN, variant, threshold, (1500, 1000), row)
+
+
+@pytest.mark.parametrize("threshold", [6, 8, 10, 14])
+def test_variants_of_older_sets_stay_inside_the_stricter_margin(threshold: int) -> None:
+    """And so do the crops of one side: the fewest copies per query searched at the threshold."""
+    for variant in ("bars-tb-8-black", "crop-5-right", "crop-4-left", "crop-4-bottom", "some-future-variant"):
         assert margin(variant) == VARIANT_MARGIN
-        for row in (None, (500, 500), (1600, 900)):
+        for row in (None, (500, 500), (1600, 900), (1300, 1000)):
             assert accepts(threshold - VARIANT_MARGIN, variant, threshold, (1500, 1000), row)
             assert not accepts(threshold - VARIANT_MARGIN + 1, variant, threshold, (1500, 1000), row)
+
+
+def test_a_frame_reaches_the_threshold_against_a_row_of_about_its_odd_shape_only() -> None:
+    """A 3:2 work in a frame of 5 % of its short side is 1.43:1; so is a framed copy cut by a few percent, about.
+    Such a row admits the frame at the threshold; a row of a standard shape (3:2 here, 4 % off the frame's) does
+    not, nor a row far from the frame's shape, nor an unknown size."""
+    work, threshold = (1500, 1000), DEFAULT_MAX_DISTANCE
+    assert margin("border-5-white") == 0
+    assert accepts(threshold, "border-5-white", threshold, work, (1600, 1100))  # the frame's own shape
+    assert accepts(threshold, "border-5-white", threshold, work, (1400, 1000))  # 2 % narrower: a crop too
+    assert not accepts(threshold, "border-5-white", threshold, work, (1500, 1000))  # 3:2, a standard shape
+    assert not accepts(threshold, "border-5-white", threshold, work, (1000, 1000))  # far
+    assert not accepts(threshold, "border-5-white", threshold, work, None)
+    assert not accepts(threshold + 1, "border-5-white", threshold, work, (1600, 1100))
+
+
+def test_a_standard_shaped_row_is_refused_only_where_it_is_not_the_variants_own_shape() -> None:
+    """A framed square is square, so a square row admits it; a square row does not admit a crop of one side."""
+    assert accepts(DEFAULT_MAX_DISTANCE, "border-2-white", DEFAULT_MAX_DISTANCE, (1000, 1000), (500, 500))
+    assert not accepts(DEFAULT_MAX_DISTANCE, "crop-4-left", DEFAULT_MAX_DISTANCE, (1000, 1000), (500, 500))
+    assert accepts(DEFAULT_MAX_DISTANCE, "crop-5", DEFAULT_MAX_DISTANCE, (1000, 1000), (520, 500))  # odd, near
+    assert not accepts(DEFAULT_MAX_DISTANCE, "crop-5", DEFAULT_MAX_DISTANCE, (1450, 1000), (750, 500))  # 3:2
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(sorted(ODD_SHAPE_VARIANTS)), st.tuples(st.integers(50, 6000), st.integers(50, 6000)), sizes)
+def test_an_odd_shape_admits_only_near_the_variants_shape_and_never_a_standard_shape_beside_it(
+    variant: str, work: tuple[int, int], row: tuple[int, int] | None
+) -> None:
+    if fits_odd_shape(variant, work, row):
+        assert row is not None
+        assert fits_shape(variant, work, row, SHAPE_SLACK)
+        assert not is_standard_shape(row) or fits_shape(variant, work, row, sized=True)
+        assert accepts(DEFAULT_MAX_DISTANCE, variant, DEFAULT_MAX_DISTANCE, work, row)
+    else:
+        assert not accepts(DEFAULT_MAX_DISTANCE, variant, DEFAULT_MAX_DISTANCE, work, row)
+
+
+def test_standard_shapes_within_rounding() -> None:
+    assert is_standard_shape((1080, 1350)) and is_standard_shape((1281, 720)) and is_standard_shape((500, 500))
+    assert not is_standard_shape((1440, 1000)) and not is_standard_shape((1000, 1700))
 
 
 def test_a_padded_variant_counts_only_against_rows_of_its_shape() -> None:
@@ -134,16 +186,25 @@ def test_a_mirrored_copy_keeps_the_works_shape() -> None:
     assert accepts(4, "mirror-pad-1x1-white", 8, (1500, 1000), (500, 500))
 
 
-def test_a_one_sided_crop_reaches_the_threshold_only_against_a_row_of_its_shape() -> None:
-    """4 % off the right of a 3:2 work is a 1.44:1 copy: such a row admits the crop at the threshold itself; any
-    other row only at the stricter margin."""
-    work, threshold = (1500, 1000), DEFAULT_MAX_DISTANCE
-    assert margin("crop-4-right") == 0
-    assert accepts(threshold, "crop-4-right", threshold, work, (720, 500))
-    assert not accepts(threshold, "crop-4-right", threshold, work, (750, 500))  # 3:2: more than 3 % off
-    assert accepts(threshold - VARIANT_MARGIN, "crop-4-right", threshold, work, (750, 500))
-    assert not accepts(threshold, "crop-4-right", threshold, work, None)
-    assert not accepts(threshold + 1, "crop-4-right", threshold, work, (720, 500))
+def test_a_corner_crop_reaches_the_threshold_only_against_a_row_of_about_its_shape() -> None:
+    """4 % off the top and right of a 1.45:1 work is a 1.45:1 copy: a row of about that shape admits the crop at
+    the threshold itself; a 3:2 row (a standard shape, 3 % off) or a square one only at the stricter margin."""
+    work, threshold = (1450, 1000), DEFAULT_MAX_DISTANCE
+    assert margin("crop-4-top-right") == 0
+    assert accepts(threshold, "crop-4-top-right", threshold, work, (725, 500))
+    assert accepts(threshold, "crop-4-top-right", threshold, work, (700, 500))  # and cut a little more
+    assert not accepts(threshold, "crop-4-top-right", threshold, work, (750, 500))  # 3:2: a standard shape
+    assert not accepts(threshold, "crop-4-top-right", threshold, work, (500, 500))
+    assert accepts(threshold - VARIANT_MARGIN, "crop-4-top-right", threshold, work, (750, 500))
+    assert not accepts(threshold, "crop-4-top-right", threshold, work, None)
+    assert not accepts(threshold + 1, "crop-4-top-right", threshold, work, (725, 500))
+
+
+def test_the_variants_searched_at_the_threshold() -> None:
+    assert ODD_SHAPE_VARIANTS == {
+        "border-2-white", "border-3.5-black", "border-5-white", "crop-5",
+        "crop-4-top-left", "crop-4-top-right", "crop-4-bottom-left", "crop-4-bottom-right",
+    }  # fmt: skip
 
 
 @given(st.sampled_from([g for g in GEOMETRIES if g.startswith("crop-")]), st.integers(50, 5000), st.integers(50, 5000))
@@ -152,9 +213,9 @@ def test_fits_shape_admits_the_crops_own_shape_and_nothing_beyond_the_slack(name
     cropped = geometry.size(width, height)
     if min(cropped) < 50:
         return
-    assert fits_shape(name, (width, height), cropped, CROP_SHAPE_SLACK)
+    assert fits_shape(name, (width, height), cropped, SHAPE_SLACK)
     far = (round(cropped[0] * 1.2), cropped[1])
-    assert not fits_shape(name, (width, height), far, CROP_SHAPE_SLACK)
+    assert not fits_shape(name, (width, height), far, SHAPE_SLACK)
 
 
 def test_accepts_without_a_threshold_trusts_the_search_for_the_work_and_holds_variants_to_the_default() -> None:
