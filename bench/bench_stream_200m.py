@@ -2,8 +2,8 @@
 
 Run from the repository root:
 
-    python -m bench.bench_stream_200m [--rows 200000000] [--shapes coyo laion datacomp] [--queries 12000]
-        [--distance 8] [--out FILE]
+    python -m bench.bench_stream_200m [--rows 200000000] [--shapes coyo laion datacomp] [--queries 39000]
+        [--tight-share 0.77] [--distance 8] [--build-index] [--out FILE]
 
 The parent process generates row groups of `--group-rows` rows in a dataset's real column schema
 (bench/metadata_gen.py: realistic URL and caption lengths), writes each one as a whole Parquet file into an
@@ -18,11 +18,13 @@ hashes and sizes are fresh in every group, and each group is encoded and decoded
 not change what a group costs to read.
 
 `StreamPass` runs TrainTrace's own shard pass over every batch of the shape's mapped columns: hashes parsed and
-matched in flight against `--queries` random queries (1,000 works x 12 variants) at `--distance` (every group
-also holds 16 planted copies of queries a few bits away, which must all be found) or the works' SHA-256s, URLs
-and captions prefiltered and matched against the sample artist's profile, hashes spilled to the compact index
-builders once per row group and the index built at the end (its CPU is in the figure; its bytes on disk are
-reported).
+matched in flight against `--queries` random queries (1,000 works x 39 variants), of which `--tight-share` are
+searched at `--distance` - 2 as the acceptance rule searches geometric variants (`scoring.search_radius`) and
+the rest at `--distance` (every group also holds 16 planted copies of queries a few bits away, which must all be
+found) or the works' SHA-256s, URLs and captions prefiltered and matched against the sample artist's profile,
+hashes spilled once per row group as `dataset add` leaves them (unsorted runs); with `--build-index` the sorted
+index is built at the end as `traintrace dataset index` does (its CPU is then in the figure). Bytes on disk are
+reported either way.
 
 From the rates and the RSS, it prints an estimate for COYO-700M, LAION-2B-en, DataComp-1B and CommonPool-12.8B
 on one laptop core (CPU time only: download time is not included; the bytes to download are those of the read
@@ -74,12 +76,21 @@ class StreamPass:
     artist's profile), the hashes spilled to the compact index builders once per row group, the index built in
     `finish`. The hits are collected as rows (the importer writes them to its state database)."""
 
-    def __init__(self, shape: str, queries: npt.NDArray[np.uint64], distance: int, works_sha: npt.NDArray[np.uint8]):
+    def __init__(
+        self,
+        shape: str,
+        queries: npt.NDArray[np.uint64],
+        radii: npt.NDArray[np.int64],
+        distance: int,
+        works_sha: npt.NDArray[np.uint8],
+        build_index: bool,
+    ) -> None:
         self.shape = shape
         self.fields = {column: field for field, column in SHAPES[shape].columns.items()}
         self.kinds = SHAPES[shape].kinds
         profile = Profile.from_json(json.loads(sample_profile_file().read_text(encoding="utf-8")))
-        self.shard_pass = ShardPass(self.kinds, PortfolioQueries(queries, works_sha, distance), profile)
+        self.shard_pass = ShardPass(self.kinds, PortfolioQueries(queries, works_sha, distance, radii), profile)
+        self.build_index = build_index
         self.directory = Path(tempfile.mkdtemp(prefix="stream-pass-"))
         self.phash = PhashIndexBuilder(self.directory / "phash") if "phash" in self.kinds else None
         self.sha256 = ShaIndexBuilder(self.directory / "sha256") if "sha256" in self.kinds else None
@@ -118,10 +129,10 @@ class StreamPass:
         self.groups += 1
 
     def finish(self) -> dict[str, Any]:
-        """Build the index from the runs; what the pass leaves on disk."""
+        """What the pass leaves on disk (the runs; with `build_index`, the sorted index built from them)."""
         started = time.process_time()
         for builder in (self.phash, self.sha256):
-            if builder is not None and builder.rows:
+            if builder is not None and builder.rows and self.build_index:
                 builder.finish()
         self.index_cpu = time.process_time() - started
         size = sum(f.stat().st_size for f in self.directory.rglob("*") if f.is_file())
@@ -142,11 +153,20 @@ def _vm_hwm_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def consume(conn: Connection, shape: str, queries: np.ndarray, distance: int, works_sha: np.ndarray, batch_rows: int):
+def consume(
+    conn: Connection,
+    shape: str,
+    queries: np.ndarray,
+    radii: np.ndarray,
+    distance: int,
+    works_sha: np.ndarray,
+    batch_rows: int,
+    build_index: bool,
+) -> None:
     """The child: read each Parquet buffer back and run the pass over its batches; sends the figures back."""
     columns = SHAPES[shape].mapped_columns()
     setup_cpu = time.process_time()
-    stream = StreamPass(shape, queries, distance, works_sha)
+    stream = StreamPass(shape, queries, radii, distance, works_sha, build_index)
     setup_cpu = time.process_time() - setup_cpu
     cpu = wall = 0.0
     idle_rss = _vm_hwm_mb()
@@ -221,13 +241,15 @@ class GroupSource:
 def run_shape(args: argparse.Namespace, shape: str) -> dict[str, Any]:
     rng = np.random.default_rng([args.seed, 5])
     queries = rng.integers(0, 2**64 - 1, args.queries, dtype=np.uint64, endpoint=True)
+    radii = np.where(rng.random(args.queries) < args.tight_share, args.distance - 2, args.distance).astype(np.int64)
     works_sha = rng.integers(0, 256, (1000, 32), dtype=np.uint8)
     print(f"{shape}: preparing {args.pool_groups} pool groups ...", flush=True)
     source = GroupSource(shape, args.group_rows, args.pool_groups, queries, works_sha, args.seed)
     context = multiprocessing.get_context("spawn")
     parent_conn, child_conn = context.Pipe()
     child = context.Process(
-        target=consume, args=(child_conn, shape, queries, args.distance, works_sha, args.read_batch_rows)
+        target=consume,
+        args=(child_conn, shape, queries, radii, args.distance, works_sha, args.read_batch_rows, args.build_index),
     )
     child.start()
     child_conn.close()
@@ -294,8 +316,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000_000)
     parser.add_argument("--shapes", nargs="+", choices=sorted(SHAPES), default=["coyo", "laion", "datacomp"])
-    parser.add_argument("--queries", type=int, default=12_000, help="pHash queries (1,000 works x 12 variants)")
+    parser.add_argument("--queries", type=int, default=39_000, help="pHash queries (1,000 works x 39 variants)")
+    parser.add_argument(
+        "--tight-share", type=float, default=30 / 39, help="share of the queries searched at --distance - 2"
+    )
     parser.add_argument("--distance", type=int, default=8)
+    parser.add_argument("--build-index", action="store_true", help="build the sorted index at the end")
     parser.add_argument("--group-rows", type=int, default=GROUP_ROWS)
     parser.add_argument("--read-batch-rows", type=int, default=READ_BATCH_ROWS)
     parser.add_argument("--pool-groups", type=int, default=3, help="distinct URL/caption groups, reused in turn")
@@ -312,7 +338,8 @@ def main() -> None:
               f" {r['rows_per_wall_s'] / 1e6:13.2f} {r['peak_rss_mb']:7.0f}MB {r['read_columns_bytes_per_row']:15.1f}"
               f" {r['hits']:7,} {r['planted']:7,}")  # fmt: skip
     table = estimates(results)
-    print("\nOne laptop core, CPU time of the whole pass with the index build (no download time)")
+    built = "with the sorted index built" if args.build_index else "as `dataset add` leaves it (unsorted runs)"
+    print(f"\nOne laptop core, CPU time of the whole pass, {built} (no download time)")
     print(
         f"{'dataset':18} {'rows':>15} {'shape':9} {'CPU hours':>9} {'disk GB':>8} {'download GB':>11} {'peak RSS':>9}"
     )
