@@ -210,6 +210,22 @@ class RunStore:
                         ord_handle.seek(count * 8, os.SEEK_CUR)
                     yield keys.reshape((count, self.key_width)) if self.key_width > 1 else keys, ordinals
 
+    def unreadable(self) -> list[str]:
+        """The recorded run files that are missing or shorter than their header says (what a search of the
+        runs would fail on), by name."""
+        bad = []
+        for name in self.runs:
+            for suffix, itemsize in ((".keys.npy", self.key_dtype.itemsize * self.key_width), (".ord.npy", 8)):
+                path = self.directory / RUNS_DIR / (name + suffix)
+                try:
+                    with open(path, "rb") as handle:
+                        rows = _skip_npy_header(handle)[0]
+                        if os.fstat(handle.fileno()).st_size < handle.tell() + rows * itemsize:
+                            bad.append(path.name)
+                except (OSError, ValueError, IndexError):
+                    bad.append(path.name)
+        return bad
+
     @property
     def row_shape(self) -> tuple[int, ...]:
         """The shape of one key row: () for a scalar hash, (width,) for a digest."""

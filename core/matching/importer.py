@@ -31,7 +31,7 @@ from core.datasets.store import DatasetStore, HitRow, ShardState
 from core.errors import Cancelled, TrainTraceError
 from core.index.phash_build import PhashIndexBuilder
 from core.index.phash_index import PhashIndex
-from core.index.runs import IndexFormatError
+from core.index.runs import MANIFEST, IndexFormatError, RunStore, read_manifest
 from core.index.sha_build import ShaIndexBuilder
 from core.index.sha_index import ShaIndex
 from core.matching.shard_pass import BatchResult, ShardPass, hit_rows
@@ -115,9 +115,10 @@ class DatasetImporter:
     @staticmethod
     def _needs_rebuild(store: DatasetStore) -> bool:
         """Rebuild from all shards when shards failed (a failed shard's spilled rows would keep the ordinals of
-        its failed attempt), or when the index on disk was written in a format this version cannot read. New
-        shards joining a built index only turn it back into runs (`RunStore.open`)."""
-        if _outdated_index(store):
+        its failed attempt), when the index on disk was written in a format this version cannot read, or when
+        stored hashes are missing or damaged (a later match cannot search them: adding the dataset again reads
+        its shards again). New shards joining a built index only turn it back into runs (`RunStore.open`)."""
+        if _outdated_index(store) or _damaged_runs(store):
             return True
         return any(shard.status == "failed" for shard in store.shards())
 
@@ -289,6 +290,23 @@ def _outdated_index(store: DatasetStore) -> bool:
         if (directory / "manifest.json").exists() and not (directory / "runs").exists():
             try:
                 index_type.open(directory)
-            except IndexFormatError:
+            except (IndexFormatError, OSError, ValueError):  # another format, or a file of it missing or cut short
                 return True
+    return False
+
+
+def _damaged_runs(store: DatasetStore) -> bool:
+    """Some recorded run file of the stored hashes (not sorted into an index yet) is missing or cut short."""
+    for directory, kind, dtype, width in (
+        (store.phash_dir, "phash", np.uint64, 1),
+        (store.sha256_dir, "sha256", np.uint8, 32),
+    ):
+        if not (directory / MANIFEST).exists():
+            continue
+        try:
+            manifest = read_manifest(directory)
+        except IndexFormatError:
+            return True
+        if manifest.get("state") == "building" and RunStore.read(directory, kind, dtype, width).unreadable():
+            return True
     return False
