@@ -301,7 +301,7 @@ def test_a_missing_hash_run_names_a_command_that_reads_the_shards_again(
 def test_a_run_file_cut_short_is_read_again_too(app: TrainTrace, corpus: Path, tmp_path: Path) -> None:
     app.add_dataset("coyo-700m", sources=[str(corpus)])
     runs = tmp_path / "home" / "datasets" / "coyo-700m" / "phash" / "runs"
-    damaged = next(runs.glob("*.ord.npy"))
+    damaged = next(runs.glob("*.keys.npy"))
     damaged.write_bytes(damaged.read_bytes()[:-8])
     assert app.add_dataset("coyo-700m").rebuilt
     assert not app.add_dataset("coyo-700m").rebuilt, "once read again, the dataset is whole"
