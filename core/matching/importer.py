@@ -8,7 +8,7 @@ import resumes at the row group it was in (index chunks already spilled are not 
 (unreadable file, missing column, a column that holds no hashes, network fault) is recorded with its error
 and the import goes on; what was imported stays searchable, and an import that produced nothing says so.
 
-The hashes stay in their spilled runs, unsorted (16 bytes a row for a pHash, 40 for a SHA-256): the pairs the pass
+The hashes stay in their spilled runs, unsorted (8 bytes a row for a pHash, 32 for a SHA-256): the pairs the pass
 found, with the queries and radius it searched (`core.datasets.hash_pairs`), answer every later match of the same
 works; other queries stream the runs (`core.index.run_scan`) until `traintrace dataset index` sorts them into the
 indexes. Adding shards to a dataset whose index was built turns the index back into runs.
