@@ -266,11 +266,18 @@ def _gaps(ordinals: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
     None (the ordinals are stored as they are)."""
     first, last = int(ordinals[0]), int(ordinals[-1])
     missing = last - first + 1 - len(ordinals)
-    if missing < 0 or missing > len(ordinals) // 8 or (len(ordinals) > 1 and not bool(np.all(np.diff(ordinals) > 0))):
+    if missing < 0 or missing > len(ordinals) // 8:
         return None
-    present = np.zeros(last - first + 1, np.bool_)
-    present[ordinals - first] = True
-    return np.concatenate([np.array([first, last], np.int64), first + np.flatnonzero(~present)])
+    steps = np.diff(ordinals)
+    if not bool(np.all(steps > 0)):
+        return None
+    span = np.array([first, last], np.int64)
+    if not missing:
+        return span
+    jumps = np.flatnonzero(steps > 1)  # after row j, the ordinals ordinals[j] + 1 .. ordinals[j + 1] - 1 are missing
+    lengths = steps[jumps] - 1
+    starts = np.repeat(ordinals[jumps] + 1 - np.cumsum(lengths) + lengths, lengths)
+    return np.concatenate([span, starts + np.arange(missing, dtype=np.int64)])
 
 
 class _Spans:
