@@ -21,6 +21,7 @@ from core.matching.text import TextMatcher
 from core.matching.urls import UrlMatcher
 from core.paths import AppPaths
 from core.profile import Profile
+from core.progress import Progress
 from tests.imagefactory import pattern, save
 
 PROFILE = Profile(
@@ -276,3 +277,46 @@ def test_info_tells_the_index_state_and_a_wider_threshold_finds_what_an_exact_sc
     assert "pHash index built" in info and "unsorted" not in info
     app.run_matching(max_distance=10)
     assert _found(app) == _exact_scan(corpus, work_hashes, PROFILE, 10)
+
+
+def test_a_missing_hash_run_names_a_command_that_reads_the_shards_again(
+    tmp_path: Path, app: TrainTrace, portfolio: Path, corpus: Path, work_hashes: list[Work],
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    app.scan([portfolio])
+    app.add_dataset("coyo-700m", sources=[str(corpus)])
+    runs = tmp_path / "home" / "datasets" / "coyo-700m" / "phash" / "runs"
+    next(runs.glob("*.keys.npy")).unlink()
+    (outcome,) = app.run_matching(max_distance=12).datasets  # wider than the pass searched: the runs are read
+    assert outcome.error and "traintrace dataset add coyo-700m" in outcome.error
+    home = ["--data-dir", str(tmp_path / "home")]
+    assert main([*home, "dataset", "add", "coyo-700m"]) == 0  # the command the message names
+    out = capsys.readouterr().out.replace("\n", " ")
+    assert "already added" not in out and "rebuilt from all shards" in out
+    (outcome,) = app.run_matching(max_distance=12).datasets
+    assert not outcome.error and outcome.problems == ()
+    assert _found(app) == _exact_scan(corpus, work_hashes, PROFILE, 12)
+
+
+def test_a_run_file_cut_short_is_read_again_too(app: TrainTrace, corpus: Path, tmp_path: Path) -> None:
+    app.add_dataset("coyo-700m", sources=[str(corpus)])
+    runs = tmp_path / "home" / "datasets" / "coyo-700m" / "phash" / "runs"
+    damaged = next(runs.glob("*.keys.npy"))
+    damaged.write_bytes(damaged.read_bytes()[:-8])
+    assert app.add_dataset("coyo-700m").rebuilt
+    assert not app.add_dataset("coyo-700m").rebuilt, "once read again, the dataset is whole"
+
+
+def test_the_url_and_caption_step_shows_only_when_rows_are_read_again(app: TrainTrace, corpus: Path) -> None:
+    app.add_dataset("coyo-700m", sources=[str(corpus)])
+    steps: list[str] = []
+    app.run_matching(progress=Progress(lambda update: steps.append(update.step)))
+    assert "URL and caption pass" not in steps and "Matching" in steps, "nothing is read again"
+    app.set_profile(Profile(name="Juno Vale", domains=("example.com",)))
+    steps.clear()
+    app.run_matching(progress=Progress(lambda update: steps.append(update.step)))
+    assert "URL and caption pass" in steps, "the changed profile's pass reads the shard again"
+    steps.clear()
+    app.set_profile(Profile())  # nothing to match URLs or captions with: the stale pass is settled unread
+    app.run_matching(progress=Progress(lambda update: steps.append(update.step)))
+    assert "URL and caption pass" not in steps

@@ -22,9 +22,11 @@ from core.datasets.shards import ShardOpener
 from core.errors import TrainTraceError, UsageError
 
 PHASH_INDEX_BYTES = 22
-PHASH_RUN_BYTES = 16
+# A run row: the hash, its ordinal stored as part of its row group's span (a run of mostly null or malformed
+# hashes stores each ordinal: up to 8 bytes more a stored row, core.index.runs).
+PHASH_RUN_BYTES = 8
 SHA256_INDEX_BYTES = 44
-SHA256_RUN_BYTES = 40
+SHA256_RUN_BYTES = 32
 STATE_BYTES = 1 << 20  # the state database, descriptor and manifests: small, whatever the row count
 
 

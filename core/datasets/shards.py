@@ -146,9 +146,14 @@ class ShardReader:
     def batches(
         self, unit: int | None = None, batch_rows: int = BATCH_ROWS, *, threads: bool = True
     ) -> Iterator[pa.RecordBatch]:
-        """The batches of one unit (or of the whole shard), with TrainTrace's field names. `threads=False` decodes
-        on the calling thread only (a batch task on a one-thread Dask worker: Arrow's pool would put a second
-        worker's decoding on the first one's core)."""
+        """The batches of one unit (or of the whole shard), with TrainTrace's field names.
+
+        A Parquet batch is decoded on the calling thread, column after column: Arrow's thread pool, which decodes
+        a batch's columns in parallel, made a 20M-row LAION add cost about 0.6 CPU s (7 %) more for the same work
+        (its tasks' hand-offs and wake-ups; bench/README.md), and a reader thread of our own decoding ahead gained
+        nothing (it needs the GIL for every read of the file). `threads=False` also keeps a CSV file's parsing on
+        the calling thread (a batch task on a one-thread Dask worker: Arrow's pool would put a second worker's
+        parsing on the first one's core)."""
         with self._errors():
             if self.is_csv:
                 if unit not in (None, 0):
@@ -159,7 +164,7 @@ class ShardReader:
             physical = self._columns(parquet.schema_arrow.names)
             groups = list(range(parquet.num_row_groups)) if unit is None else [unit]
             for batch in parquet.iter_batches(
-                batch_size=batch_rows, row_groups=groups, columns=list(physical.values()), use_threads=threads
+                batch_size=batch_rows, row_groups=groups, columns=list(physical.values()), use_threads=False
             ):
                 yield pa.RecordBatch.from_arrays(
                     [batch.column(i) for i in range(batch.num_columns)], names=list(physical)

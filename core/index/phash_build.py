@@ -1,6 +1,6 @@
 """Streamed, resumable build of the pHash index (layout in `phash_layout`).
 
-`add` spills each chunk as a run (16 bytes a row on disk, nothing kept in memory). `finish` builds each table
+`add` spills each chunk as a run (8-16 bytes a row on disk, nothing kept in memory). `finish` builds each table
 in key-range buckets: a distribution pass splits the runs by the top bits of the rotated hashes into scratch
 files of about `SLAB_ROWS / 2` rows, then each bucket is read, sorted and appended to the table file. Each row
 is read twice per table whatever the size; peak memory is one bucket plus a directory, far below the final

@@ -1,7 +1,7 @@
 """A hash index's state on disk, and searching one that is not built yet by streaming its spilled runs.
 
-`dataset add` spills every row's hash with its ordinal as unsorted runs (`runs`: 16 bytes a row for a pHash,
-40 for a SHA-256) and leaves sorting them into the index (`phash_build`, `sha_build`) to an explicit, later
+`dataset add` spills every row's hash with its ordinal as unsorted runs (`runs`: 8 bytes a row for a pHash,
+32 for a SHA-256) and leaves sorting them into the index (`phash_build`, `sha_build`) to an explicit, later
 step. Until then, queries the import pass did not search are answered by reading the runs once: pHashes through
 the streaming kernel (`phash_stream`), SHA-256 digests by a sorted-prefix test and a full 32-byte comparison.
 Both are exact and answer in the index's own form (`PhashMatches`, `ShaMatches`), so a caller cannot tell which

@@ -1,8 +1,9 @@
 """Spill files for streamed, resumable index builds, and the manifest that records them.
 
 A builder receives the dataset in chunks (one per Parquet batch or shard). Each chunk is written as a run
-(`runs/NNNNNN.keys.npy` + `runs/NNNNNN.ord.npy`) and then recorded in `manifest.json`, which is replaced
-atomically; a crash between the two leaves an unrecorded run that the next open deletes. A chunk given an id
+(`runs/NNNNNN.keys.npy` + `runs/NNNNNN.ord.npy`, or `NNNNNN.gaps.npy` for ordinals that rise with few missing,
+as a row group's do: its first and last ordinal and the missing ones) and then recorded in `manifest.json`, which
+is replaced atomically; a crash between the two leaves an unrecorded run that the next open deletes. A chunk given an id
 (the shard's name) is skipped when it is already recorded, so an interrupted import resumes shard by shard.
 
 `finish` reads the runs back in bounded pieces with plain reads (not memory maps, whose pages would count as
@@ -151,7 +152,9 @@ class RunStore:
     def nbytes(self) -> int:
         """Bytes on disk of the recorded run files (a missing one counts as empty; reading it fails)."""
         paths = [
-            self.directory / RUNS_DIR / (name + suffix) for name in self.runs for suffix in (".keys.npy", ".ord.npy")
+            self.directory / RUNS_DIR / (name + suffix)
+            for name in self.runs
+            for suffix in (".keys.npy", ".ord.npy", ".gaps.npy")
         ]
         return sum(path.stat().st_size for path in paths if path.exists())
 
@@ -185,7 +188,9 @@ class RunStore:
         if not len(keys):
             return
         name = f"{len(self.runs):06d}"
-        for suffix, array in ((".keys.npy", keys), (".ord.npy", ordinals)):
+        gaps = _gaps(ordinals)
+        files = ((".keys.npy", keys), (".gaps.npy", gaps) if gaps is not None else (".ord.npy", ordinals))
+        for suffix, array in files:
             with open(self.directory / RUNS_DIR / (name + suffix), "wb") as handle:
                 np.save(handle, array)
                 handle.flush()
@@ -199,16 +204,49 @@ class RunStore:
         for name in self.runs:
             keys_file = self.directory / RUNS_DIR / (name + ".keys.npy")
             ord_file = self.directory / RUNS_DIR / (name + ".ord.npy")
-            with open(keys_file, "rb") as keys_handle, open(ord_file, "rb") as ord_handle:
+            spans = None if ord_file.exists() else _Spans(np.load(self.directory / RUNS_DIR / (name + ".gaps.npy")))
+            with (
+                open(keys_file, "rb") as keys_handle,
+                open(ord_file if spans is None else os.devnull, "rb") as ord_handle,
+            ):
                 shape = _skip_npy_header(keys_handle)
-                _skip_npy_header(ord_handle)
+                if spans is None:
+                    _skip_npy_header(ord_handle)
+                elif spans.rows != shape[0]:
+                    raise ValueError(f"run {name}: {shape[0]} keys but {spans.rows} ordinals")
                 for begin in range(0, shape[0], READ_ROWS):
                     count = min(READ_ROWS, shape[0] - begin)
                     keys = np.fromfile(keys_handle, dtype=self.key_dtype, count=count * self.key_width)
-                    ordinals = np.fromfile(ord_handle, dtype=np.int64, count=count) if with_ordinals else None
-                    if not with_ordinals:
+                    ordinals = None
+                    if with_ordinals:
+                        ordinals = spans.ordinals(begin, count) if spans else np.fromfile(ord_handle, np.int64, count)
+                    elif spans is None:
                         ord_handle.seek(count * 8, os.SEEK_CUR)
+                    if len(keys) != count * self.key_width or (ordinals is not None and len(ordinals) != count):
+                        raise ValueError(f"run {name} is shorter than its header says")
                     yield keys.reshape((count, self.key_width)) if self.key_width > 1 else keys, ordinals
+
+    def unreadable(self) -> list[str]:
+        """The recorded run files that are missing or shorter than their header says (what a search of the
+        runs would fail on), by name."""
+        bad = []
+        for name in self.runs:
+            rows = None
+            for suffix, itemsize in ((".keys.npy", self.key_dtype.itemsize * self.key_width), (".ord.npy", 8)):
+                path = self.directory / RUNS_DIR / (name + suffix)
+                try:
+                    if suffix == ".ord.npy" and not path.exists():
+                        path = path.with_name(name + ".gaps.npy")
+                        if _Spans(np.load(path)).rows != rows:
+                            bad.append(path.name)
+                        continue
+                    with open(path, "rb") as handle:
+                        rows = _skip_npy_header(handle)[0]
+                        if os.fstat(handle.fileno()).st_size < handle.tell() + rows * itemsize:
+                            bad.append(path.name)
+                except (OSError, ValueError, IndexError):
+                    bad.append(path.name)
+        return bad
 
     @property
     def row_shape(self) -> tuple[int, ...]:
@@ -217,9 +255,44 @@ class RunStore:
 
     def remove(self) -> None:
         for name in self.runs:
-            for suffix in (".keys.npy", ".ord.npy"):
+            for suffix in (".keys.npy", ".ord.npy", ".gaps.npy"):
                 (self.directory / RUNS_DIR / (name + suffix)).unlink(missing_ok=True)
         (self.directory / RUNS_DIR).rmdir()
+
+
+def _gaps(ordinals: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
+    """[first, last, missing ...] when `ordinals` rise through [first, last] with at most one in 8 of them missing
+    (a row group's rows less its null and malformed hashes: 16 bytes per missing row instead of 8 per row); else
+    None (the ordinals are stored as they are)."""
+    first, last = int(ordinals[0]), int(ordinals[-1])
+    missing = last - first + 1 - len(ordinals)
+    if missing < 0 or missing > len(ordinals) // 8:
+        return None
+    steps = np.diff(ordinals)
+    if not bool(np.all(steps > 0)):
+        return None
+    span = np.array([first, last], np.int64)
+    if not missing:
+        return span
+    jumps = np.flatnonzero(steps > 1)  # after row j, the ordinals ordinals[j] + 1 .. ordinals[j + 1] - 1 are missing
+    lengths = steps[jumps] - 1
+    starts = np.repeat(ordinals[jumps] + 1 - np.cumsum(lengths) + lengths, lengths)
+    return np.concatenate([span, starts + np.arange(missing, dtype=np.int64)])
+
+
+class _Spans:
+    """The ordinals of a run stored as [first, last, missing ...] (`_gaps`), read back piece by piece."""
+
+    def __init__(self, stored: npt.NDArray[np.int64]) -> None:
+        self.first, last = int(stored[0]), int(stored[1])
+        missing = stored[2:]
+        self.rows = last - self.first + 1 - len(missing)
+        # the row index at which each missing ordinal falls: rows at or past it come one ordinal later
+        self._ranks = missing - self.first - np.arange(len(missing), dtype=np.int64)
+
+    def ordinals(self, begin: int, count: int) -> npt.NDArray[np.int64]:
+        rows = np.arange(begin, begin + count, dtype=np.int64)
+        return self.first + rows + np.searchsorted(self._ranks, rows, side="right")
 
 
 def _skip_npy_header(handle: Any) -> tuple[int, ...]:

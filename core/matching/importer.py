@@ -8,7 +8,7 @@ import resumes at the row group it was in (index chunks already spilled are not 
 (unreadable file, missing column, a column that holds no hashes, network fault) is recorded with its error
 and the import goes on; what was imported stays searchable, and an import that produced nothing says so.
 
-The hashes stay in their spilled runs, unsorted (16 bytes a row for a pHash, 40 for a SHA-256): the pairs the pass
+The hashes stay in their spilled runs, unsorted (8 bytes a row for a pHash, 32 for a SHA-256): the pairs the pass
 found, with the queries and radius it searched (`core.datasets.hash_pairs`), answer every later match of the same
 works; other queries stream the runs (`core.index.run_scan`) until `traintrace dataset index` sorts them into the
 indexes. Adding shards to a dataset whose index was built turns the index back into runs.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,7 @@ from core.datasets.store import DatasetStore, HitRow, ShardState
 from core.errors import Cancelled, TrainTraceError
 from core.index.phash_build import PhashIndexBuilder
 from core.index.phash_index import PhashIndex
-from core.index.runs import IndexFormatError
+from core.index.runs import MANIFEST, IndexFormatError, RunStore, read_manifest
 from core.index.sha_build import ShaIndexBuilder
 from core.index.sha_index import ShaIndex
 from core.matching.shard_pass import BatchResult, ShardPass, hit_rows
@@ -115,9 +115,10 @@ class DatasetImporter:
     @staticmethod
     def _needs_rebuild(store: DatasetStore) -> bool:
         """Rebuild from all shards when shards failed (a failed shard's spilled rows would keep the ordinals of
-        its failed attempt), or when the index on disk was written in a format this version cannot read. New
-        shards joining a built index only turn it back into runs (`RunStore.open`)."""
-        if _outdated_index(store):
+        its failed attempt), when the index on disk was written in a format this version cannot read, or when
+        stored hashes are missing or damaged (a later match cannot search them: adding the dataset again reads
+        its shards again). New shards joining a built index only turn it back into runs (`RunStore.open`)."""
+        if _outdated_index(store) or _damaged_runs(store):
             return True
         return any(shard.status == "failed" for shard in store.shards())
 
@@ -252,6 +253,7 @@ class _Builders:
         self._sha_parts: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]] = []
         self._pending_rows = 0
         self._pieces = 0
+        self._scratch: dict[str, npt.NDArray[Any]] = {}  # a run's rows joined, reused run after run
 
     def add(self, unit_id: str, ordinals: npt.NDArray[np.int64], result: BatchResult) -> None:
         """Collect one batch's valid hashes; spill a piece once `SPILL_ROWS` are waiting."""
@@ -272,16 +274,26 @@ class _Builders:
 
     def _spill(self, chunk_id: str) -> None:
         if self.phash is not None and self._phash_parts and chunk_id not in self.phash.completed_chunks:
-            self.phash.add(*_joined(self._phash_parts), chunk_id=chunk_id)
+            self.phash.add(*self._joined("phash", self._phash_parts), chunk_id=chunk_id)
         if self.sha256 is not None and self._sha_parts and chunk_id not in self.sha256.completed_chunks:
-            self.sha256.add(*_joined(self._sha_parts), chunk_id=chunk_id)
+            self.sha256.add(*self._joined("sha256", self._sha_parts), chunk_id=chunk_id)
         self._phash_parts, self._sha_parts, self._pending_rows = [], [], 0
 
+    def _joined(
+        self, kind: str, parts: list[tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]]
+    ) -> tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]:
+        """The parts' keys and ordinals, each joined into a buffer kept for the next run (a fresh one would be
+        paged in anew for every run: a third of the joining's CPU for 32-byte SHA-256 rows)."""
+        keys = self._join(f"{kind} keys", [keys for keys, _ in parts])
+        return keys, self._join(f"{kind} ordinals", [ordinals for _, ordinals in parts])
 
-def _joined(
-    parts: list[tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]],
-) -> tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]:
-    return np.concatenate([keys for keys, _ in parts]), np.concatenate([ordinals for _, ordinals in parts])
+    def _join(self, name: str, arrays: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+        rows = sum(len(array) for array in arrays)
+        row_shape, dtype = arrays[0].shape[1:], arrays[0].dtype
+        buffer = self._scratch.get(name)
+        if buffer is None or buffer.dtype != dtype or buffer.shape[1:] != row_shape or len(buffer) < rows:
+            buffer = self._scratch[name] = np.empty((max(rows, self.SPILL_ROWS), *row_shape), dtype)
+        return np.concatenate(arrays, out=buffer[:rows])
 
 
 def _outdated_index(store: DatasetStore) -> bool:
@@ -289,6 +301,23 @@ def _outdated_index(store: DatasetStore) -> bool:
         if (directory / "manifest.json").exists() and not (directory / "runs").exists():
             try:
                 index_type.open(directory)
-            except IndexFormatError:
+            except (IndexFormatError, OSError, ValueError):  # another format, or a file of it missing or cut short
                 return True
+    return False
+
+
+def _damaged_runs(store: DatasetStore) -> bool:
+    """Some recorded run file of the stored hashes (not sorted into an index yet) is missing or cut short."""
+    for directory, kind, dtype, width in (
+        (store.phash_dir, "phash", np.uint64, 1),
+        (store.sha256_dir, "sha256", np.uint8, 32),
+    ):
+        if not (directory / MANIFEST).exists():
+            continue
+        try:
+            manifest = read_manifest(directory)
+        except IndexFormatError:
+            return True
+        if manifest.get("state") == "building" and RunStore.read(directory, kind, dtype, width).unreadable():
+            return True
     return False

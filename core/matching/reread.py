@@ -40,6 +40,10 @@ class ProfileRepass:
             return []
         return [s for s in store.shards() if s.status == "done" and s.text_profile != self._fingerprint]
 
+    def reads(self, store: DatasetStore) -> bool:
+        """Whether `run` will read rows: some shard's URL/caption hits are stale and the profile can match some."""
+        return self._active and bool(self.stale(store))
+
     def run(self, store: DatasetStore, progress: Progress) -> list[tuple[str, str]]:
         """Bring every stale shard's URL/caption hits up to date; returns (shard, error) for those that failed."""
         stale = self.stale(store)

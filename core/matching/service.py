@@ -165,12 +165,16 @@ class MatchService:
             if not any(shard.status == "done" for shard in store.shards()):
                 reason = "nothing of it was imported (every shard failed); add it again"
                 return DatasetOutcome(dataset_id, coverage, 0, (), reason, notes=notes)
-            with progress.step(0.5, "URL and caption pass") as passing:
-                repass_failed = repass.run(store, passing)
-            with progress.step(0.5, "Matching") as matching:
+            rereads = repass.reads(store)
+            if rereads:  # the step shows only when shards are really read again
+                with progress.step(0.5, "URL and caption pass") as passing:
+                    repass_failed = repass.run(store, passing)
+            else:  # nothing stale, or a profile that cannot match: stale shards are settled without a read
+                repass_failed = repass.run(store, Progress())
+            with progress.step(0.5 if rereads else 1.0, "Matching") as matching:
                 search = matcher.match(store, queries, coverage, matching)
         except IndexFormatError as exc:
-            reason = f"{exc}; run `traintrace dataset add {dataset_id}` again to rebuild its index"
+            reason = f"{exc}; run `traintrace dataset add {dataset_id}` again to read its shards again"
             return DatasetOutcome(dataset_id, Coverage.PARTIAL, 0, (), reason, notes=notes)
         finally:
             store.close()

@@ -102,9 +102,9 @@ def test_the_datasets_step_lists_every_known_dataset_with_rows_and_disk(
         for i in range(guide.known.topLevelItemCount())
     }
     assert set(rows) == set(builtin_descriptors())
-    assert rows["coyo-700m"][:4] == ["COYO-700M", "746,972,269", "not measured", "11.1 GB"]
+    assert rows["coyo-700m"][:4] == ["COYO-700M", "746,972,269", "not measured", "5.6 GB"]
     guide.known.setCurrentItem(guide.known.topLevelItem(0))
-    assert "Disk: about 11.1 GB once added" in guide.dataset_details.toPlainText()
+    assert "Disk: about 5.6 GB once added" in guide.dataset_details.toPlainText()
     started: list[str] = []
     monkeypatch.setattr(gui.controller, "add_dataset", lambda d, _s, _f: started.append(d) or True)
     for position in range(guide.known.topLevelItemCount()):

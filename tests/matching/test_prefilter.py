@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.matching.prefilter import FoldCodes, ProfilePrefilter, TextBuffer, _folds, flagged_words
+from core.matching.prefilter import FoldCodes, ProfilePrefilter, TextBuffer, _folds, _NeedleSearch, flagged_words
 from core.matching.text import fold_char, normalise
 from core.matching.urls import DomainExtractor
 from core.profile import Profile
@@ -483,3 +483,23 @@ def test_the_generator_respellings_fold_back() -> None:
         for _ in range(200):
             assert normalise(_respell(rng, word)) == normalise(word)
     assert fold_char("ß") == "ss" and unicodedata.normalize("NFKC", "ﬁ") == "fi"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    needles=st.lists(st.binary(min_size=1, max_size=6).map(lambda b: bytes(97 + x % 4 for x in b)), min_size=1,
+                     max_size=5),
+    rows=st.lists(st.binary(max_size=40).map(lambda b: bytes(97 + x % 5 for x in b)), min_size=1, max_size=60),
+)  # fmt: skip
+def test_the_needle_search_finds_every_row_holding_a_needle_whatever_anchors_it_shares(
+    needles: list[bytes], rows: list[bytes]
+) -> None:
+    """Anchors are chosen from the first buffer's pair counts, shared between needles where that is cheaper; on
+    a four-letter alphabet needles share many pairs, so every way of anchoring them is met."""
+    search = _NeedleSearch(needles)
+    for part in (rows, rows[::-1]):  # the anchors chosen from the first buffer serve the next one too
+        buffer = TextBuffer.of(pa.array([row.decode() for row in part], pa.string()))
+        found = search.rows(buffer)
+        for needle in search.texts:
+            expected = [i for i, row in enumerate(part) if needle in row]
+            assert found[needle].tolist() == expected, needle
