@@ -25,11 +25,8 @@ class ChunkedStreamMatcher:
         ]
 
     def match_hashes(self, hashes: npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_] | None = None) -> StreamMatches:
-        parts = [(begin, matcher.match_hashes(hashes, valid)) for begin, matcher in self._chunks]
-        if len(parts) == 1:
-            return parts[0][1]
-        query_idx = np.concatenate([found.query_idx + begin for begin, found in parts])
-        rows = np.concatenate([found.rows for _, found in parts])
-        distances = np.concatenate([found.distances for _, found in parts])
-        order = np.lexsort((query_idx, rows))
-        return StreamMatches(query_idx=query_idx[order], rows=rows[order], distances=distances[order])
+        parts = []
+        for begin, matcher in self._chunks:
+            found = matcher.match_hashes(hashes, valid)
+            parts.append(found._replace(query_idx=found.query_idx + begin))
+        return StreamMatches.merged(parts)

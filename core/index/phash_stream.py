@@ -115,6 +115,18 @@ class StreamMatches(NamedTuple):
     rows: npt.NDArray[np.int64]
     distances: npt.NDArray[np.uint8]
 
+    @classmethod
+    def merged(cls, parts: list[StreamMatches]) -> StreamMatches:
+        """The pairs of several matchers over the same rows as one result (their `query_idx` already mapped into
+        one query array), sorted by row, then query."""
+        if len(parts) == 1:
+            return parts[0]
+        query_idx = np.concatenate([found.query_idx for found in parts])
+        rows = np.concatenate([found.rows for found in parts])
+        distances = np.concatenate([found.distances for found in parts])
+        order = np.lexsort((query_idx, rows))
+        return cls(query_idx=query_idx[order], rows=rows[order], distances=distances[order])
+
 
 @dataclass(frozen=True)
 class _SlotTable:

@@ -170,13 +170,7 @@ class ShardPass:
         for indices, matcher in self._phash:
             found = matcher.match_hashes(phashes.values, phashes.valid)
             parts.append(found._replace(query_idx=indices[found.query_idx]))
-        if len(parts) == 1:
-            return parts[0]
-        query_idx = np.concatenate([found.query_idx for found in parts])
-        rows = np.concatenate([found.rows for found in parts])
-        distances = np.concatenate([found.distances for found in parts])
-        order = np.lexsort((query_idx, rows))
-        return StreamMatches(query_idx=query_idx[order], rows=rows[order], distances=distances[order])
+        return StreamMatches.merged(parts)
 
     def searched_phashes(self) -> list[tuple[int, npt.NDArray[np.uint64]]]:
         """(radius, query pHashes searched within it) of every kernel of this pass: what it covers."""
