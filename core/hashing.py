@@ -25,7 +25,6 @@ import imagehash
 import numpy as np
 import numpy.typing as npt
 import pillow_heif
-import scipy.fftpack
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import UnreadableImage
@@ -97,6 +96,10 @@ def fingerprint_bytes(data: bytes, limits: ScanSettings, sha256: str | None = No
 def phash_and_margins(image: Image.Image) -> tuple[int, npt.NDArray[np.float64]]:
     """``int(str(imagehash.phash(image)), 16)``, computed by ImageHash's own steps, and each bit's margin: how far
     its DCT coefficient is from the median (bit 63 first, as the hex string reads)."""
+    # Imported here, as ImageHash does: SciPy's FFT costs 0.17 s at start-up, and commands that hash no image (a
+    # dataset add or a match, which load this module for its types) should not pay it.
+    import scipy.fftpack
+
     pixels = np.asarray(image.convert("L").resize((32, 32), imagehash.ANTIALIAS))
     dct = scipy.fftpack.dct(scipy.fftpack.dct(pixels, axis=0), axis=1)
     low = dct[:8, :8].reshape(-1)
