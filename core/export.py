@@ -18,6 +18,7 @@ from core import __version__
 from core.catalogue.matches import Match
 from core.catalogue.works import Work
 from core.files import write_text_output
+from core.hashing import is_plain
 from core.scanning.scanner import ScannedWork, ScanSummary
 
 SCHEMA_VERSION = 1
@@ -33,6 +34,8 @@ WORK_FIELDS = (
     "format",
     "status",
     "reason",
+    "informative_bits",
+    "matchable_by_picture",
 )
 MATCH_FIELDS = (
     "id", "work", "work_sha256", "dataset", "row_id", "kind", "distance", "score", "url", "text", "coverage",
@@ -47,6 +50,12 @@ def work_record(item: ScannedWork) -> dict[str, Any]:
     for name, width in _HEX_WIDTH.items():
         record[name] = _hex(getattr(work, name), width)
     record.update(width=work.width, height=work.height, format=work.format, status=work.status, reason=_reason(work))
+    # A work too plain to match by picture is never searched by pHash: said here, so that no reader of the JSON
+    # takes the absence of pHash matches for "not found" (null for an unreadable file).
+    record.update(
+        informative_bits=work.informative_bits,
+        matchable_by_picture=not is_plain(work.informative_bits) if work.ok else None,
+    )
     return record
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from core.cli.main import main
 from tests.badfiles import bad_corpus
@@ -28,6 +29,7 @@ def _run(*args: str | Path) -> int:
 def test_json_output_follows_the_documented_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "portfolio"
     save(pattern(300, 200, seed=1), folder / "series" / "one.png")
+    save(Image.new("RGB", (300, 200), (128, 128, 128)), folder / "series" / "blank.png")
     bad_corpus(folder / "broken")
     out = tmp_path / "result.json"
     assert _run("scan", folder, "--json", out, "--csv", tmp_path / "works.csv") == 0
@@ -37,12 +39,16 @@ def test_json_output_follows_the_documented_schema(tmp_path: Path, capsys: pytes
     works = {work["path"]: work for work in document["works"]}
     good = works["series/one.png"]
     assert set(good) == {"path", "sha256", "phash", "dhash", "whash", "colorhash", "width", "height", "format",
-                         "status", "reason"}  # fmt: skip
+                         "status", "reason", "informative_bits", "matchable_by_picture"}  # fmt: skip
+    assert good["matchable_by_picture"] is True and good["informative_bits"] >= 24
+    blank = works["series/blank.png"]  # never searched by pHash, and the JSON says so
+    assert blank["status"] == "ok" and blank["matchable_by_picture"] is False and blank["informative_bits"] < 24
     assert good["status"] == "ok" and good["reason"] is None and good["format"] == "PNG"
     assert len(good["sha256"]) == 64 and len(good["phash"]) == 16 and len(good["colorhash"]) == 11
     assert all(set(good[key]) <= HEX for key in ("sha256", "phash", "dhash", "whash", "colorhash"))
     broken = works["broken/truncated.jpg"]
     assert broken["status"] == "unreadable" and "truncated" in broken["reason"] and broken["phash"] is None
+    assert broken["matchable_by_picture"] is None
     assert "broken/bomb.png" in capsys.readouterr().out
     csv_lines = (tmp_path / "works.csv").read_text().splitlines()
     assert csv_lines[0].startswith("path,sha256,phash") and len(csv_lines) == 1 + len(works)
