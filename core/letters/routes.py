@@ -65,50 +65,36 @@ def routes_for_matches(
     for letter, stem, extra in letters_wanted(context):
         text = render_text(env, f"{letter}.txt.j2", {**context, **extra})
         generated = f"{stem}.txt" in generated_names or f"{stem}.md" in generated_names
-        if len(confirmed) == 1:
-            title = _title(letter, confirmed[0], extra)
-        else:
-            title = _title_many(letter, confirmed, {**context, **extra})
+        title = _title(letter, confirmed, {**context, **extra})
         routes.append(Route(letter, stem, title, text, generated))
     return sorted(routes, key=lambda route: ORDER.index(route.letter) if route.letter in ORDER else len(ORDER))
 
 
-def _title(letter: str, match: Match, extra: Mapping[str, Any]) -> str:
+def _title(letter: str, matches: Sequence[Match], values: Mapping[str, Any]) -> str:
+    """What a route is called in the list: about the one match acted on, or counting what the letter lists."""
+    one = matches[0] if len(matches) == 1 else None
     if letter == "laion-request":
-        return f"LAION removal request for SAMPLE_ID {match.row_id}"
-    if letter == "dataset-request":
-        return f"Request to the maintainers of {extra['group'].name} for row {match.row_id}"
-    if letter == "spawning-do-not-train":
-        return f"Spawning Do-Not-Train entry for this URL (registry: opted out {match.opted_out})"
-    if letter == "host-notice":
-        return f"Notice to the host {extra['host'].host}"
-    if letter == "own-uploads":
-        return f"Your own upload on {extra['host'].host}: the host's signals, no takedown"
-    if letter == "reservation-notice":
-        return "Art. 4(3) reservation notice"
-    if letter == "openai-checklist":
-        return "OpenAI image opt-out checklist entry"
-    return letter
-
-
-def _title_many(letter: str, matches: Sequence[Match], extra: Mapping[str, Any]) -> str:
-    if letter == "laion-request":
-        ids = {listing.row_id for group in extra["laion_datasets"] for listing in group.listings}
+        if one:
+            return f"LAION removal request for SAMPLE_ID {one.row_id}"
+        ids = {listing.row_id for group in values["laion_datasets"] for listing in group.listings}
         return f"LAION removal request listing {_n(len(ids), 'SAMPLE_ID')}"
     if letter == "dataset-request":
-        group = extra["group"]
-        return f"Request to the maintainers of {group.name} for {_n(len(group.listings), 'row')}"
+        group = values["group"]
+        rows = f"row {one.row_id}" if one else _n(len(group.listings), "row")
+        return f"Request to the maintainers of {group.name} for {rows}"
     if letter == "spawning-do-not-train":
-        urls = {m.url for m in matches if m.url}
-        return f"Spawning Do-Not-Train entries for {_n(len(urls), 'URL')}"
+        if one:
+            return f"Spawning Do-Not-Train entry for this URL (registry: opted out {one.opted_out})"
+        return f"Spawning Do-Not-Train entries for {_n(len({m.url for m in matches if m.url}), 'URL')}"
     if letter == "host-notice":
-        return f"Notice to the host {extra['host'].host} ({_n(len(extra['host'].listings), 'copy', 'copies')})"
+        host = values["host"]
+        return f"Notice to the host {host.host}" + ("" if one else f" ({_n(len(host.listings), 'copy', 'copies')})")
     if letter == "own-uploads":
-        return f"Your own uploads on {extra['host'].host}: the host's signals, no takedown"
+        return f"Your own upload{'' if one else 's'} on {values['host'].host}: the host's signals, no takedown"
     if letter == "reservation-notice":
-        return f"Art. 4(3) reservation notice ({_n(len(matches), 'match', 'matches')})"
+        return "Art. 4(3) reservation notice" + ("" if one else f" ({_n(len(matches), 'match', 'matches')})")
     if letter == "openai-checklist":
-        return "OpenAI image opt-out checklist entries"
+        return "OpenAI image opt-out checklist entr" + ("y" if one else "ies")
     return letter
 
 
