@@ -202,51 +202,49 @@ class RunStore:
     def pieces(self, with_ordinals: bool) -> Iterator[tuple[npt.NDArray[Any], npt.NDArray[np.int64] | None]]:
         """Every run's keys (and ordinals) in pieces of at most READ_ROWS rows, read without memory maps."""
         for name in self.runs:
-            keys_file = self.directory / RUNS_DIR / (name + ".keys.npy")
-            ord_file = self.directory / RUNS_DIR / (name + ".ord.npy")
-            spans = None if ord_file.exists() else _Spans(np.load(self.directory / RUNS_DIR / (name + ".gaps.npy")))
-            with (
-                open(keys_file, "rb") as keys_handle,
-                open(ord_file if spans is None else os.devnull, "rb") as ord_handle,
-            ):
-                shape = _skip_npy_header(keys_handle)
-                if spans is None:
-                    _skip_npy_header(ord_handle)
-                elif spans.rows != shape[0]:
-                    raise ValueError(f"run {name}: {shape[0]} keys but {spans.rows} ordinals")
-                for begin in range(0, shape[0], READ_ROWS):
-                    count = min(READ_ROWS, shape[0] - begin)
+            with open(self._path(name, ".keys.npy"), "rb") as keys_handle, self._ordinals(name) as ordinals:
+                rows = _skip_npy_header(keys_handle)[0]
+                if ordinals.rows != rows:
+                    raise ValueError(f"run {name}: {rows} keys but {ordinals.rows} ordinals")
+                for begin in range(0, rows, READ_ROWS):
+                    count = min(READ_ROWS, rows - begin)
                     keys = np.fromfile(keys_handle, dtype=self.key_dtype, count=count * self.key_width)
-                    ordinals = None
-                    if with_ordinals:
-                        ordinals = spans.ordinals(begin, count) if spans else np.fromfile(ord_handle, np.int64, count)
-                    elif spans is None:
-                        ord_handle.seek(count * 8, os.SEEK_CUR)
-                    if len(keys) != count * self.key_width or (ordinals is not None and len(ordinals) != count):
+                    ordinal_piece = ordinals.read(begin, count) if with_ordinals else None
+                    if len(keys) != count * self.key_width or (
+                        ordinal_piece is not None and len(ordinal_piece) != count
+                    ):
                         raise ValueError(f"run {name} is shorter than its header says")
-                    yield keys.reshape((count, self.key_width)) if self.key_width > 1 else keys, ordinals
+                    yield keys.reshape((count, self.key_width)) if self.key_width > 1 else keys, ordinal_piece
 
     def unreadable(self) -> list[str]:
         """The recorded run files that are missing or shorter than their header says (what a search of the
         runs would fail on), by name."""
         bad = []
         for name in self.runs:
+            keys_path = self._path(name, ".keys.npy")
             rows = None
-            for suffix, itemsize in ((".keys.npy", self.key_dtype.itemsize * self.key_width), (".ord.npy", 8)):
-                path = self.directory / RUNS_DIR / (name + suffix)
-                try:
-                    if suffix == ".ord.npy" and not path.exists():
-                        path = path.with_name(name + ".gaps.npy")
-                        if _Spans(np.load(path)).rows != rows:
-                            bad.append(path.name)
-                        continue
-                    with open(path, "rb") as handle:
-                        rows = _skip_npy_header(handle)[0]
-                        if os.fstat(handle.fileno()).st_size < handle.tell() + rows * itemsize:
-                            bad.append(path.name)
-                except (OSError, ValueError, IndexError):
-                    bad.append(path.name)
+            try:
+                with open(keys_path, "rb") as handle:
+                    rows = _skip_npy_header(handle)[0]
+                    if not _holds(handle, rows * self.key_dtype.itemsize * self.key_width):
+                        bad.append(keys_path.name)
+            except (OSError, ValueError):
+                bad.append(keys_path.name)
+            try:
+                with self._ordinals(name) as ordinals:
+                    if not ordinals.complete() or (rows is not None and ordinals.rows != rows):
+                        bad.append(ordinals.path.name)
+            except (OSError, ValueError, IndexError):
+                bad.append(self._path(name, ".gaps.npy").name)
         return bad
+
+    def _path(self, name: str, suffix: str) -> Path:
+        return self.directory / RUNS_DIR / (name + suffix)
+
+    def _ordinals(self, name: str) -> _OrdinalFile | _Spans:
+        """The reader of run `name`'s ordinals, in whichever of the two forms they were stored."""
+        listed = self._path(name, ".ord.npy")
+        return _OrdinalFile(listed) if listed.exists() else _Spans(self._path(name, ".gaps.npy"))
 
     @property
     def row_shape(self) -> tuple[int, ...]:
@@ -280,19 +278,60 @@ def _gaps(ordinals: npt.NDArray[np.int64]) -> npt.NDArray[np.int64] | None:
     return np.concatenate([span, starts + np.arange(missing, dtype=np.int64)])
 
 
-class _Spans:
-    """The ordinals of a run stored as [first, last, missing ...] (`_gaps`), read back piece by piece."""
+class _OrdinalFile:
+    """The ordinals of a run stored as they are (`NNNNNN.ord.npy`), read piece by piece; a context manager."""
 
-    def __init__(self, stored: npt.NDArray[np.int64]) -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle = open(path, "rb")  # closed by __exit__
+        self.rows = _skip_npy_header(self._handle)[0]
+        self._start = self._handle.tell()
+
+    def read(self, begin: int, count: int) -> npt.NDArray[np.int64]:
+        self._handle.seek(self._start + begin * 8)
+        return np.fromfile(self._handle, np.int64, count)
+
+    def complete(self) -> bool:
+        self._handle.seek(self._start)
+        return _holds(self._handle, self.rows * 8)
+
+    def __enter__(self) -> _OrdinalFile:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._handle.close()
+
+
+class _Spans:
+    """The ordinals of a run stored as [first, last, missing ...] (`_gaps`, `NNNNNN.gaps.npy`), read back piece by
+    piece; a context manager like `_OrdinalFile`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        stored = np.load(path)
         self.first, last = int(stored[0]), int(stored[1])
         missing = stored[2:]
         self.rows = last - self.first + 1 - len(missing)
         # the row index at which each missing ordinal falls: rows at or past it come one ordinal later
         self._ranks = missing - self.first - np.arange(len(missing), dtype=np.int64)
 
-    def ordinals(self, begin: int, count: int) -> npt.NDArray[np.int64]:
+    def read(self, begin: int, count: int) -> npt.NDArray[np.int64]:
         rows = np.arange(begin, begin + count, dtype=np.int64)
         return self.first + rows + np.searchsorted(self._ranks, rows, side="right")
+
+    def complete(self) -> bool:
+        return True  # np.load read it whole
+
+    def __enter__(self) -> _Spans:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+
+def _holds(handle: Any, payload: int) -> bool:
+    """Whether the file behind `handle`, positioned just after its header, holds `payload` more bytes."""
+    return bool(os.fstat(handle.fileno()).st_size >= handle.tell() + payload)
 
 
 def _skip_npy_header(handle: Any) -> tuple[int, ...]:
