@@ -79,10 +79,6 @@ Column: TypeAlias = "pa.Array | pa.ChunkedArray | Sequence[str | None]"
 
 _CHUNK = 1 << 18  # bytes per NumPy pass: the masks of one chunk stay in the L2 cache
 _SAMPLE_BYTES = 1 << 20  # bytes of the first batch whose byte-pair counts choose each needle's anchor
-# What choosing anchors weighs, per byte of a buffer: searching one more byte pair (a comparison at each offset),
-# against verifying a needle at each place its pair occurs (gathers of the few places found).
-_PAIR_COST = 0.12
-_HIT_COST = 20.0
 _HIGH_BITS = np.uint64(0x8080808080808080)
 _ONES = np.uint64(0x0101010101010101)
 _SPACES = np.uint64(0x2020202020202020)
@@ -333,62 +329,20 @@ class _NeedleSearch:
         self._needles: list[_Needle] | None = None
 
     def _choose_anchors(self, data: npt.NDArray[np.uint8]) -> list[_Needle]:
-        """Each needle's anchor pair: as few distinct pairs as pay for themselves (every pair searched costs a pass
-        over the buffer, `_PAIR_COST`; every place a pair occurs costs its needles a verification, `_HIT_COST`),
-        starting from each needle's rarest pair in the first buffer and sharing pairs between needles where that is
-        cheaper (in "a. okonkwo" and "ada.ok", "ok" may cost less than ". " and "a." searched apart)."""
+        """Each needle's anchor: its byte pair rarest in the first buffer (needles with the same rarest pair share
+        one pass over the buffer)."""
         sample = data[:_SAMPLE_BYTES]
         counts = np.zeros(1 << 16, np.int64)
         if len(sample) >= 2:
             counts = np.bincount(sample[:-1].astype(np.uint16) | (sample[1:].astype(np.uint16) << 8), minlength=1 << 16)
-        share = counts / max(1, len(sample) - 1)  # how often each pair occurs, per byte
-        # each needle's pairs, in the order they first occur in it (ties in the sample go to the first one)
-        pairs_of = {
-            text: dict.fromkeys(a | (b << 8) for a, b in zip(text, text[1:], strict=False)) for text in self.texts
-        }
-
-        def rarest(text: bytes, chosen: set[int]) -> int | None:
-            mine = [pair for pair in pairs_of[text] if pair in chosen]
-            return min(mine, key=lambda pair: share[pair]) if mine else None
-
-        long_texts = [text for text in self.texts if len(text) >= 2]
-
-        def best(chosen: set[int]) -> tuple[float, dict[bytes, int]] | None:
-            """The cost of searching `chosen`, and each needle's rarest pair among them (None: one has none)."""
-            anchors = {}
-            for text in long_texts:
-                pair = rarest(text, chosen)
-                if pair is None:
-                    return None
-                anchors[text] = pair
-            used = set(anchors.values())
-            return len(used) * _PAIR_COST + sum(share[pair] for pair in anchors.values()) * _HIT_COST, anchors
-
-        start = {min(pairs_of[text], key=lambda pair: share[pair]) for text in long_texts}
-        found = best(start)
-        assert found is not None
-        cost, anchors = found
-        candidates = sorted({pair for text in long_texts for pair in pairs_of[text]})
-        improved = True
-        while improved:  # add a pair (re-anchoring the needles it suits), dropping the pairs then unused
-            improved = False
-            for pair in candidates:
-                trial = best(set(anchors.values()) | {pair})
-                if trial is not None and trial[0] < cost - 1e-12:
-                    cost, anchors = trial
-                    improved = True
-            for pair in sorted(set(anchors.values())):  # or drop a pair, its needles taking another chosen one
-                trial = best(set(anchors.values()) - {pair})
-                if trial is not None and trial[0] < cost - 1e-12:
-                    cost, anchors = trial
-                    improved = True
         needles = []
         for text in self.texts:
             if len(text) < 2:
                 needles.append(_Needle(text, 0))
                 continue
-            pair = anchors[text]
-            needles.append(_Needle(text, next(i for i in range(len(text) - 1) if text[i] | (text[i + 1] << 8) == pair)))
+            pairs = [a | (b << 8) for a, b in zip(text, text[1:], strict=False)]
+            scores = [int(counts[pair]) for pair in pairs]
+            needles.append(_Needle(text, scores.index(min(scores))))
         return needles
 
     def rows(self, buffer: TextBuffer) -> dict[bytes, Positions]:

@@ -494,8 +494,8 @@ def test_the_generator_respellings_fold_back() -> None:
 def test_the_needle_search_finds_every_row_holding_a_needle_whatever_anchors_it_shares(
     needles: list[bytes], rows: list[bytes]
 ) -> None:
-    """Anchors are chosen from the first buffer's pair counts, shared between needles where that is cheaper; on
-    a four-letter alphabet needles share many pairs, so every way of anchoring them is met."""
+    """Anchors are chosen from the first buffer's pair counts, and needles may share them; on a four-letter
+    alphabet needles share many pairs, so many ways of anchoring them are met."""
     search = _NeedleSearch(needles)
     for part in (rows, rows[::-1]):  # the anchors chosen from the first buffer serve the next one too
         buffer = TextBuffer.of(pa.array([row.decode() for row in part], pa.string()))
