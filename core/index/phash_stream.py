@@ -471,59 +471,61 @@ def _marker_layout(substring: Substring, payload_bits: int) -> tuple[np.uint64, 
 
 def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _SlotTable:
     """Two-slot records per key (see the module docstring), sparse when most keys list no query; a key with
-    more than two queries continues in a four-slot record, and one with more than five in a tail list."""
+    more than two queries continues in a four-slot record, and one with more than five in a tail list.
+
+    The entries are first placed in key order (`ordered`: each key's slots together, one scatter of nearly
+    sequential positions); records, continuations and tails are then gathered from it key by key, each step
+    sized by the keys it concerns rather than by every entry."""
     bits, shift = substring.bits, substring.shift
     submask = _U64(((1 << bits) - 1) << shift)
     notmask = ~submask
     top = _U64(1 << (shift + bits - 1))
     entries = _table_entries(queries, substring, radius)
+    counts = entries.counts
+    starts = np.cumsum(counts, dtype=np.int64) - counts  # each key's first entry in `ordered`
     # A slot: the query's bits outside the substring, and the key's distance from its substring in unary.
     unary = ((_U64(1) << np.arange(radius + 1, dtype=np.uint64)) - _U64(1)) << _U64(shift)
     slots = np.bitwise_or(unary[entries.weights][:, None], (queries & notmask)[entries.order][None, :]).reshape(-1)
-    key_count = 1 << bits
-    counts = entries.counts
-    index = entries.keys
-    rank_in_key = entries.ranks
-    entry_counts = counts[index]
-
-    # A key with 3 or more queries continues in a four-slot record: its entries 1 .. c-1 (i = 0 .. c-2), or,
-    # when there are more than four, entries 1 .. 3 and a marker to a list of the others (the tail).
-    overflowing = np.flatnonzero(counts > _SLOTS)
-    long_keys = np.flatnonzero(counts > _CHAIN_SLOTS + 1)
-    index_bits = max(1, int(max(len(overflowing), len(long_keys))).bit_length())
-    flag, payload_shift = _marker_layout(substring, index_bits)
-
-    def marker(index: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
-        return submask | flag | (index.astype(np.uint64) << _U64(payload_shift))
-
-    chain = np.full((len(overflowing), _CHAIN_SLOTS), submask, dtype=np.uint64)
-    tail_counts = counts[long_keys].astype(np.int64) - _CHAIN_SLOTS
-    tail_starts = np.cumsum(tail_counts) - tail_counts
-    chained = np.flatnonzero((rank_in_key >= 1) & (entry_counts > _SLOTS))
-    i = rank_in_key[chained] - 1
-    in_record = (i < _CHAIN_SLOTS - 1) | (entry_counts[chained] == _CHAIN_SLOTS + 1)
-    chain_of_key = np.cumsum(counts > _SLOTS, dtype=np.int32) - 1  # the continuation record of each key
-    chain[chain_of_key[index[chained[in_record]]], i[in_record]] = slots[chained[in_record]]
-    del chain_of_key
-    chain[np.searchsorted(overflowing, long_keys), _CHAIN_SLOTS - 1] = marker(np.arange(len(long_keys)))
-    tailed = chained[~in_record]
-    tail = slots[tailed[np.lexsort((rank_in_key[tailed], index[tailed]))]]  # each long key's entries together
+    position = starts.take(entries.keys)
+    position += entries.ranks
+    ordered = np.empty_like(slots)
+    ordered[position] = slots
+    del entries, slots, position
 
     occupied_keys = np.flatnonzero(counts)
+    first = starts[occupied_keys]
+    per_key = counts[occupied_keys]
+    overflowing = per_key > _SLOTS  # keys with a continuation record, in key order
+    long_keys = per_key > _CHAIN_SLOTS + 1  # ... and with a tail
+    chain_first, chain_counts = first[overflowing], per_key[overflowing]
+    index_bits = max(1, max(len(chain_first), int(np.count_nonzero(long_keys))).bit_length())
+    flag, payload_shift = _marker_layout(substring, index_bits)
+
+    def marker(count: int) -> npt.NDArray[np.uint64]:
+        return submask | flag | (np.arange(count, dtype=np.uint64) << _U64(payload_shift))
+
+    key_count = 1 << bits
     sparse = len(occupied_keys) < _SPARSE_OCCUPANCY * key_count
-    record_of_key: npt.NDArray[np.intp] | None = None  # dense: the key itself
-    if sparse:
-        record_of_key = np.zeros(key_count, dtype=np.intp)
-        record_of_key[occupied_keys] = np.arange(len(occupied_keys))
     records = np.full((len(occupied_keys) if sparse else key_count, _SLOTS), submask, dtype=np.uint64)
-    # Slot 0 of every key, and slot 1 of a key with exactly two queries, in one scatter.
-    direct = np.flatnonzero((rank_in_key == 0) | ((rank_in_key == 1) & (entry_counts == _SLOTS)))
-    rows = index[direct] if record_of_key is None else record_of_key[index[direct]]
-    records.reshape(-1)[rows * _SLOTS + rank_in_key[direct]] = slots[direct]
-    del direct, rows
-    records[overflowing if record_of_key is None else record_of_key[overflowing], 1] = marker(
-        np.arange(len(overflowing))
-    )
+    record_rows = np.arange(len(occupied_keys)) if sparse else occupied_keys
+    records[record_rows, 0] = ordered[first]
+    pair = per_key == _SLOTS
+    records[record_rows[pair], 1] = ordered[first[pair] + 1]
+    records[record_rows[overflowing], 1] = marker(len(chain_first))
+    del record_rows
+
+    # A continuation record holds entries 1 .. 4 of its key, or 1 .. 3 and a marker to the key's tail (entries
+    # 4 .. c-1) when it has more than five.
+    chain = np.full((len(chain_first), _CHAIN_SLOTS), submask, dtype=np.uint64)
+    for slot in range(_CHAIN_SLOTS):
+        held = chain_counts > slot + 1
+        chain[held, slot] = ordered[chain_first[held] + slot + 1]
+    tailed = chain_counts > _CHAIN_SLOTS + 1
+    chain[tailed, _CHAIN_SLOTS - 1] = marker(int(np.count_nonzero(tailed)))
+    tail_counts = chain_counts[tailed].astype(np.int64) - _CHAIN_SLOTS
+    tail_starts = np.cumsum(tail_counts) - tail_counts
+    total = int(tail_counts.sum())
+    tail = ordered[np.repeat(chain_first[tailed] + _CHAIN_SLOTS - tail_starts, tail_counts) + np.arange(total)]
 
     occupied = rank = None
     if sparse:
