@@ -259,9 +259,9 @@ class _Builders:
         """Collect one batch's valid hashes; spill a piece once `SPILL_ROWS` are waiting."""
         phashes, digests = result.phashes, result.digests
         if self.phash is not None and phashes is not None:
-            self._phash_parts.append((phashes.values[phashes.valid], ordinals[phashes.valid]))
+            self._phash_parts.append(_valid_rows(phashes.values, ordinals, phashes.valid))
         if self.sha256 is not None and digests is not None:
-            self._sha_parts.append((digests.digests[digests.valid], ordinals[digests.valid]))
+            self._sha_parts.append(_valid_rows(digests.digests, ordinals, digests.valid))
         self._pending_rows += len(ordinals)
         if self._pending_rows >= self.SPILL_ROWS:
             self._spill(f"{unit_id}:{self._pieces}")
@@ -294,6 +294,16 @@ class _Builders:
         if buffer is None or buffer.dtype != dtype or buffer.shape[1:] != row_shape or len(buffer) < rows:
             buffer = self._scratch[name] = np.empty((max(rows, self.SPILL_ROWS), *row_shape), dtype)
         return np.concatenate(arrays, out=buffer[:rows])
+
+
+def _valid_rows(
+    keys: npt.NDArray[_Key], ordinals: npt.NDArray[np.int64], valid: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[_Key], npt.NDArray[np.int64]]:
+    """The rows whose hash parsed; the batch's own arrays when all did (the usual case: a masked copy of a
+    batch's 32-byte digests cost 0.3 CPU-s of a 20M-row DataComp add)."""
+    if valid.all():
+        return keys, ordinals
+    return keys[valid], ordinals[valid]
 
 
 def _outdated_index(store: DatasetStore) -> bool:
