@@ -147,7 +147,7 @@ def run(args: argparse.Namespace, spec: str, radius: int, data: list[pa.StringAr
         f" ({rows / fused.wall / 1e6:.2f} wall); import path (parse_phash_column + match_hashes)"
         f" {ours_import / 1e6:6.2f} ({rows / import_path.wall / 1e6:.2f} wall) | naive parse + scan"
         f" {naive / 1e6:7.4f} -> {ours / naive:6.0f}x | vectorised parse + brute scan {vectorised / 1e6:7.3f} ->"
-        f" {ours / vectorised:5.1f}x | plan radii {matcher.plan.radii}, setup {setup.cpu:.2f} CPU-s,"
+        f" {ours / vectorised:5.1f}x | plan radii {matcher.plans[radius].radii}, setup {setup.cpu:.2f} CPU-s,"
         f" {found:,} matches; identical to brute force on {len(sample):,} rows: {same}"
     )
 

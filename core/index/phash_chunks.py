@@ -14,13 +14,27 @@ from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher, Stre
 
 
 class ChunkedStreamMatcher:
-    """`PhashStreamMatcher`'s `match_hashes` over chunks of at most MAX_STREAM_QUERIES queries."""
+    """`PhashStreamMatcher`'s `match_hashes` over chunks of at most MAX_STREAM_QUERIES queries (`radii`: each
+    query's radius, at most `max_distance`; default `max_distance` for all)."""
 
-    def __init__(self, queries: npt.ArrayLike, max_distance: int, chunk: int = MAX_STREAM_QUERIES) -> None:
+    def __init__(
+        self,
+        queries: npt.ArrayLike,
+        max_distance: int,
+        chunk: int = MAX_STREAM_QUERIES,
+        radii: npt.ArrayLike | None = None,
+    ) -> None:
         self.queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
         self.max_distance = max_distance
+        given = max_distance if radii is None else radii
+        self.radii = np.broadcast_to(np.asarray(given, dtype=np.int64), self.queries.shape).copy()
         self._chunks = [
-            (begin, PhashStreamMatcher(self.queries[begin : begin + chunk], max_distance))
+            (
+                begin,
+                PhashStreamMatcher(
+                    self.queries[begin : begin + chunk], max_distance, self.radii[begin : begin + chunk]
+                ),
+            )
             for begin in range(0, max(1, len(self.queries)), chunk)
         ]
 

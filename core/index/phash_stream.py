@@ -165,31 +165,47 @@ class _RunTable:
 
 
 class PhashStreamMatcher:
-    """Finds every (query, row) pair within `max_distance`; built once per portfolio, reused for every batch."""
+    """Finds every (query, row) pair within the query's radius; built once per portfolio, reused for every batch.
 
-    def __init__(self, queries: npt.ArrayLike, max_distance: int) -> None:
+    `radii`: each query's radius (default: `max_distance` for all), at most `max_distance`. Each radius gets its
+    own probe plan; the tables of plans that probe the same substring are one table, holding each query at its own
+    radius on that substring, so a row costs one lookup per substring whatever the number of radii (a portfolio's
+    queries come at two radii, `scoring.search_radius`, and the substrings of their plans are the same)."""
+
+    def __init__(self, queries: npt.ArrayLike, max_distance: int, radii: npt.ArrayLike | None = None) -> None:
         if not 0 <= max_distance <= MAX_STREAM_DISTANCE:
             raise UsageError(f"max distance must be between 0 and {MAX_STREAM_DISTANCE}, not {max_distance}")
         self.queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
         if len(self.queries) > MAX_STREAM_QUERIES:
             raise UsageError(f"at most {MAX_STREAM_QUERIES} query hashes per stream matcher")
         self.max_distance = max_distance
-        # Tables list each distinct hash once; a match is reported for every query holding it.
-        self._distinct, inverse = np.unique(self.queries, return_inverse=True)
+        given = max_distance if radii is None else radii
+        self.radii = np.broadcast_to(np.asarray(given, dtype=np.int64), self.queries.shape).copy()
+        if len(self.radii) and not (0 <= int(self.radii.min()) and int(self.radii.max()) <= max_distance):
+            raise UsageError(f"each query's radius must be between 0 and the max distance {max_distance}")
+        # Tables list each distinct hash once, at the widest radius of the queries holding it; a match is
+        # reported for every query holding it that it is within the radius of.
+        self._distinct, self._distinct_radii = distinct_radii(self.queries, self.radii)
+        inverse = np.searchsorted(self._distinct, self.queries)
         self._owner_order = np.argsort(inverse, kind="stable").astype(np.int64)
         self._owner_starts = np.searchsorted(inverse[self._owner_order], np.arange(len(self._distinct) + 1))
-        self.plan = _choose_plan(len(self._distinct), max_distance)
-        self._tables: list[_SlotTable | _RunTable] = []
-        for sub, radius in zip(self.plan.substrings, self.plan.radii, strict=True):
-            if radius < 0:
-                continue
-            table: _SlotTable | _RunTable | None = None
-            if _use_slots(sub, radius, len(self._distinct), max_distance):
-                try:
-                    table = _build_slot_table(self._distinct, sub, radius)
-                except _NoRoomError:
-                    table = None
-            self._tables.append(table or _build_run_table(self._distinct, sub, radius))
+        self.plans: dict[int, ProbePlan] = {}
+        groups: dict[Substring, list[tuple[npt.NDArray[np.intp], int]]] = {}
+        for radius, members in radius_groups(self._distinct_radii):
+            plan = self.plans[radius] = _choose_plan(len(members), radius)
+            for sub, probe_radius in zip(plan.substrings, plan.radii, strict=True):
+                if probe_radius >= 0:
+                    groups.setdefault(sub, []).append((members, probe_radius))
+        self._tables = [self._table(sub, members) for sub, members in groups.items()]
+
+    def _table(self, sub: Substring, groups: list[tuple[npt.NDArray[np.intp], int]]) -> _SlotTable | _RunTable:
+        per_key = sum(len(members) * ball_volume(sub.bits, radius) for members, radius in groups) / 2.0**sub.bits
+        if _use_slots(sub, per_key, self.max_distance):
+            try:
+                return _build_slot_table(self._distinct, sub, groups)
+            except _NoRoomError:
+                pass
+        return _build_run_table(self._distinct, sub, groups)
 
     @property
     def nbytes(self) -> int:
@@ -230,9 +246,9 @@ class PhashStreamMatcher:
         ids: list[npt.NDArray[np.int64]] = []
         for table in self._tables:
             if isinstance(table, _SlotTable):
-                r, i = _probe_slots(table, block, self._distinct, self.max_distance)
+                r, i = _probe_slots(table, block, self._distinct, self._distinct_radii, self.max_distance)
             else:
-                r, i = _probe_runs(table, block, self._distinct, self.max_distance)
+                r, i = _probe_runs(table, block, self._distinct, self._distinct_radii)
             if len(r):
                 rows.append(r)
                 ids.append(i)
@@ -257,7 +273,8 @@ class PhashStreamMatcher:
         order = np.lexsort((query_idx, rows))
         rows, query_idx, row_hashes = rows[order], query_idx[order], row_hashes[order]
         distances = np.bitwise_count(row_hashes ^ self.queries[query_idx]).astype(np.uint8)
-        return StreamMatches(query_idx=query_idx, rows=rows, distances=distances)
+        within = distances <= self.radii[query_idx]  # a query sharing its hash with one of a wider radius
+        return StreamMatches(query_idx=query_idx[within], rows=rows[within], distances=distances[within])
 
 
 _EMPTY = np.zeros(0, np.int64)
@@ -297,10 +314,9 @@ def _slot_table_fits(substring: Substring, max_distance: int) -> bool:
     return substring.bits >= max_distance + 2
 
 
-def _use_slots(substring: Substring, radius: int, query_count: int, max_distance: int) -> bool:
-    """Slot tables where they fit and keys list few queries; above that a run table is as fast and holds a
-    query in 4 bytes instead of 8."""
-    per_key = query_count * ball_volume(substring.bits, radius) / 2.0**substring.bits
+def _use_slots(substring: Substring, per_key: float, max_distance: int) -> bool:
+    """Slot tables where they fit and keys list few queries (`per_key` on average); above that a run table is
+    as fast and holds a query in 4 bytes instead of 8."""
     return _slot_table_fits(substring, max_distance) and per_key <= _MAX_SLOT_LOAD
 
 
@@ -329,7 +345,7 @@ def _estimate(
         entries += query_count * volume
         candidates += per_key
         probes += volume
-        if _use_slots(sub, radius, query_count, max_distance):
+        if _use_slots(sub, per_key, max_distance):
             occupancy = -math.expm1(-per_key)
             cost += _slot_overflow_cost(per_key)
             sparse = occupancy < _SPARSE_OCCUPANCY
@@ -402,50 +418,78 @@ def _choose_plan(query_count: int, max_distance: int) -> ProbePlan:
 
 
 @dataclass(frozen=True)
-class _Entries:
-    """Every (key, query) with the key within the radius of the query's substring, unsorted: with the queries
-    taken in the order of their substrings (`order`), entry (m, j) is query order[j]'s substring XOR flip mask m
-    (`m * queries + j` flat), so each mask's keys are nearly in order and the tables are filled almost
-    sequentially. Each entry has its rank among its key's entries (in an order of their own: which of a key's
-    queries comes first decides nothing), and every key its count: `starts[key] + rank` places each entry in key
-    order, a counting sort without the sort."""
+class _EntryBlock:
+    """The entries of one radius group of a table's queries: each of its queries (`order`, indices into the
+    matcher's distinct hashes, in the order of their substrings) with each flip mask of the group's radius."""
 
-    keys: npt.NDArray[np.intp]  # (masks * queries,)
-    ranks: npt.NDArray[np.int32]
-    counts: npt.NDArray[np.int32]  # per key of the substring
-    order: npt.NDArray[np.intp]  # the queries by substring
+    order: npt.NDArray[np.intp]
     weights: npt.NDArray[np.uint8]  # per mask: its popcount, the key's distance from the query's substring
 
     def owners(self) -> npt.NDArray[np.int32]:
         return np.tile(self.order.astype(np.int32), len(self.weights))
 
+    def slots(self, unary: npt.NDArray[np.uint64], rest: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        """Each entry's slot: its query's bits outside the substring (`rest`), its key's distance in unary."""
+        return np.bitwise_or(unary[self.weights][:, None], rest[self.order][None, :]).reshape(-1)
 
-def _table_entries(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _Entries:
-    """The (key, query) entries of a substring's table (`_Entries`). Ranks are counted one query at a time (a
-    query's keys are distinct) or one mask at a time (keys repeat only between queries of the same substring,
-    counted as a group), whichever loop is shorter; each step is vectorised over the other dimension, so no
-    entry is sorted (a sort of every entry cost about as much as the rest of the build)."""
-    masks, weights = flip_masks(substring.bits, radius)
-    own = substring.key(queries).view(np.intp)
-    order = np.argsort(own, kind="stable")
-    own = own[order]
-    flips = masks.view(np.intp)
-    keys = np.bitwise_xor(flips[:, None], own[None, :])
+
+@dataclass(frozen=True)
+class _Entries:
+    """Every (key, query) with the key within the radius of the query's substring, unsorted, block by block
+    (`_EntryBlock`): in a block, entry (m, j) is query order[j]'s substring XOR flip mask m (`m * queries + j`
+    flat), so each mask's keys are nearly in order and the tables are filled almost sequentially. Each entry has
+    its rank among its key's entries (in an order of their own: which of a key's queries comes first decides
+    nothing), and every key its count: `starts[key] + rank` places each entry in key order, a counting sort
+    without the sort."""
+
+    keys: npt.NDArray[np.intp]  # (sum of masks * queries over the blocks,)
+    ranks: npt.NDArray[np.int32]
+    counts: npt.NDArray[np.int32]  # per key of the substring
+    blocks: list[_EntryBlock]
+
+    def owners(self) -> npt.NDArray[np.int32]:
+        return np.concatenate([block.owners() for block in self.blocks])
+
+    def slots(self, unary: npt.NDArray[np.uint64], rest: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        return np.concatenate([block.slots(unary, rest) for block in self.blocks])
+
+
+def _table_entries(
+    queries: npt.NDArray[np.uint64], substring: Substring, groups: list[tuple[npt.NDArray[np.intp], int]]
+) -> _Entries:
+    """The (key, query) entries of a substring's table (`_Entries`), for each group (members of `queries`, radius
+    on this substring). Ranks are counted one query at a time (a query's keys are distinct) or one mask at a time
+    (keys repeat only between queries of the same substring, counted as a group), whichever loop is shorter, and
+    go on from group to group; each step is vectorised over the other dimension, so no entry is sorted (a sort of
+    every entry cost about as much as the rest of the build)."""
     fill = np.zeros(1 << substring.bits, np.int32)
-    ranks = np.empty(keys.shape, np.int32)
-    if len(own) <= len(masks):
-        for query in range(len(own)):
-            column = keys[:, query]
-            ranks[:, query] = fill[column]
-            fill[column] += 1
-    else:
-        distinct, first, sizes = np.unique(own, return_index=True, return_counts=True)
-        within = np.arange(len(own), dtype=np.int32) - np.repeat(first, sizes).astype(np.int32)
-        sizes32 = sizes.astype(np.int32)
-        for mask in range(len(masks)):
-            ranks[mask] = fill[keys[mask]] + within
-            fill[distinct ^ flips[mask]] += sizes32
-    return _Entries(keys.reshape(-1), ranks.reshape(-1), fill, order, weights)
+    keys_parts: list[npt.NDArray[np.intp]] = [np.zeros(0, np.intp)]
+    rank_parts: list[npt.NDArray[np.int32]] = [np.zeros(0, np.int32)]
+    blocks = []
+    for members, radius in groups:
+        masks, weights = flip_masks(substring.bits, radius)
+        own = substring.key(queries[members]).view(np.intp)
+        order = np.argsort(own, kind="stable")
+        own = own[order]
+        flips = masks.view(np.intp)
+        keys = np.bitwise_xor(flips[:, None], own[None, :])
+        ranks = np.empty(keys.shape, np.int32)
+        if len(own) <= len(masks):
+            for query in range(len(own)):
+                column = keys[:, query]
+                ranks[:, query] = fill[column]
+                fill[column] += 1
+        else:
+            distinct, first, sizes = np.unique(own, return_index=True, return_counts=True)
+            within = np.arange(len(own), dtype=np.int32) - np.repeat(first, sizes).astype(np.int32)
+            sizes32 = sizes.astype(np.int32)
+            for mask in range(len(masks)):
+                ranks[mask] = fill[keys[mask]] + within
+                fill[distinct ^ flips[mask]] += sizes32
+        keys_parts.append(keys.reshape(-1))
+        rank_parts.append(ranks.reshape(-1))
+        blocks.append(_EntryBlock(np.asarray(members, np.intp)[order], weights))
+    return _Entries(np.concatenate(keys_parts), np.concatenate(rank_parts), fill, blocks)
 
 
 class _NoRoomError(Exception):
@@ -469,7 +513,9 @@ def _marker_layout(substring: Substring, payload_bits: int) -> tuple[np.uint64, 
     return _U64(1 << flag), start
 
 
-def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _SlotTable:
+def _build_slot_table(
+    queries: npt.NDArray[np.uint64], substring: Substring, groups: list[tuple[npt.NDArray[np.intp], int]]
+) -> _SlotTable:
     """Two-slot records per key (see the module docstring), sparse when most keys list no query; a key with
     more than two queries continues in a four-slot record, and one with more than five in a tail list.
 
@@ -480,12 +526,13 @@ def _build_slot_table(queries: npt.NDArray[np.uint64], substring: Substring, rad
     submask = _U64(((1 << bits) - 1) << shift)
     notmask = ~submask
     top = _U64(1 << (shift + bits - 1))
-    entries = _table_entries(queries, substring, radius)
+    radius = max(group_radius for _, group_radius in groups)
+    entries = _table_entries(queries, substring, groups)
     counts = entries.counts
     starts = np.cumsum(counts, dtype=np.int64) - counts  # each key's first entry in `ordered`
     # A slot: the query's bits outside the substring, and the key's distance from its substring in unary.
     unary = ((_U64(1) << np.arange(radius + 1, dtype=np.uint64)) - _U64(1)) << _U64(shift)
-    slots = np.bitwise_or(unary[entries.weights][:, None], (queries & notmask)[entries.order][None, :]).reshape(-1)
+    slots = entries.slots(unary, queries & notmask)
     position = starts.take(entries.keys)
     position += entries.ranks
     ordered = np.empty_like(slots)
@@ -564,9 +611,14 @@ def _keys(substring: Substring, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[n
 
 
 def _probe_slots(
-    table: _SlotTable, hashes: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64], max_distance: int
+    table: _SlotTable,
+    hashes: npt.NDArray[np.uint64],
+    queries: npt.NDArray[np.uint64],
+    radii: npt.NDArray[np.int64],
+    max_distance: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(row, query) pairs within the radius found through one slot table."""
+    """(row, query) pairs within the query's radius (`radii`) found through one slot table; its slots are tested
+    against the widest radius, `max_distance`."""
     keys = _keys(table.substring, hashes)
     rows: npt.NDArray[np.intp] | None = None
     if table.occupied is not None and table.rank is not None:
@@ -636,7 +688,7 @@ def _probe_slots(
     offsets = np.cumsum(counts) - counts
     ids = table.rest_ids[np.repeat(lo - offsets, counts) + np.arange(total)]
     block_rows = np.repeat(block_rows, counts)
-    close = np.bitwise_count(hashes[block_rows] ^ queries[ids]) <= max_distance
+    close = np.bitwise_count(hashes[block_rows] ^ queries[ids]) <= radii[ids]
     rows_out = block_rows[close] if rows is None else rows[block_rows[close]]
     return rows_out.astype(np.int64), ids[close]
 
@@ -644,9 +696,11 @@ def _probe_slots(
 # ---------------------------------------------------------------------------------------------------- run tables
 
 
-def _build_run_table(queries: npt.NDArray[np.uint64], substring: Substring, radius: int) -> _RunTable:
-    """Direct-address table: for every key within `radius` of some query's substring, which queries."""
-    entries = _table_entries(queries, substring, radius)
+def _build_run_table(
+    queries: npt.NDArray[np.uint64], substring: Substring, groups: list[tuple[npt.NDArray[np.intp], int]]
+) -> _RunTable:
+    """Direct-address table: for every key within the radius of some query's substring, which queries."""
+    entries = _table_entries(queries, substring, groups)
     counts = entries.counts.astype(np.uint64)
     starts = np.cumsum(counts) - counts
     query_idx = np.empty(len(entries.keys), np.int32)  # each key's queries together, in key order
@@ -658,9 +712,9 @@ def _build_run_table(queries: npt.NDArray[np.uint64], substring: Substring, radi
 
 
 def _probe_runs(
-    table: _RunTable, hashes: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64], max_distance: int
+    table: _RunTable, hashes: npt.NDArray[np.uint64], queries: npt.NDArray[np.uint64], radii: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Candidate pairs of one run table, verified: (rows, query indices) within the threshold."""
+    """Candidate pairs of one run table, verified: (rows, query indices) within the query's radius."""
     keys = table.substring.key(hashes).view(np.intp)
     if table.occupied is not None:
         hit_rows = np.flatnonzero(table.occupied[keys])
@@ -678,5 +732,5 @@ def _probe_runs(
     positions = np.repeat((runs >> _U64(16)).view(np.int64) - run_offsets, counts) + np.arange(total)
     candidate_queries = table.query_idx[positions]
     candidate_hashes = np.repeat(hashes[hit_rows], counts)
-    close = np.bitwise_count(candidate_hashes ^ queries[candidate_queries]) <= max_distance
+    close = np.bitwise_count(candidate_hashes ^ queries[candidate_queries]) <= radii[candidate_queries]
     return np.repeat(hit_rows, counts)[close].astype(np.int64), candidate_queries[close].astype(np.int64)

@@ -20,8 +20,9 @@ import numpy.typing as npt
 
 from core.index import phash_layout, sha_index
 from core.index.hexparse import SHA256_BYTES, sha256_prefixes
+from core.index.phash_chunks import ChunkedStreamMatcher
 from core.index.phash_index import PhashIndex, PhashMatches
-from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher, distinct_radii, radius_groups
+from core.index.phash_stream import distinct_radii
 from core.index.runs import MANIFEST, IndexFormatError, RunStore, read_manifest
 from core.index.sha_index import Digests, ShaIndex, ShaMatches, as_digest_rows
 from core.progress import Progress
@@ -102,22 +103,16 @@ class PhashRunScan:
             return _no_phash_matches()
         distinct, radii = distinct_radii(query_array, max_distance)
         inverse = np.searchsorted(distinct, query_array)
-        matchers = [
-            (indices[begin : begin + MAX_STREAM_QUERIES],
-             PhashStreamMatcher(distinct[indices[begin : begin + MAX_STREAM_QUERIES]], radius))
-            for radius, indices in radius_groups(radii)
-            for begin in range(0, len(indices), MAX_STREAM_QUERIES)
-        ]  # fmt: skip
+        matcher = ChunkedStreamMatcher(distinct, int(radii.max()), radii=radii)
         found_ids, found_ordinals, found_distances = [], [], []
         self._progress.start(self.rows, "streaming the stored pHashes")
         for hashes, ordinals in _pieces(self._runs):
             self._progress.check_cancelled()
             assert ordinals is not None
-            for indices, matcher in matchers:
-                pairs = matcher.match_hashes(hashes)
-                found_ids.append(indices[pairs.query_idx])
-                found_ordinals.append(ordinals[pairs.rows])
-                found_distances.append(pairs.distances)
+            pairs = matcher.match_hashes(hashes)
+            found_ids.append(pairs.query_idx)
+            found_ordinals.append(ordinals[pairs.rows])
+            found_distances.append(pairs.distances)
             self._progress.advance(len(hashes))
         ids = np.concatenate(found_ids)
         ordinals_found = np.concatenate(found_ordinals)

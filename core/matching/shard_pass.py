@@ -114,16 +114,12 @@ class ShardPass:
         """`kinds`: the dataset's match kinds; `hashes=False` for a URL/caption-only pass (no hash parsing)."""
         self._hashes = hashes
         self.max_distance = queries.max_distance
-        # The distinct query pHashes and the radius each is searched at; one kernel per distinct radius, its
-        # queries `phash_queries[indices]`.
+        # The distinct query pHashes and the radius each is searched at, all in one kernel.
         self.phash_queries, self.phash_radii = queries.distinct_phashes()
         self._phash = (
-            [
-                (indices, ChunkedStreamMatcher(self.phash_queries[indices], radius))
-                for radius, indices in radius_groups(self.phash_radii)
-            ]
-            if hashes and "phash" in kinds
-            else []
+            ChunkedStreamMatcher(self.phash_queries, int(self.phash_radii.max()), radii=self.phash_radii)
+            if hashes and "phash" in kinds and len(self.phash_queries)
+            else None
         )
         self._parse_phash = hashes and "phash" in kinds
         self._parse_sha = hashes and "sha256" in kinds
@@ -150,8 +146,8 @@ class ShardPass:
         if self._parse_phash and "phash" in columns:
             phashes = parse_phash_column(columns["phash"])
             counts = HashCounts(phashes.nulls, phashes.malformed, phashes.example_bad)
-            if self._phash:
-                phash_pairs = self._match_phashes(phashes)
+            if self._phash is not None:
+                phash_pairs = self._phash.match_hashes(phashes.values, phashes.valid)
                 hits.append(phash_pairs.rows)
         if self._parse_sha and "sha256" in columns:
             digests = parse_sha256_column(columns["sha256"])
@@ -163,18 +159,11 @@ class ShardPass:
         positions = np.unique(np.concatenate(hits))
         return BatchResult(positions, profile_hits, phashes, digests, counts, phash_pairs, sha_pairs)
 
-    def _match_phashes(self, phashes: PhashColumn) -> StreamMatches:
-        """Every (query, row) pair within the query's radius, `query_idx` into `phash_queries`, sorted by row,
-        then query."""
-        parts = []
-        for indices, matcher in self._phash:
-            found = matcher.match_hashes(phashes.values, phashes.valid)
-            parts.append(found._replace(query_idx=indices[found.query_idx]))
-        return StreamMatches.merged(parts)
-
     def searched_phashes(self) -> list[tuple[int, npt.NDArray[np.uint64]]]:
-        """(radius, query pHashes searched within it) of every kernel of this pass: what it covers."""
-        return [(matcher.max_distance, matcher.queries) for _, matcher in self._phash]
+        """(radius, query pHashes searched within it) per radius of this pass's kernel: what it covers."""
+        if self._phash is None:
+            return []
+        return [(radius, self.phash_queries[indices]) for radius, indices in radius_groups(self.phash_radii)]
 
     def check(self, batch: pa.RecordBatch, names: dict[str, str]) -> None:
         """Refuse a shard whose hash column holds no hashes at all (another column mapped by mistake, another

@@ -66,6 +66,53 @@ def test_never_drops_a_pair_brute_force_accepts(seed: int, works: int, variants:
     assert triples(matcher.match_hashes(hashes)) == brute_force(queries, hashes, radius)
 
 
+def brute_force_radii(queries: np.ndarray, hashes: np.ndarray, radii: np.ndarray) -> list[tuple[int, int, int]]:
+    found = []
+    for q, query in enumerate(queries):
+        distances = np.bitwise_count(hashes ^ query)
+        found += [(int(row), q, int(distances[row])) for row in np.flatnonzero(distances <= radii[q])]
+    return sorted(found)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    works=st.integers(1, 30),
+    variants=st.integers(1, 12),
+    radius=st.integers(0, MAX_STREAM_DISTANCE),
+    narrower=st.integers(0, 6),
+    share=st.floats(0, 1),
+    layout=st.sampled_from(["chosen", "dense", "sparse", "runs"]),
+)
+def test_each_query_at_its_own_radius_in_shared_tables(
+    seed: int, works: int, variants: int, radius: int, narrower: int, share: float, layout: str
+) -> None:
+    """Queries at two radii (one kernel, tables shared where the radii's plans probe the same substring): every
+    pair within each query's own radius and no other, whatever the table layout; the same hash held by queries of
+    both radii gets each its own pairs."""
+    queries, hashes = workload(seed, works, variants, 300, radius)
+    rng = np.random.default_rng(seed)
+    radii = np.where(rng.random(len(queries)) < share, max(0, radius - narrower), radius)
+    if len(queries) > 2:
+        radii[-1] = max(0, radius - narrower)  # queries[-1] == queries[0], possibly at another radius
+    with pytest.MonkeyPatch.context() as patch:
+        if layout == "dense":
+            patch.setattr(phash_stream, "_SPARSE_OCCUPANCY", 0.0)
+        elif layout == "sparse":
+            patch.setattr(phash_stream, "_SPARSE_OCCUPANCY", 1.1)
+        elif layout == "runs":
+            patch.setattr(phash_stream, "_slot_table_fits", lambda substring, max_distance: False)
+        matcher = PhashStreamMatcher(queries, radius, radii)
+    assert triples(matcher.match_hashes(hashes)) == brute_force_radii(queries, hashes, radii)
+
+
+def test_radii_must_be_within_the_max_distance() -> None:
+    with pytest.raises(UsageError):
+        PhashStreamMatcher(np.array([1, 2], np.uint64), 6, [6, 7])
+    with pytest.raises(UsageError):
+        PhashStreamMatcher(np.array([1, 2], np.uint64), 6, [-1, 6])
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     queries=st.lists(U64, min_size=1, max_size=40),
@@ -186,12 +233,16 @@ def test_table_entries_rank_each_keys_queries_0_to_count_minus_1(
     queries = rng.integers(0, 2**64 - 1, size=count, dtype=np.uint64, endpoint=True)
     queries[rng.random(count) < shared] = queries[0]  # the same substring (and hash) as query 0
     substring = split_substrings(3)[which]
-    entries = phash_stream._table_entries(queries, substring, radius)
-    masks, _ = flip_masks(substring.bits, radius)
-    expected_keys = (masks[:, None] ^ substring.key(queries)[entries.order][None, :]).reshape(-1)
-    assert np.array_equal(entries.keys.view(np.uint64), expected_keys)
-    assert sorted(entries.order.tolist()) == list(range(count))
-    assert np.array_equal(entries.owners(), np.tile(entries.order, len(masks)))
+    half = count // 2  # two radius groups share the table: ranks go on from the first to the second
+    groups = [(np.arange(half), radius), (np.arange(half, count), max(0, radius - 1))]
+    entries = phash_stream._table_entries(queries, substring, groups)
+    expected_keys = []
+    for block, (_, group_radius) in zip(entries.blocks, groups, strict=True):
+        masks, _ = flip_masks(substring.bits, group_radius)
+        expected_keys.append((masks[:, None] ^ substring.key(queries)[block.order][None, :]).reshape(-1))
+        assert np.array_equal(block.owners(), np.tile(block.order, len(masks)))
+    assert np.array_equal(entries.keys.view(np.uint64), np.concatenate(expected_keys))
+    assert sorted(np.concatenate([block.order for block in entries.blocks]).tolist()) == list(range(count))
     assert np.array_equal(entries.counts, np.bincount(entries.keys, minlength=1 << substring.bits))
     order = np.lexsort((entries.ranks, entries.keys))
     keys, ranks = entries.keys[order], entries.ranks[order]
