@@ -401,7 +401,8 @@ def _url(rng: random.Random, profile: Profile, filler: str) -> str:
         tail = rng.choice(["", "/", "/art/1.jpg", "x", "/" + filler])
         query = f"?{matcher_prefix.query}" + rng.choice(["", "&p=2", "3"]) if matcher_prefix.query else ""
         return f"{scheme}{userinfo}{host}{suffix}{path}{tail}{query}"
-    domain = rng.choice(_prefilter_for(profile).url_matcher.domains) if profile.domains else "example.com"
+    usable = _prefilter_for(profile).url_matcher.domains  # a shared host (x.com, github.io ...) is not the artist's
+    domain = rng.choice(usable) if usable else "example.com"
     host = _host_spelling(rng, extra + domain)
     if rng.random() < 0.15:
         host = rng.choice([host + ".evil.net", "x" + host, "evil.net/?u=" + host, host.replace(".", "-")])
