@@ -28,7 +28,9 @@ from core.errors import TrainTraceError
 
 KEPT_DIR = "kept"
 TEXT_FIELDS = frozenset({"url", "text"})
-_COMPRESSION = "zstd"
+# zstd without dictionaries or statistics: for 2M COYO-shaped rows 119 MB written in 1.3-1.4 CPU-s (zstd with
+# pyarrow's defaults: 127 MB, 1.7-2.1 CPU-s; snappy: 194-202 MB, 0.9-1.3 CPU-s), and the fastest to read back.
+_WRITE_OPTIONS: dict[str, object] = {"compression": "zstd", "use_dictionary": False, "write_statistics": False}
 _BATCH_ROWS = 65_536
 
 
@@ -108,7 +110,7 @@ class UnitWriter:
             if self._writer is None:
                 self._final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 self._schema = batch.schema
-                self._writer = pq.ParquetWriter(self._temp, batch.schema, compression=_COMPRESSION)
+                self._writer = pq.ParquetWriter(self._temp, batch.schema, **_WRITE_OPTIONS)
             self._writer.write_batch(batch)
         except (OSError, pa.ArrowException) as exc:
             self.abandon()
