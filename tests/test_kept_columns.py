@@ -15,12 +15,19 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from core.app import TrainTrace
 from core.cli.main import main
 from core.datasets import kept_columns, planning
 from core.datasets.kept_columns import KeptShard, UnitWriter
+from core.datasets.manager import DatasetManager, keep_choice
 from core.errors import Cancelled, UsageError
+from core.matching.importer import DatasetImporter
+from core.matching.reread import ProfileRepass
+from core.matching.shard_pass import PortfolioQueries, ShardPass
+from core.net.http import HttpClient
 from core.paths import AppPaths
 from core.profile import Profile
 from core.progress import Progress, ProgressUpdate
@@ -307,3 +314,44 @@ def test_kept_batches_read_back_exactly_as_written(tmp_path_factory: pytest.Temp
     shard = KeptShard.open(directory, 1, [unit], 1, len(texts))
     read = pa.Table.from_batches(list(shard.batches(0)), schema=table.schema if not texts else None)
     assert unit.rows == len(texts) and read.equals(table) if texts else read.num_rows == 0
+
+
+def test_a_remote_shard_is_re_passed_from_its_kept_columns_without_the_network(
+    tmp_path: Path, shard: Path, httpserver: HTTPServer
+) -> None:
+    data = shard.read_bytes()
+    requests: list[str] = []
+
+    def serve(request: Request) -> Response:
+        requests.append(request.headers.get("Range", ""))
+        return Response(data, mimetype="application/octet-stream").make_conditional(
+            request, accept_ranges=True, complete_length=len(data)
+        )
+
+    httpserver.expect_request("/shards/coyo-part.parquet").respond_with_handler(serve)
+    online = True
+
+    def network() -> HttpClient:
+        if not online:
+            raise AssertionError("the re-pass from the kept columns must not touch the network")
+        return client
+
+    with HttpClient() as client:
+        manager = DatasetManager(tmp_path / "datasets", network, lambda: "t", lambda: None, "https://hub.invalid")
+        store = manager.prepare("coyo-700m", None, [httpserver.url_for("/shards/coyo-part.parquet")], {}, True)
+        try:
+            assert keep_choice(store, True)
+            shard_pass = ShardPass(store.descriptor.kinds, PortfolioQueries.empty(8), PROFILE)
+            report = DatasetImporter(manager.opener, shard_pass, "old profile", lambda: "t").run(store, Progress())
+            assert report.failed == () and requests and report.kept_bytes > 0
+            online = False
+            repass = ProfileRepass(
+                manager.opener,
+                lambda: ShardPass(("url", "text"), PortfolioQueries.empty(8), CHANGED, hashes=False),
+                "changed profile",
+                True,
+            )
+            assert repass.run(store, Progress()) == []
+            assert len(store.profile_hits("url")) == 8 and len(store.profile_hits("text")) == 3
+        finally:
+            store.close()
