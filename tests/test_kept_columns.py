@@ -182,6 +182,7 @@ def test_a_damaged_kept_file_falls_back_to_the_shard_and_says_so(
     (outcome,) = app.run_matching(progress=_details(updates)).datasets
     assert outcome.problems == ()
     assert any("kept columns not usable" in d and "row group 1" in d and "reading the shard" in d for d in updates)
+    assert pq.read_metadata(damaged).num_rows == GROUP, "the shard's read kept its columns again"
     assert (_hits(app), _matches(app)) == _repass_from_the_shard(tmp_path, shard)
 
 
@@ -355,3 +356,25 @@ def test_a_remote_shard_is_re_passed_from_its_kept_columns_without_the_network(
             assert len(store.profile_hits("url")) == 8 and len(store.profile_hits("text")) == 3
         finally:
             store.close()
+
+
+def test_keeping_chosen_after_the_add_keeps_each_shard_at_its_next_re_pass(
+    tmp_path: Path, app: TrainTrace, shard: Path
+) -> None:
+    app.add_dataset("coyo-700m", sources=[str(shard)])
+    report = app.add_dataset("coyo-700m", keep_columns=True)
+    assert any("1 shard(s) added before are kept the next time" in note for note in report.notes)
+    assert _kept_files(app) == []
+    app.set_profile(Profile(name="Ada Okonkwo-Lindqvist", domains=("oyelaran-studio.net",)))
+    updates: list[str] = []
+    app.run_matching(progress=_details(updates))
+    assert any("reading the shard and keeping them now" in detail for detail in updates)
+    assert _kept_files(app) == [f"shard-000001/unit-{unit:06d}.parquet" for unit in range(UNITS)]
+    away = shard.with_name("elsewhere.parquet")
+    shard.rename(away)
+    app.set_profile(CHANGED)
+    (outcome,) = app.run_matching().datasets
+    assert outcome.problems == ()
+    found = (_hits(app), _matches(app))
+    away.rename(shard)
+    assert found == _repass_from_the_shard(tmp_path, shard)

@@ -277,9 +277,15 @@ def keep_choice(store: DatasetStore, keep: bool | None) -> str | None:
             return reason
         if not store.keeps_columns():
             store.set_keep_columns(True)
+        unkept = [s for s in store.shards() if s.status == "done" and not store.kept_units(s.seq)]
+        later = (
+            f"; {len(unkept)} shard(s) added before are kept the next time a profile change reads them"
+            if unkept
+            else ""
+        )
         return (
             f"dataset {store.descriptor.id} keeps its URL and caption columns locally (under {store.directory}):"
-            " a profile change is matched from them, without reading the shards again"
+            f" a profile change is matched from them, without reading the shards again{later}"
         )
     was_keeping, freed = store.keeps_columns(), store.set_keep_columns(False)
     if not was_keeping and not freed:

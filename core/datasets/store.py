@@ -240,6 +240,12 @@ class DatasetStore:
         """Bytes on disk of the kept URL/caption columns (part of `bytes_on_disk`)."""
         return kept_columns.kept_bytes(self.directory)
 
+    def _record_kept(self, seq: int, kept: KeptUnit) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO kept_unit VALUES (?, ?, ?, ?, ?)",
+            (seq, kept.unit, kept.rows, kept.nbytes, kept.schema),
+        )
+
     def _drop_kept(self, seq: int | None) -> None:
         """Forget and delete the kept files of shard `seq` (of every shard with None)."""
         if seq is None:
@@ -299,10 +305,7 @@ class DatasetStore:
         with transaction(self.db):
             self._insert_hits(hits, seq, profile_hits)
             if kept is not None:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO kept_unit VALUES (?, ?, ?, ?, ?)",
-                    (seq, kept.unit, kept.rows, kept.nbytes, kept.schema),
-                )
+                self._record_kept(seq, kept)
             self.pairs.add_phash(phash_pairs)
             self.pairs.add_sha(sha_pairs)
             self.db.execute(
@@ -360,10 +363,17 @@ class DatasetStore:
         return 0
 
     def finish_text_unit(
-        self, seq: int, units_done: int, hits: Iterable[HitRow], profile_hits: Iterable[tuple[int, str]]
+        self,
+        seq: int,
+        units_done: int,
+        hits: Iterable[HitRow],
+        profile_hits: Iterable[tuple[int, str]],
+        kept: KeptUnit | None = None,
     ) -> None:
         with transaction(self.db):
             self._insert_hits(hits, seq, profile_hits)
+            if kept is not None:
+                self._record_kept(seq, kept)
             self.db.execute("UPDATE shard SET text_units_done = ? WHERE seq = ?", (units_done, seq))
 
     def end_text_pass(self, seq: int, fingerprint: str) -> None:
