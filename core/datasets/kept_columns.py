@@ -82,9 +82,20 @@ def kept_bytes(directory: Path) -> int:
 
 
 def _size(folder: Path) -> int:
-    if not folder.exists():
-        return 0
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    return files_size(folder) if folder.exists() else 0
+
+
+def files_size(folder: Path) -> int:
+    """Bytes of the files under `folder`; a file renamed or deleted meanwhile (an import writing a unit while the
+    app lists its datasets) is skipped."""
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file():
+                total += path.stat().st_size
+        except FileNotFoundError:
+            continue
+    return total
 
 
 def _remove(folder: Path) -> int:

@@ -214,7 +214,7 @@ class DatasetStore:
 
     def bytes_on_disk(self) -> int:
         """Everything the dataset takes on disk, kept columns included (see `kept_bytes`)."""
-        return sum(f.stat().st_size for f in self.directory.rglob("*") if f.is_file())
+        return kept_columns.files_size(self.directory)
 
     # --- kept URL/caption columns (`kept_columns`) ------------------------------------------------------
     def keeps_columns(self) -> bool:
