@@ -102,9 +102,8 @@ class ProfileRepass:
                 )  # fmt: skip
             return None
         try:
-            count = max(
-                shard.units_done, units[-1].unit + 1
-            )  # units_done is 0 for a shard converted from the old format
+            # units_done is 0 for a shard converted from the old format and kept by a re-pass since
+            count = max(shard.units_done, units[-1].unit + 1)
             return KeptShard.open(store.directory, shard.seq, units, count, shard.rows)
         except KeptColumnsError as exc:
             progress.advance(0, detail=f"{shard.source}: kept columns not usable ({exc}); reading the shard")
