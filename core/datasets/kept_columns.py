@@ -119,7 +119,8 @@ class UnitWriter:
     def write(self, batch: pa.RecordBatch) -> None:
         try:
             if self._writer is None:
-                self._final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._final.parent.parent.mkdir(exist_ok=True, mode=0o700)  # private, like the rest of the data
+                self._final.parent.mkdir(exist_ok=True, mode=0o700)
                 self._schema = batch.schema
                 self._writer = pq.ParquetWriter(self._temp, batch.schema, **_WRITE_OPTIONS)
             self._writer.write_batch(batch)
@@ -137,6 +138,7 @@ class UnitWriter:
             self._writer.close()
             self._writer = None
             with open(self._temp, "rb") as written:
+                os.fchmod(written.fileno(), 0o600)
                 os.fsync(written.fileno())
             os.replace(self._temp, self._final)
             size = self._final.stat().st_size
