@@ -124,14 +124,17 @@ class TrainTrace(SourcesFacade, OptOutFacade):
         sources: Sequence[str] = (),
         mappings: dict[str, str] | None = None,
         progress: Progress | None = None,
+        keep_columns: bool | None = None,
     ) -> ImportReport:
         """Add (or resume adding) a dataset: one streaming pass over its shards that matches the catalogue's works
         and the profile in flight, keeps only the hits and spills every row's hash for later searches; its matches
-        are recorded. A report whose `produced_nothing` is set left no dataset behind."""
+        are recorded. A report whose `produced_nothing` is set left no dataset behind. `keep_columns`: keep a
+        local copy of the URL/caption columns of the shards imported from now on, so a profile change is matched
+        without reading the shards again (False: stop keeping and delete the copy; None: as chosen before)."""
         try:
             report, summary = self._match_service().add_dataset(
                 dataset_id, schema, sources, mappings or {}, self.profile(), self.settings.matching.max_distance,
-                progress or Progress(),
+                progress or Progress(), keep_columns,
             )  # fmt: skip
         finally:
             make_tree_private(self.paths.datasets_dir)  # index files are written with the umask's mode

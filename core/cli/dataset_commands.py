@@ -10,6 +10,8 @@ from core.cli.context import CliContext
 from core.cli.progress_bar import TerminalProgress
 from core.cli.summary import print_import_report
 from core.datasets.descriptors import builtin_descriptors, builtin_schemas, parse_mappings
+from core.datasets.kept_columns import nothing_to_keep
+from core.datasets.manager import DatasetInfo
 from core.datasets.planning import DatasetPlan
 from core.index.run_scan import IndexState
 
@@ -24,15 +26,31 @@ def dataset() -> None:
 @click.option("--schema", type=click.Choice(sorted(builtin_schemas())), help="Column layout of the shards.")
 @click.option("--from", "sources", multiple=True, metavar="PATH_OR_URL", help="A shard: local file, https:// or hf://.")
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN", help="Map a field to a column.")
+@click.option(
+    "--keep-columns/--no-keep-columns",
+    "keep_columns",
+    default=None,
+    help="Keep a local Parquet copy of the URL and caption columns of the shards imported from now on, so a"
+    " profile change is matched without downloading them again (costs about their compressed size on disk);"
+    " --no-keep-columns deletes the copy. Remembered per dataset.",
+)
 @click.pass_obj
-def add(obj: CliContext, name: str, schema: str | None, sources: tuple[str, ...], mappings: tuple[str, ...]) -> None:
+def add(
+    obj: CliContext,
+    name: str,
+    schema: str | None,
+    sources: tuple[str, ...],
+    mappings: tuple[str, ...],
+    keep_columns: bool | None,
+) -> None:
     """Add NAME: one pass over its shards, matching in flight (resumes an interrupted pass). NAME is a known
     dataset or a name of your choice."""
     with obj.open_app() as app:
         with TerminalProgress(obj.console).running() as progress:
             report = app.add_dataset(
-                name, schema=schema, sources=list(sources), mappings=parse_mappings(mappings), progress=progress
-            )
+                name, schema=schema, sources=list(sources), mappings=parse_mappings(mappings), progress=progress,
+                keep_columns=keep_columns,
+            )  # fmt: skip
         print_import_report(obj.console, report)
     if report.produced_nothing:
         raise click.exceptions.Exit(1)
@@ -57,7 +75,9 @@ def list_datasets(obj: CliContext) -> None:
         obj.console.print(table)
         total = sum(info.index_bytes for info in added)
         rows = sum(info.rows for info in added)
-        obj.console.print(f"In all: {rows:,} rows read, {total / 1e6:.1f} MB on disk.")
+        kept = sum(info.kept_bytes for info in added)
+        of_kept = f" ({kept / 1e6:.1f} MB of it kept URL/caption columns)" if kept else ""
+        obj.console.print(f"In all: {rows:,} rows read, {total / 1e6:.1f} MB on disk{of_kept}.")
     else:
         obj.console.print("No dataset added yet.")
     known = [d for d in builtin_descriptors().values() if d.id not in {i.descriptor.id for i in added}]
@@ -83,6 +103,7 @@ def info(obj: CliContext, name: str) -> None:
         + ", ".join(f"{k}={v}" for k, v in descriptor.columns.items()),
         f"rows read: {details.rows:,}; kept as hits: {details.hits:,}; on disk: {details.index_bytes / 1e6:.1f} MB"
         f" ({details.bytes_per_row:.1f} bytes a row)",
+        describe_kept(details),
         f"published hashes: {details.null_hashes:,} empty, {details.bad_hashes:,} malformed (never matched)",
         *(describe_index(state, descriptor.id) for state in details.indexes),
         f"coverage: {details.coverage}",
@@ -97,6 +118,19 @@ def info(obj: CliContext, name: str) -> None:
         obj.console.print(escape(f"  shard {shard.source}: {state}, {shard.rows:,} rows{bad}"), highlight=False)
     if details.notice:
         obj.console.print(escape(details.notice), highlight=False)
+
+
+def describe_kept(details: DatasetInfo) -> str:
+    """One line on the kept URL/caption columns, apart from the hashes, hits and state."""
+    other = details.index_bytes - details.kept_bytes
+    rest = f"hashes, hits and state: {other / 1e6:.1f} MB ({details.other_bytes_per_row:.1f} bytes a row)"
+    if nothing_to_keep(details.descriptor) is not None:
+        return f"{rest}; no URL or caption column to keep"
+    if not details.kept_bytes and not details.keeps_columns:
+        return f"{rest}; URL/caption columns not kept (a profile change reads the shards again; see --keep-columns)"
+    kept = f"kept URL/caption columns: {details.kept_bytes / 1e6:.1f} MB ({details.kept_bytes_per_row:.1f} bytes a row)"
+    state = "kept for shards added from now on" if details.keeps_columns else "no longer kept for new shards"
+    return f"{rest}; {kept}, {state}"
 
 
 @dataset.command("index")
@@ -154,6 +188,11 @@ def print_plan(obj: CliContext, plan: DatasetPlan) -> None:
         lines.append(
             f"disk: about {plan.disk_bytes / 1e9:.2f} GB once added, {plan.peak_disk_bytes / 1e9:.2f} GB while"
             f" `traintrace dataset index` builds its index; {plan.free_bytes / 1e9:.1f} GB free ({room})"
+        )
+    if plan.kept_columns_bytes is not None:
+        lines.append(
+            f"with --keep-columns: about {plan.kept_columns_bytes / 1e9:.2f} GB more disk for the kept URL/caption"
+            " columns (an estimate from the shards' footers)"
         )
     lines += [f"coverage notes: {descriptor.coverage or '-'}", f"opt-out: {descriptor.optout or '-'}"]
     for line in lines:

@@ -76,6 +76,15 @@ def print_import_report(console: Console, report: ImportReport) -> None:
         )
     for shard, error in report.failed:
         console.print(f"  shard failed: {escape(shard)}: {escape(error)}", highlight=False)
+    if not report.produced_nothing:
+        for note in report.notes:
+            console.print(escape(note), highlight=False)
+        if report.kept_bytes:
+            per_row = report.kept_bytes / report.rows_total if report.rows_total else 0.0
+            console.print(
+                f"  of the disk: {report.kept_bytes / 1e6:.1f} MB of kept URL/caption columns"
+                f" ({per_row:.1f} bytes a row)"
+            )
 
 
 def print_match_summary(console: Console, summary: MatchSummary, matches: list[Match]) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 from core.datasets import provenance
 from core.datasets.descriptors import Descriptor, resolve_descriptor
 from core.datasets.hub import HubApi, HubFile, list_hub_shards, parse_hf_source
-from core.datasets.planning import DatasetPlan, check_room, estimate, footer_totals, plan
+from core.datasets.kept_columns import nothing_to_keep
+from core.datasets.planning import DatasetPlan, check_room, estimate, footer_totals, kept_columns_estimate, plan
 from core.datasets.provenance import ShardProvenance
 from core.datasets.shards import HUB_BASE, ShardOpener
 from core.datasets.store import REMOVED_PREFIX, DatasetStore, ShardState
@@ -35,10 +36,21 @@ class DatasetInfo:
     notice: str | None = None  # a one-line notice (the dataset was just converted from the old format)
     indexes: tuple[IndexState, ...] = ()  # per hash kind: unsorted runs (streamed) or the built index
     provenance: Mapping[str, ShardProvenance] = field(default_factory=dict)  # shard source -> what is known of it
+    kept_bytes: int = 0  # of `index_bytes`: the kept URL/caption columns (`dataset add --keep-columns`)
+    keeps_columns: bool = False  # shards imported from now on keep their URL/caption columns
 
     @property
     def bytes_per_row(self) -> float:
         return self.index_bytes / self.rows if self.rows else 0.0
+
+    @property
+    def kept_bytes_per_row(self) -> float:
+        return self.kept_bytes / self.rows if self.rows else 0.0
+
+    @property
+    def other_bytes_per_row(self) -> float:
+        """Bytes a row of everything but the kept columns: hashes, hits and state."""
+        return (self.index_bytes - self.kept_bytes) / self.rows if self.rows else 0.0
 
     @property
     def null_hashes(self) -> int:
@@ -96,7 +108,8 @@ class DatasetManager:
         try:
             return DatasetInfo(
                 store.descriptor, tuple(store.shards()), store.row_count(), store.bytes_on_disk(), store.hit_count(),
-                store.converted, _index_states(store), provenance.load(store.db),
+                store.converted, _index_states(store), provenance.load(store.db), store.kept_bytes(),
+                store.keeps_columns(),
             )  # fmt: skip
         finally:
             store.close()
@@ -123,9 +136,15 @@ class DatasetManager:
             store.close()
 
     def prepare(
-        self, dataset_id: str, schema: str | None, sources: Sequence[str], mappings: dict[str, str]
+        self,
+        dataset_id: str,
+        schema: str | None,
+        sources: Sequence[str],
+        mappings: dict[str, str],
+        keep_columns: bool | None = None,
     ) -> DatasetStore:
-        """Create (or reopen) a dataset's state with its shards registered, ready for the import pass.
+        """Create (or reopen) a dataset's state with its shards registered, ready for the import pass; the free
+        disk checked for `keep_columns` (None: the dataset's current choice; apply it with `keep_choice`).
 
         Hub shards are registered at the commit their revision points to now (see core.datasets.hub)."""
         descriptor, already_added = self._descriptor(dataset_id, schema, sources, mappings)
@@ -136,11 +155,19 @@ class DatasetManager:
             listed = [] if already_added else self._hub_shards(descriptor)
             hub_files = {file.source: file for file in listed}
             shard_sources = list(hub_files)
-        self._check_room(descriptor, shard_sources)
+        keeps = keep_columns if keep_columns is not None else already_added and self._keeps_columns(dataset_id)
+        self._check_room(descriptor, shard_sources, keeps and nothing_to_keep(descriptor) is None)
         store = DatasetStore.create_or_open(self._directory / dataset_id, descriptor)
         store.register_shards(shard_sources)
         provenance.record_hub(store.db, hub_files)
         return store
+
+    def _keeps_columns(self, dataset_id: str) -> bool:
+        store = self.open(dataset_id)
+        try:
+            return store.keeps_columns()
+        finally:
+            store.close()
 
     def _pin(self, dataset_id: str, sources: Sequence[str]) -> tuple[list[str], dict[str, HubFile]]:
         """The shard sources to register for the given ones, and the Hub's description of each pinned one: an
@@ -207,8 +234,9 @@ class DatasetManager:
             return dataclasses.replace(stored.descriptor, sources=tuple(sources)), True
         return resolve_descriptor(dataset_id, schema, mappings, sources), already_added
 
-    def _check_room(self, descriptor: Descriptor, sources: list[str]) -> None:
-        """Refuse an import the disk cannot hold: rows from local footers, else the published row count."""
+    def _check_room(self, descriptor: Descriptor, sources: list[str], keep_columns: bool = False) -> None:
+        """Refuse an import the disk cannot hold: rows from local footers, else the published row count; with
+        `keep_columns`, the kept columns' estimate from (a sample of) the shards' footers as well."""
         local = [source for source in sources if "://" not in source]
         rows = (
             footer_totals(self.opener, descriptor, local, skip_unreadable=True)[0]
@@ -216,8 +244,9 @@ class DatasetManager:
             else None
         )
         rows = rows if rows is not None else descriptor.rows
-        if rows:
-            check_room(descriptor, rows, self._directory)
+        kept = kept_columns_estimate(self.opener, descriptor, sources) if keep_columns else 0
+        if rows or kept:
+            check_room(descriptor, rows or 0, self._directory, kept)
 
     def remove(self, dataset_id: str) -> None:
         store = self.open(dataset_id)
@@ -235,6 +264,33 @@ class DatasetManager:
                 f"cannot list the shards of {descriptor.name} on the Hugging Face Hub ({descriptor.hub.repo}): {exc}."
                 " Without a connection, download its Parquet files and add them with --from FILE"
             ) from exc
+
+
+def keep_choice(store: DatasetStore, keep: bool | None) -> str | None:
+    """Apply `dataset add --keep-columns` / `--no-keep-columns` (None: leave the choice as it is); the line to
+    show about it, if any."""
+    if keep is None:
+        return None
+    reason = nothing_to_keep(store.descriptor)
+    if keep:
+        if reason is not None:
+            return reason
+        if not store.keeps_columns():
+            store.set_keep_columns(True)
+        unkept = [s for s in store.shards() if s.status == "done" and not store.kept_units(s.seq)]
+        later = (
+            f"; {len(unkept)} shard(s) added before are kept the next time a profile change reads them"
+            if unkept
+            else ""
+        )
+        return (
+            f"dataset {store.descriptor.id} keeps its URL and caption columns locally (under {store.directory}):"
+            f" a profile change is matched from them, without reading the shards again{later}"
+        )
+    was_keeping, freed = store.keeps_columns(), store.set_keep_columns(False)
+    if not was_keeping and not freed:
+        return None
+    return f"dataset {store.descriptor.id} no longer keeps its URL and caption columns: {freed / 1e6:.1f} MB freed"
 
 
 def _index_states(store: DatasetStore) -> tuple[IndexState, ...]:

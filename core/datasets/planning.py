@@ -5,7 +5,9 @@ match kinds: `dataset add` keeps the hashes in unsorted runs (`*_RUN_BYTES` a ro
 into the compact indexes (the pHash index about `PHASH_INDEX_BYTES` a row, the SHA-256 index about
 `SHA256_INDEX_BYTES`), with the runs beside the index until it is written. The
 bytes to read are the compressed sizes of the mapped columns' chunks, from each shard's Parquet footer (a
-remote footer costs two small range requests; nothing else is downloaded).
+remote footer costs two small range requests; nothing else is downloaded). Keeping the URL/caption columns
+(`dataset add --keep-columns`) takes about their compressed size in the shards: an estimate from the footers,
+since the kept files are written anew (zstd) from the decoded columns.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from core.datasets.descriptors import Descriptor
+from core.datasets.kept_columns import nothing_to_keep
 from core.datasets.shards import ShardOpener
 from core.errors import TrainTraceError, UsageError
 
@@ -40,6 +43,9 @@ class DatasetPlan:
     disk_bytes: int | None  # what stays on disk once added (hash runs and state; hits are few)
     peak_disk_bytes: int | None  # while `dataset index` builds the index
     free_bytes: int
+    # Disk the kept URL/caption columns would take with --keep-columns (an estimate from the footers' compressed
+    # sizes of the mapped columns); None when unknown or when the dataset has no URL/caption column.
+    kept_columns_bytes: int | None = None
 
     @property
     def fits(self) -> bool | None:
@@ -109,8 +115,9 @@ def plan(descriptor: Descriptor, sources: Callable[[], list[str]], opener: Shard
     except (TrainTraceError, OSError) as exc:
         error = str(exc)
     kept, peak = disk_estimate(descriptor, rows) if rows is not None else (None, None)
+    kept_columns = read_bytes if nothing_to_keep(descriptor) is None else None
     return DatasetPlan(descriptor, len(shards) if shards is not None else None, rows, read_bytes, error, kept, peak,
-                       free_space(directory))  # fmt: skip
+                       free_space(directory), kept_columns)  # fmt: skip
 
 
 OFFLINE_NOTE = "not measured: it needs the shards' footers, read over the network"
@@ -131,12 +138,36 @@ def free_space(directory: Path) -> int:
     return shutil.disk_usage(existing).free
 
 
-def check_room(descriptor: Descriptor, rows: int, directory: Path) -> None:
-    """Refuse to start an import the disk cannot hold."""
+def kept_columns_estimate(opener: ShardOpener, descriptor: Descriptor, sources: Sequence[str]) -> int:
+    """Disk the kept URL/caption columns of `sources` will take (an estimate: the mapped columns' compressed size
+    in the footers of up to `KEPT_SAMPLE` shards spread over the list, scaled to all; unreadable ones skipped)."""
+    if not sources or nothing_to_keep(descriptor) is not None:
+        return 0
+    step = max(1, len(sources) // KEPT_SAMPLE)
+    sample = list(sources[::step])[:KEPT_SAMPLE]
+    wanted = {column.lower() for column in descriptor.columns.values()}
+    sizes = []
+    for source in sample:
+        try:
+            sizes.append(_footer_totals(opener, descriptor, source, wanted)[1])
+        except TrainTraceError:
+            continue
+    return int(sum(sizes) / len(sizes) * len(sources)) if sizes else 0
+
+
+KEPT_SAMPLE = 16
+
+
+def check_room(descriptor: Descriptor, rows: int, directory: Path, kept_columns: int = 0) -> None:
+    """Refuse to start an import the disk cannot hold (`kept_columns`: the estimate for --keep-columns)."""
     kept, _ = disk_estimate(descriptor, rows)
+    kept += kept_columns
     free = free_space(directory)
     if kept > free:
+        with_kept = (
+            f", {kept_columns / 1e9:.1f} GB of it the kept URL/caption columns (estimate)" if kept_columns else ""
+        )
         raise UsageError(
-            f"adding {descriptor.name} ({rows:,} rows) needs about {kept / 1e9:.1f} GB of free disk,"
+            f"adding {descriptor.name} ({rows:,} rows) needs about {kept / 1e9:.1f} GB of free disk{with_kept},"
             f" and {free / 1e9:.1f} GB are free in {directory}; free some space or use --data-dir on a larger disk"
         )

@@ -7,13 +7,16 @@
   the *hits*: the few rows a match was found in, with everything the review and the evidence need (row id,
   URL, caption, published hash, size, shard and row); which rows the URL/caption pass accepted; and the hash
   pairs the passes found, with the queries they searched (`hash_pairs`);
+- `kept/` (only with `dataset add --keep-columns`): a Parquet copy of each shard unit's projected URL/caption
+  columns, so a re-pass after a profile change reads neither the shard nor the network (`kept_columns`);
 - `phash/`, `sha256/`: every row's hash, as unsorted runs after `dataset add` and as the compact indexes
   (memory-mapped at query time) after `dataset index`, so works added later are matched without reading the
   dataset again.
 
-Nothing else of a row is copied. Row ordinals are assigned shard by shard in import order (a shard's rows are
-`first_ordinal .. first_ordinal + rows - 1`), so re-importing an interrupted shard gives its rows the same
-ordinals again; that is what makes the import resumable.
+Nothing else of a row is copied (unless the dataset keeps its URL/caption columns). Row ordinals are assigned
+shard by shard in import order (a shard's rows are `first_ordinal .. first_ordinal + rows - 1`), so
+re-importing an interrupted shard gives its rows the same ordinals again; that is what makes the import
+resumable.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.catalogue.db import transaction
-from core.datasets import hash_pairs
+from core.datasets import hash_pairs, kept_columns
 from core.datasets.descriptors import Descriptor
 from core.datasets.hash_pairs import HashPairs
+from core.datasets.kept_columns import KeptUnit
 from core.errors import CatalogueError, UsageError
 
 STATE_FILE = "state.sqlite3"
@@ -76,6 +80,14 @@ CREATE TABLE IF NOT EXISTS profile_hit (
 );
 CREATE INDEX IF NOT EXISTS profile_hit_shard ON profile_hit (shard_seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS kept_unit (
+    shard_seq INTEGER NOT NULL,
+    unit      INTEGER NOT NULL,
+    rows      INTEGER NOT NULL,
+    bytes     INTEGER NOT NULL,
+    schema    TEXT NOT NULL,
+    PRIMARY KEY (shard_seq, unit)
+);
 """
 _SHARD_COLUMNS = (
     "seq, source, status, first_ordinal, rows, bytes, error, imported_at, size, mtime_ns, units_done, "
@@ -201,7 +213,47 @@ class DatasetStore:
         return self.directory / "sha256"
 
     def bytes_on_disk(self) -> int:
-        return sum(f.stat().st_size for f in self.directory.rglob("*") if f.is_file())
+        """Everything the dataset takes on disk, kept columns included (see `kept_bytes`)."""
+        return kept_columns.files_size(self.directory)
+
+    # --- kept URL/caption columns (`kept_columns`) ------------------------------------------------------
+    def keeps_columns(self) -> bool:
+        """Whether shards imported from now on keep a local copy of their URL/caption columns."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'keep_columns'").fetchone()
+        return row is not None and row[0] == "1"
+
+    def set_keep_columns(self, keep: bool) -> int:
+        """Remember the choice; stopping deletes every kept file. Returns the bytes freed."""
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('keep_columns', ?)", ("1" if keep else "0",)
+            )
+            if not keep:
+                self.db.execute("DELETE FROM kept_unit")
+        return 0 if keep else kept_columns.drop_all(self.directory)
+
+    def kept_units(self, seq: int) -> list[KeptUnit]:
+        query = "SELECT unit, rows, bytes, schema FROM kept_unit WHERE shard_seq = ? ORDER BY unit"
+        return [KeptUnit(*row) for row in self.db.execute(query, (seq,))]
+
+    def kept_bytes(self) -> int:
+        """Bytes on disk of the kept URL/caption columns (part of `bytes_on_disk`)."""
+        return kept_columns.kept_bytes(self.directory)
+
+    def _record_kept(self, seq: int, kept: KeptUnit) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO kept_unit VALUES (?, ?, ?, ?, ?)",
+            (seq, kept.unit, kept.rows, kept.nbytes, kept.schema),
+        )
+
+    def _drop_kept(self, seq: int | None) -> None:
+        """Forget and delete the kept files of shard `seq` (of every shard with None)."""
+        if seq is None:
+            self.db.execute("DELETE FROM kept_unit")
+            kept_columns.drop_all(self.directory)
+        else:
+            self.db.execute("DELETE FROM kept_unit WHERE shard_seq = ?", (seq,))
+            kept_columns.drop_shard(self.directory, seq)
 
     # --- shards -------------------------------------------------------------------------------------
     def register_shards(self, sources: list[str]) -> None:
@@ -227,6 +279,7 @@ class DatasetStore:
         """Start a shard from its first row group: whatever an earlier attempt stored of it is dropped."""
         with transaction(self.db):
             self._drop_shard_rows(seq)
+            self._drop_kept(seq)
             self.db.execute(
                 "UPDATE shard SET status = 'importing', first_ordinal = ?, rows = 0, error = NULL, size = ?,"
                 " mtime_ns = ?, units_done = 0, null_hashes = 0, bad_hashes = 0, bad_example = NULL,"
@@ -244,11 +297,15 @@ class DatasetStore:
         profile_hits: Iterable[tuple[int, str]],
         phash_pairs: Iterable[hash_pairs.PhashPair] = (),
         sha_pairs: Iterable[tuple[bytes, int, int]] = (),
+        kept: KeptUnit | None = None,
     ) -> None:
-        """Store one finished row group of an import at once: its hits, its hash pairs, and how far the shard got."""
+        """Store one finished row group of an import at once: its hits, its hash pairs, its kept columns' file
+        (already in place) and how far the shard got."""
         nulls, bad, example = counts
         with transaction(self.db):
             self._insert_hits(hits, seq, profile_hits)
+            if kept is not None:
+                self._record_kept(seq, kept)
             self.pairs.add_phash(phash_pairs)
             self.pairs.add_sha(sha_pairs)
             self.db.execute(
@@ -261,11 +318,14 @@ class DatasetStore:
         self, seq: int, rows: int, size: int, now: str, text_profile: str | None, error: str | None = None
     ) -> None:
         status = "failed" if error else "done"
-        self.db.execute(
-            "UPDATE shard SET status = ?, rows = ?, bytes = ?, error = ?, imported_at = ?, text_profile = ?,"
-            " text_pending = NULL, text_units_done = 0 WHERE seq = ?",
-            (status, rows, size, error, now, None if error else text_profile, seq),
-        )
+        with transaction(self.db):
+            if error:  # a failed shard is imported again from its first row group: nothing of it is kept
+                self._drop_kept(seq)
+            self.db.execute(
+                "UPDATE shard SET status = ?, rows = ?, bytes = ?, error = ?, imported_at = ?, text_profile = ?,"
+                " text_pending = NULL, text_units_done = 0 WHERE seq = ?",
+                (status, rows, size, error, now, None if error else text_profile, seq),
+            )
 
     def reset_for_rebuild(self) -> None:
         """Forget every shard's import and the hash indexes, so all shards import again into fresh indexes."""
@@ -273,6 +333,7 @@ class DatasetStore:
             self.db.execute("DELETE FROM hit")
             self.db.execute("DELETE FROM profile_hit")
             self.pairs.drop_all()
+            self._drop_kept(None)
             self.db.execute(
                 "UPDATE shard SET status = 'pending', first_ordinal = NULL, rows = 0, error = NULL, units_done = 0,"
                 " null_hashes = 0, bad_hashes = 0, bad_example = NULL, text_profile = NULL, text_pending = NULL,"
@@ -302,10 +363,17 @@ class DatasetStore:
         return 0
 
     def finish_text_unit(
-        self, seq: int, units_done: int, hits: Iterable[HitRow], profile_hits: Iterable[tuple[int, str]]
+        self,
+        seq: int,
+        units_done: int,
+        hits: Iterable[HitRow],
+        profile_hits: Iterable[tuple[int, str]],
+        kept: KeptUnit | None = None,
     ) -> None:
         with transaction(self.db):
             self._insert_hits(hits, seq, profile_hits)
+            if kept is not None:
+                self._record_kept(seq, kept)
             self.db.execute("UPDATE shard SET text_units_done = ? WHERE seq = ?", (units_done, seq))
 
     def end_text_pass(self, seq: int, fingerprint: str) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.datasets.hash_pairs import Cover, PhashPair
+from core.datasets.kept_columns import UnitWriter, nothing_to_keep
 from core.datasets.provenance import ShardDigest, record_read
 from core.datasets.shards import ShardOpener, ShardReader
 from core.datasets.store import DatasetStore, HitRow, ShardState
@@ -52,6 +53,8 @@ class ImportReport:
     bytes_on_disk: int = 0
     converted: bool = False  # the dataset was in the pre-streaming format and was converted
     matches_found: int = 0  # matches recorded for this dataset after the pass
+    notes: tuple[str, ...] = ()  # one-line notices (the --keep-columns choice)
+    kept_bytes: int = 0  # of `bytes_on_disk`: the kept URL/caption columns
 
     @property
     def produced_nothing(self) -> bool:
@@ -109,7 +112,7 @@ class DatasetImporter:
         done = sum(1 for shard in store.shards() if shard.status == "done")
         return ImportReport(
             store.descriptor.id, done, failed, added, store.row_count(), size, time.monotonic() - started, rebuilt,
-            store.hit_count(), store.bytes_on_disk(),
+            store.hit_count(), store.bytes_on_disk(), kept_bytes=store.kept_bytes(),
         )  # fmt: skip
 
     @staticmethod
@@ -143,13 +146,23 @@ class DatasetImporter:
             done_units = shard.units_done if resuming else 0
             rows = shard.rows if resuming else 0
             digest = ShardDigest.of(reader)  # the file's SHA-256, on a thread beside the pass (for the evidence)
+            keep = store.keeps_columns() and nothing_to_keep(store.descriptor) is None
             for unit in range(done_units, len(reader.unit_rows())):
-                found = self._unit(reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units)
+                writer = UnitWriter(store.directory, shard.seq, unit) if keep else None
+                try:
+                    found = self._unit(
+                        reader, unit, shard.seq, first, rows, builders, progress, check=unit == done_units, kept=writer
+                    )
+                    kept = writer.commit() if writer is not None else None  # in place before the unit is committed
+                except BaseException:
+                    if writer is not None:
+                        writer.abandon()
+                    raise
                 rows += found.rows
                 rows_now += found.rows
                 store.finish_unit(
                     shard.seq, unit + 1, rows, found.counts, found.hits, found.profile_hits, found.phash_pairs,
-                    found.sha_pairs,
+                    found.sha_pairs, kept,
                 )  # fmt: skip
                 progress.advance(0, detail=f"{shard.source}: {rows:,} rows, {reader.bytes_read / 1e6:.1f} MB")
             record_read(store.db, reader, digest.finish(), rows, self._now())
@@ -178,9 +191,11 @@ class DatasetImporter:
         builders: _Builders,
         progress: Progress,
         check: bool,
+        kept: UnitWriter | None = None,
     ) -> _UnitFound:
         """Read and match one row group: its rows, the hits to keep, URL/caption hits, hash pairs and hash value
-        counts. With `check`, its first batch must show hash columns that hold hashes (else the shard fails)."""
+        counts. With `check`, its first batch must show hash columns that hold hashes (else the shard fails).
+        With `kept`, every batch read is also written there (the dataset keeps its URL/caption columns)."""
         row = first_row
         hits: list[HitRow] = []
         profile_hits: list[tuple[int, str]] = []
@@ -193,6 +208,8 @@ class DatasetImporter:
             if check:
                 self._pass.check(batch, reader.column_names)
                 check = False
+            if kept is not None:
+                kept.write(batch)
             result = self._pass.match(batch)
             ordinals = np.arange(first_ordinal + row, first_ordinal + row + batch.num_rows, dtype=np.int64)
             builders.add(f"{seq}:{unit}", ordinals, result)

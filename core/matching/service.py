@@ -18,7 +18,7 @@ import numpy as np
 
 from core.catalogue.matches import FoundMatch, MatchRepository
 from core.catalogue.works import Work, WorkRepository
-from core.datasets.manager import DatasetManager, shards_coverage
+from core.datasets.manager import DatasetManager, keep_choice, shards_coverage
 from core.index.runs import IndexFormatError
 from core.matching.engine import DatasetMatcher, WorkQuery
 from core.matching.importer import DatasetImporter, ImportReport
@@ -95,11 +95,14 @@ class MatchService:
         profile: Profile,
         max_distance: int,
         progress: Progress,
+        keep_columns: bool | None = None,
     ) -> tuple[ImportReport, MatchSummary | None]:
         """Import a dataset's shards in one pass matching in flight, then record its matches. An import that
-        left nothing searchable removes the dataset again (its report says why) and records nothing."""
-        store = self._datasets.prepare(dataset_id, schema, sources, mappings)
+        left nothing searchable removes the dataset again (its report says why) and records nothing.
+        `keep_columns`: keep (or stop keeping) a local copy of the URL/caption columns (None: as chosen before)."""
+        store = self._datasets.prepare(dataset_id, schema, sources, mappings, keep_columns)
         try:
+            keep_note = keep_choice(store, keep_columns)
             works = self._readable_works()
             shard_pass = ShardPass(store.descriptor.kinds, _portfolio(self._queries(works), max_distance), profile)
             importer = DatasetImporter(self._datasets.opener, shard_pass, _fingerprint(profile), self._now)
@@ -107,6 +110,8 @@ class MatchService:
                 report = importer.run(store, adding)
             if store.converted:
                 report = dataclasses.replace(report, converted=True)
+            if keep_note:
+                report = dataclasses.replace(report, notes=(*report.notes, keep_note))
         finally:
             store.close()
         if report.produced_nothing:
