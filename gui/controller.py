@@ -210,11 +210,17 @@ class Controller(QObject):
             lambda progress: self._facade.run_matching(progress=progress), self._matching_done, "Matching"
         )
 
-    def add_dataset(self, dataset_id: str, schema: str | None, sources: Sequence[str]) -> bool:
+    def add_dataset(
+        self, dataset_id: str, schema: str | None, sources: Sequence[str], keep_columns: bool | None = None
+    ) -> bool:
+        """Add (or resume adding) a dataset on a worker thread; `keep_columns`: keep its URL/caption columns
+        locally (None: as the dataset was added before)."""
         chosen = list(sources)
 
         def add(progress: Progress) -> ImportReport:
-            return self._facade.add_dataset(dataset_id, schema=schema, sources=chosen, progress=progress)
+            return self._facade.add_dataset(
+                dataset_id, schema=schema, sources=chosen, keep_columns=keep_columns, progress=progress
+            )
 
         return self._start_long(add, self._dataset_added, f"Importing {dataset_id}")
 

@@ -45,6 +45,35 @@ def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactor
     qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 0)  # type: ignore[attr-defined]
 
 
+def test_a_dataset_added_with_its_columns_kept_says_so(qtbot: object, make_gui: GuiFactory) -> None:
+    """The add dialog's tick box keeps the URL/caption columns (`dataset add --keep-columns`); the dataset's
+    details then show the copy's disk."""
+    gui = make_gui()
+    gui.window.feature_actions["datasets"].trigger()
+    dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, DatasetsDialog))
+    dataset_id, schema, file = next(sample for sample in sample_datasets() if sample[1] == "coyo")
+    add = dialog.ask_add()
+    add.dataset_id.setCurrentText(dataset_id)
+    add.schema.setCurrentIndex(add.schema.findData(schema))
+    add.source.setText(str(file))
+    assert add.request()[3] is None  # unticked: the dataset's earlier choice (none for a new one)
+    add.keep_columns.setChecked(True)
+    assert add.request()[3] is True
+    with qtbot.waitSignal(gui.controller.dataset_added, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
+        add.accept()
+    assert "keeps its URL and caption columns locally" in dialog.details.toPlainText()
+
+    def shown_kept() -> bool:
+        if dialog.list.topLevelItemCount() != 1:
+            return False
+        dialog.list.setCurrentItem(dialog.list.topLevelItem(0))
+        return "URL and caption columns kept on this computer" in dialog.details.toPlainText()
+
+    qtbot.waitUntil(shown_kept)  # type: ignore[attr-defined]
+    info = gui.facade.dataset_info(dataset_id)  # type: ignore[attr-defined]
+    assert info.keeps_columns and info.kept_bytes > 0
+
+
 def test_an_import_that_produced_nothing_says_so(qtbot: object, make_gui: GuiFactory, tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.parquet"
     garbage.write_bytes(b"not parquet at all" * 100)
