@@ -7,14 +7,15 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 
 from core.resources import sample_datasets
-from gui.dialogs.datasets_dialog import DatasetsDialog
+from gui.app import Gui
+from gui.dialogs.datasets_dialog import AddDatasetDialog, DatasetsDialog
 from tests.gui.conftest import GuiFactory
 
 TIMEOUT_MS = 60_000
 
 
-def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactory) -> None:
-    gui = make_gui()
+def open_add_sample(gui: Gui) -> tuple[DatasetsDialog, AddDatasetDialog, str]:
+    """The dataset manager, and its add dialog filled in with the sample COYO-shaped file."""
     gui.window.feature_actions["datasets"].trigger()
     dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, DatasetsDialog))
     dataset_id, schema, file = next(sample for sample in sample_datasets() if sample[1] == "coyo")
@@ -22,6 +23,12 @@ def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactor
     add.dataset_id.setCurrentText(dataset_id)
     add.schema.setCurrentIndex(add.schema.findData(schema))
     add.source.setText(str(file))
+    return dialog, add, dataset_id
+
+
+def test_add_and_remove_a_dataset_from_a_file(qtbot: object, make_gui: GuiFactory) -> None:
+    gui = make_gui()
+    dialog, add, _ = open_add_sample(gui)
     # the add's own end, not any listing: a listing taken while it runs shows the dataset as pending
     with qtbot.waitSignal(gui.controller.dataset_added, timeout=TIMEOUT_MS):  # type: ignore[attr-defined]
         add.accept()
@@ -49,13 +56,7 @@ def test_a_dataset_added_with_its_columns_kept_says_so(qtbot: object, make_gui: 
     """The add dialog's tick box keeps the URL/caption columns (`dataset add --keep-columns`); the dataset's
     details then show the copy's disk."""
     gui = make_gui()
-    gui.window.feature_actions["datasets"].trigger()
-    dialog = next(d for d in gui.window.open_dialogs() if isinstance(d, DatasetsDialog))
-    dataset_id, schema, file = next(sample for sample in sample_datasets() if sample[1] == "coyo")
-    add = dialog.ask_add()
-    add.dataset_id.setCurrentText(dataset_id)
-    add.schema.setCurrentIndex(add.schema.findData(schema))
-    add.source.setText(str(file))
+    dialog, add, dataset_id = open_add_sample(gui)
     assert add.request()[3] is None  # unticked: the dataset's earlier choice (none for a new one)
     add.keep_columns.setChecked(True)
     assert add.request()[3] is True
@@ -70,7 +71,7 @@ def test_a_dataset_added_with_its_columns_kept_says_so(qtbot: object, make_gui: 
         return "URL and caption columns kept on this computer" in dialog.details.toPlainText()
 
     qtbot.waitUntil(shown_kept)  # type: ignore[attr-defined]
-    info = gui.facade.dataset_info(dataset_id)  # type: ignore[attr-defined]
+    info = gui.facade.dataset_info(dataset_id)
     assert info.keeps_columns and info.kept_bytes > 0
 
 

@@ -16,11 +16,13 @@ from core.index.phash_stream import MAX_STREAM_DISTANCE, PhashStreamMatcher
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
 
 
-def brute_force(queries: np.ndarray, hashes: np.ndarray, radius: int) -> list[tuple[int, int, int]]:
+def brute_force(queries: np.ndarray, hashes: np.ndarray, radius: int | np.ndarray) -> list[tuple[int, int, int]]:
+    """Every (row, query, distance) within the radius (one for all queries, or one per query)."""
+    radii = np.broadcast_to(radius, queries.shape)
     found = []
     for q, query in enumerate(queries):
         distances = np.bitwise_count(hashes ^ query)
-        found += [(int(row), q, int(distances[row])) for row in np.flatnonzero(distances <= radius)]
+        found += [(int(row), q, int(distances[row])) for row in np.flatnonzero(distances <= radii[q])]
     return sorted(found)
 
 
@@ -53,33 +55,26 @@ def workload(seed: int, works: int, variants: int, rows: int, radius: int) -> tu
     return queries, np.concatenate([near, noise, np.array([0, 2**64 - 1], np.uint64)])
 
 
+# A clustered workload (`workload`) at any radius.
+WORKLOADS = {
+    "seed": st.integers(0, 2**32 - 1),
+    "works": st.integers(1, 30),
+    "variants": st.integers(1, 12),
+    "radius": st.integers(0, MAX_STREAM_DISTANCE),
+}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    works=st.integers(1, 30),
-    variants=st.integers(1, 12),
-    radius=st.integers(0, MAX_STREAM_DISTANCE),
-)
+@given(**WORKLOADS)
 def test_never_drops_a_pair_brute_force_accepts(seed: int, works: int, variants: int, radius: int) -> None:
     queries, hashes = workload(seed, works, variants, 300, radius)
     matcher = PhashStreamMatcher(queries, radius)
     assert triples(matcher.match_hashes(hashes)) == brute_force(queries, hashes, radius)
 
 
-def brute_force_radii(queries: np.ndarray, hashes: np.ndarray, radii: np.ndarray) -> list[tuple[int, int, int]]:
-    found = []
-    for q, query in enumerate(queries):
-        distances = np.bitwise_count(hashes ^ query)
-        found += [(int(row), q, int(distances[row])) for row in np.flatnonzero(distances <= radii[q])]
-    return sorted(found)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    seed=st.integers(0, 2**32 - 1),
-    works=st.integers(1, 30),
-    variants=st.integers(1, 12),
-    radius=st.integers(0, MAX_STREAM_DISTANCE),
+    **WORKLOADS,
     narrower=st.integers(0, 6),
     share=st.floats(0, 1),
     layout=st.sampled_from(["chosen", "dense", "sparse", "runs"]),
@@ -103,7 +98,7 @@ def test_each_query_at_its_own_radius_in_shared_tables(
         elif layout == "runs":
             patch.setattr(phash_stream, "_slot_table_fits", lambda substring, max_distance: False)
         matcher = PhashStreamMatcher(queries, radius, radii)
-    assert triples(matcher.match_hashes(hashes)) == brute_force_radii(queries, hashes, radii)
+    assert triples(matcher.match_hashes(hashes)) == brute_force(queries, hashes, radii)
 
 
 def test_radii_must_be_within_the_max_distance() -> None:
