@@ -189,12 +189,11 @@ class KeptShard:
                 raise KeptColumnsError(f"row group {unit.unit}'s file is missing") from exc
             except (OSError, pa.ArrowException) as exc:
                 raise KeptColumnsError(f"row group {unit.unit}'s file is unreadable ({exc})") from exc
-            if metadata.num_rows != unit.rows or schema_text(schema) != unit.schema:
+            if schema_text(schema) != unit.schema:
+                raise KeptColumnsError(f"row group {unit.unit}'s file holds columns of another layout than written")
+            if metadata.num_rows != unit.rows:
                 raise KeptColumnsError(
-                    f"row group {unit.unit}'s file holds {metadata.num_rows:,} rows of another layout than the"
-                    f" {unit.rows:,} written"
-                    if schema_text(schema) != unit.schema
-                    else f"row group {unit.unit}'s file holds {metadata.num_rows:,} rows, not {unit.rows:,}"
+                    f"row group {unit.unit}'s file holds {metadata.num_rows:,} rows, not {unit.rows:,}"
                 )
         return cls(directory, seq, ordered)
 

@@ -138,6 +138,9 @@ def free_space(directory: Path) -> int:
     return shutil.disk_usage(existing).free
 
 
+KEPT_SAMPLE = 16  # shard footers read for the kept columns' estimate
+
+
 def kept_columns_estimate(opener: ShardOpener, descriptor: Descriptor, sources: Sequence[str]) -> int:
     """Disk the kept URL/caption columns of `sources` will take (an estimate: the mapped columns' compressed size
     in the footers of up to `KEPT_SAMPLE` shards spread over the list, scaled to all; unreadable ones skipped)."""
@@ -153,9 +156,6 @@ def kept_columns_estimate(opener: ShardOpener, descriptor: Descriptor, sources: 
         except TrainTraceError:
             continue
     return int(sum(sizes) / len(sizes) * len(sources)) if sizes else 0
-
-
-KEPT_SAMPLE = 16
 
 
 def check_room(descriptor: Descriptor, rows: int, directory: Path, kept_columns: int = 0) -> None:

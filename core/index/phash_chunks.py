@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher, StreamMatches
+from core.index.phash_stream import MAX_STREAM_QUERIES, PhashStreamMatcher, StreamMatches, each_radius
 
 
 class ChunkedStreamMatcher:
@@ -26,15 +26,9 @@ class ChunkedStreamMatcher:
     ) -> None:
         self.queries = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
         self.max_distance = max_distance
-        given = max_distance if radii is None else radii
-        self.radii = np.broadcast_to(np.asarray(given, dtype=np.int64), self.queries.shape).copy()
+        each = each_radius(max_distance if radii is None else radii, len(self.queries))
         self._chunks = [
-            (
-                begin,
-                PhashStreamMatcher(
-                    self.queries[begin : begin + chunk], max_distance, self.radii[begin : begin + chunk]
-                ),
-            )
+            (begin, PhashStreamMatcher(self.queries[begin : begin + chunk], max_distance, each[begin : begin + chunk]))
             for begin in range(0, max(1, len(self.queries)), chunk)
         ]
 

@@ -87,11 +87,16 @@ def distinct_radii(
     """The distinct `queries`, sorted, each with the widest of the radii given for it (`radii`: one per query,
     or one for all)."""
     values = np.ascontiguousarray(queries, dtype=np.uint64).reshape(-1)
-    given = np.broadcast_to(np.asarray(radii, dtype=np.int64), values.shape)
+    given = each_radius(radii, len(values))
     distinct, inverse = np.unique(values, return_inverse=True)
     widest = np.full(len(distinct), np.iinfo(np.int64).min, np.int64)
     np.maximum.at(widest, inverse.reshape(-1), given)
     return distinct, widest
+
+
+def each_radius(radii: npt.ArrayLike, count: int) -> npt.NDArray[np.int64]:
+    """One radius per query, from one per query or one for all."""
+    return np.broadcast_to(np.asarray(radii, dtype=np.int64), (count,)).copy()
 
 
 def radius_groups(radii: npt.NDArray[np.int64]) -> list[tuple[int, npt.NDArray[np.int64]]]:
@@ -179,8 +184,7 @@ class PhashStreamMatcher:
         if len(self.queries) > MAX_STREAM_QUERIES:
             raise UsageError(f"at most {MAX_STREAM_QUERIES} query hashes per stream matcher")
         self.max_distance = max_distance
-        given = max_distance if radii is None else radii
-        self.radii = np.broadcast_to(np.asarray(given, dtype=np.int64), self.queries.shape).copy()
+        self.radii = each_radius(max_distance if radii is None else radii, len(self.queries))
         if len(self.radii) and not (0 <= int(self.radii.min()) and int(self.radii.max()) <= max_distance):
             raise UsageError(f"each query's radius must be between 0 and the max distance {max_distance}")
         # Tables list each distinct hash once, at the widest radius of the queries holding it; a match is

@@ -4,8 +4,8 @@ The one matching kernel of dataset import, of the URL/caption re-pass after a pr
 jobs on a cluster. Per batch:
 - pHash: the column is parsed once (the same values feed the compact index) and matched by the streaming
   multi-index kernel against every work's reference and variant pHashes, each within the radius its variants
-  can be accepted at (`scoring.query_radii`: geometric variants `VARIANT_MARGIN` inside the threshold), one
-  kernel per radius;
+  can be accepted at (`scoring.query_radii`: geometric variants `VARIANT_MARGIN` inside the threshold), all
+  radii in one kernel;
 - SHA-256: the digests' 8-byte prefixes are tested against the works' (a vectorised set test), then the
   full 32 bytes;
 - URL and caption: a vectorised Arrow prefilter keeps the few rows that may name the artist's domains, upload
@@ -113,7 +113,6 @@ class ShardPass:
     ) -> None:
         """`kinds`: the dataset's match kinds; `hashes=False` for a URL/caption-only pass (no hash parsing)."""
         self._hashes = hashes
-        self.max_distance = queries.max_distance
         # The distinct query pHashes and the radius each is searched at, all in one kernel.
         self.phash_queries, self.phash_radii = queries.distinct_phashes()
         self._phash = (
