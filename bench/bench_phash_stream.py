@@ -23,8 +23,9 @@ Baselines, measured in the same run on a slice of the rows:
 The kernel's matches on that slice are checked identical to the brute force's.
 
 `--per-variant`: the import pass's kernel for a portfolio whose queries carry TrainTrace's own variant names
-(the 38 of an 800 x 600 work, cycled): every query at the threshold (as before per-query radii) against each
-query at its own radius (`scoring.query_radii`: the pass's one kernel per radius, `ShardPass`), both through
+(the 38 of an 800 x 600 work, cycled): every query at the threshold (as before per-query radii), each query at its
+own radius (`scoring.query_radii`) with a kernel per radius (session 4), and with one kernel whose tables the radii
+share (as `ShardPass` builds it since session 5; skipped on a tree without `radii`), all through
 `ChunkedStreamMatcher` and `match_hashes` on parsed batches: build CPU, match CPU per row, table bytes, peak RSS.
 It runs on an older tree too, for a baseline of the build: `PYTHONPATH=<tree> python bench/bench_phash_stream.py`.
 """
@@ -32,7 +33,9 @@ It runs on an older tree too, for a baseline of the build: `PYTHONPATH=<tree> py
 from __future__ import annotations
 
 import argparse
+import inspect
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -179,17 +182,20 @@ def run_per_variant(spec: str, radius: int, data: list[pa.StringArray], first: n
     np.maximum.at(radii, np.searchsorted(values, queries), each)
     parsed = [parse_phash_column(batch) for batch in data]
     rows = sum(len(batch) for batch in data)
-    layouts = {
-        "all at T": [(radius, values)],
-        "per-query radius": [(int(r), values[radii == r]) for r in np.unique(radii)[::-1]],
+    groups = [(int(r), values[radii == r]) for r in np.unique(radii)[::-1]]
+    layouts: dict[str, Callable[[], list[ChunkedStreamMatcher]]] = {
+        "all at T": lambda: [ChunkedStreamMatcher(values, radius)],
+        "kernel per radius": lambda: [ChunkedStreamMatcher(group, r) for r, group in groups],
     }
-    for label, groups in layouts.items():
+    if "radii" in inspect.signature(ChunkedStreamMatcher).parameters:
+        layouts["shared tables"] = lambda: [ChunkedStreamMatcher(values, radius, radii=radii)]  # type: ignore[call-arg]
+    for label, build_matchers in layouts.items():
         with Clock() as build:
-            matchers = [ChunkedStreamMatcher(group, r) for r, group in groups]
+            matchers = build_matchers()
         with Clock() as match:
             found = sum(len(m.match_hashes(p.values, p.valid).rows) for p in parsed for m in matchers)
         nbytes = sum(c.nbytes for m in matchers for _, c in m._chunks)
-        sizes = ", ".join(f"{len(group):,} at r={r}" for r, group in groups)
+        sizes = ", ".join(f"{len(group):,} at r={r}" for r, group in groups) if label != "all at T" else "all"
         print(
             f"{len(values):6,d} distinct queries ({spec}, T={radius}) {label:16s} [{sizes}]: build {build.cpu:5.2f}"
             f" CPU-s, match {match.cpu / rows * 1e9:6.1f} ns/row ({match.cpu:.2f} CPU-s for {rows:,} rows),"
