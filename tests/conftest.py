@@ -66,4 +66,7 @@ def traintrace_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     home = tmp_path_factory.mktemp("traintrace-home")
     monkeypatch.setenv("TRAINTRACE_HOME", str(home))
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    # The command line's output is not wrapped at a width that depends on the machine: a temporary path is
+    # longer for a longer user name, and a wrap inside it split "sketch.png" for one user and not another.
+    monkeypatch.setenv("COLUMNS", "1000")
     yield home
